@@ -1,0 +1,21 @@
+# Writes OUTPUT, a C++ file holding every migration of FILES (sorted
+# schema/NNNN_name.sql paths) as raw string literals, so that the library never
+# looks for files at run time. Run with cmake -P.
+set(body "// Generated from schema/*.sql by cmake/embed_schema.cmake. Do not edit.\n")
+string(APPEND body "#include \"storage/migrations.hpp\"\n\nnamespace leadterra::detail {\n\n")
+string(APPEND body "const std::vector<Migration>& migrations() {\n  static const std::vector<Migration> all = {\n")
+set(expected 1)
+foreach(file IN LISTS FILES)
+  get_filename_component(name "${file}" NAME_WE)
+  string(SUBSTRING "${name}" 0 4 number)
+  math(EXPR version "${number}")
+  if(NOT version EQUAL expected)
+    message(FATAL_ERROR "schema migrations must be numbered 0001, 0002, ... without gaps; found ${name}")
+  endif()
+  math(EXPR expected "${expected} + 1")
+  file(READ "${file}" sql)
+  string(APPEND body "    {${version}, \"${name}\", R\"leadterra_sql(${sql})leadterra_sql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return all;\n}\n\n}  // namespace leadterra::detail\n")
+file(WRITE "${OUTPUT}.tmp" "${body}")
+file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)

@@ -1,0 +1,53 @@
+// leadterra/bulk.hpp: the result of CampaignEngine::bulkUpsert.
+//
+// A bulk upsert applies its rows one by one in order, in one transaction.
+// Every row ends in exactly one of enrolled, updated, skipped or failed, so
+// enrolled + updated + skipped + failed == number of rows. Plain values.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace leadterra {
+
+// Why a row failed. Printed by name; do not rename.
+enum class RowCode {
+  missing_email,   // email absent, null, empty or whitespace only
+  invalid_email,   // not an address the engine accepts (docs/enroll.md)
+  invalid_field,   // a field of the wrong JSON type, invalid UTF-8 or a NUL byte
+  field_too_long,  // a standard field over 1,024 bytes, customFields over 16 KiB or 128 keys
+  malformed_row,   // the row is not a lead object
+};
+
+[[nodiscard]] std::string_view toString(RowCode code) noexcept;
+
+struct RowError {
+  std::size_t index = 0;  // 0-based position of the row in the call
+  std::string email;      // the email as given (empty when there was none)
+  RowCode code = RowCode::invalid_email;
+  std::string message;  // for people; wording may change
+};
+
+struct BulkResult {
+  // The seed API's four counts.
+  std::int64_t enrolled = 0;         // leads created
+  std::int64_t updated = 0;          // rows that updated an existing lead (in-batch repeats too)
+  std::int64_t skipped = 0;          // rows whose email or domain is suppressed
+  std::int64_t totalInCampaign = 0;  // leads in the campaign after the call, any status
+  // Extras.
+  std::int64_t failed = 0;  // rows rejected; see errors
+  std::int64_t queued = 0;  // messages queued by this call (running campaigns)
+  std::vector<RowError> errors;
+  // For each token used by the campaign's steps without a fallback, how many
+  // distinct enrolled or updated leads render it empty. Only non-zero entries.
+  std::map<std::string, std::int64_t> missingTokens;
+  // Keys of the input rows that are not lead fields, with how many rows had them.
+  std::map<std::string, std::int64_t> unknownFields;
+};
+
+}  // namespace leadterra

@@ -1,0 +1,74 @@
+// leadterra/campaign.hpp: a campaign, its sequence of steps and its status.
+//
+// A campaign belongs to one workspace. Its steps are sent in order, each
+// `delayDays` after the previous one (step 1: after enrollment or start).
+// Steps may be edited only while the campaign is not running. Plain values;
+// safe to copy between threads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leadterra/clock.hpp"
+
+namespace leadterra {
+
+// Stored on disk by name; do not rename.
+enum class CampaignStatus { draft, running, paused };
+enum class StepFormat { text, html };
+
+[[nodiscard]] std::string_view toString(CampaignStatus status) noexcept;
+[[nodiscard]] std::string_view toString(StepFormat format) noexcept;
+[[nodiscard]] std::optional<CampaignStatus> parseCampaignStatus(std::string_view name) noexcept;
+[[nodiscard]] std::optional<StepFormat> parseStepFormat(std::string_view name) noexcept;
+
+// One email of the sequence. `subject` and `body` are templates (see
+// docs/personalize.md); only the body of an html step is HTML-escaped.
+struct Step {
+  std::string subject;
+  std::string body;
+  StepFormat format = StepFormat::text;
+  double delayDays = 0;  // >= 0, fractional allowed
+
+  friend bool operator==(const Step&, const Step&) = default;
+};
+
+struct CampaignSpec {
+  std::string workspaceId;
+  std::string id;  // ^[A-Za-z0-9_-]{1,64}$, or empty to generate "camp_" + ULID
+  std::string name;
+  std::vector<Step> steps;
+};
+
+struct Campaign {
+  std::string id;
+  std::string workspaceId;
+  std::string name;
+  CampaignStatus status = CampaignStatus::draft;
+  Timestamp createdAt{};
+  std::optional<Timestamp> startedAt;  // first start; kept across pauses
+  std::int64_t leadsEnrolled = 0;      // leads in the campaign, any status
+  std::int64_t queuedMessages = 0;     // messages now queued
+  std::vector<Step> steps;
+};
+
+// What startCampaign reports: the seed API's response.
+struct StartResult {
+  std::string id;
+  CampaignStatus status = CampaignStatus::running;
+  Timestamp startedAt{};
+  std::int64_t leadsEnrolled = 0;
+  std::int64_t queuedMessages = 0;
+};
+
+// Restricts a call that names a campaign to one workspace. A campaign of
+// another workspace is then not_found, exactly like one that does not exist.
+// Empty: any workspace.
+struct Scope {
+  std::string workspace;
+};
+
+}  // namespace leadterra

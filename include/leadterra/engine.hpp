@@ -1,0 +1,124 @@
+// leadterra/engine.hpp: CampaignEngine, the library's one entry point.
+//
+// A CampaignEngine owns one connection to one SQLite file. Every public call
+// that writes is exactly one transaction (BEGIN IMMEDIATE): it happens whole
+// or not at all, and a storage failure rolls the whole call back. Calls throw
+// leadterra::Error (error.hpp) and nothing else from the storage layer.
+//
+// Thread safety: a CampaignEngine may be shared between threads; its calls
+// are serialized by an internal mutex. For parallel work open one engine per
+// thread or process on the same file: SQLite's WAL mode lets readers run
+// beside the one writer, writers wait up to Options::busyTimeout, and the
+// engine's invariants (no duplicate lead, no message handed out twice under a
+// live lease) hold across all of them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leadterra/bulk.hpp"
+#include "leadterra/campaign.hpp"
+#include "leadterra/lead.hpp"
+#include "leadterra/message.hpp"
+#include "leadterra/options.hpp"
+#include "leadterra/suppression.hpp"
+#include "leadterra/workspace.hpp"
+
+namespace leadterra {
+
+class EngineImpl;
+
+class CampaignEngine {
+ public:
+  // Opens (or, with Options::createIfMissing, creates) the file at `path` and
+  // brings its schema up to date. Throws Error: schema_too_new when the file
+  // was written by a newer library (it is left untouched), storage_error when
+  // it cannot be opened or is not a database, busy when another connection
+  // holds the lock past the timeout.
+  [[nodiscard]] static std::unique_ptr<CampaignEngine> open(const std::string& path, Options options = {});
+
+  ~CampaignEngine();
+  CampaignEngine(const CampaignEngine&) = delete;
+  CampaignEngine& operator=(const CampaignEngine&) = delete;
+
+  // ---- Workspaces and campaigns ----
+
+  // conflict when the id is taken; invalid_argument for a malformed id.
+  Workspace createWorkspace(const WorkspaceSpec& spec);
+  [[nodiscard]] std::optional<Workspace> getWorkspace(std::string_view id);
+
+  // not_found for an unknown workspace; conflict when the id is taken;
+  // invalid_argument for a malformed id or step.
+  Campaign createCampaign(const CampaignSpec& spec);
+  [[nodiscard]] std::optional<Campaign> getCampaign(std::string_view id, const Scope& scope = {});
+
+  // Step editing, allowed while the campaign is not running (else conflict).
+  // Step numbers are 1-based.
+  Campaign addStep(std::string_view campaignId, const Step& step, const Scope& scope = {});
+  // Re-renders the step's queued messages.
+  Campaign replaceStep(std::string_view campaignId, std::int64_t stepNumber, const Step& step,
+                       const Scope& scope = {});
+  // Cancels the step's queued messages; later steps move up by one. conflict
+  // when any lead has already been sent this step or a later one.
+  Campaign removeStep(std::string_view campaignId, std::int64_t stepNumber, const Scope& scope = {});
+
+  // draft or paused -> running, queueing the next step of every active lead
+  // that has none live. Starting a running campaign changes nothing.
+  // no_steps for a campaign without steps.
+  StartResult startCampaign(std::string_view campaignId, const Scope& scope = {});
+  // running -> paused: queued messages stay but are not handed out. Pausing a
+  // paused campaign changes nothing; pausing a draft is a conflict.
+  Campaign pauseCampaign(std::string_view campaignId, const Scope& scope = {});
+
+  // ---- Leads ----
+
+  // Upserts `leads` by email into the campaign, in order, in one transaction
+  // (see bulk.hpp and docs/enroll.md). Row problems are results; the call
+  // throws only for the campaign (not_found) or the storage.
+  [[nodiscard]] BulkResult bulkUpsert(std::string_view campaignId, std::span<const LeadInput> leads,
+                                      const Scope& scope = {});
+
+  // The lead with this email (normalized before lookup), if enrolled.
+  [[nodiscard]] std::optional<Lead> getLead(std::string_view campaignId, std::string_view email,
+                                            const Scope& scope = {});
+
+  // ---- Suppression ----
+
+  // invalid_argument (nothing written) when an entry is neither an email nor
+  // a domain. Adding an existing entry is a no-op.
+  SuppressionResult addSuppressions(std::string_view workspaceId, std::span<const std::string> entries);
+  SuppressionResult removeSuppressions(std::string_view workspaceId, std::span<const std::string> entries);
+  [[nodiscard]] std::vector<SuppressionEntry> listSuppressions(std::string_view workspaceId);
+
+  // ---- Outbox ----
+
+  // Messages of the campaign, oldest first; all statuses unless `status`.
+  [[nodiscard]] std::vector<Message> listMessages(std::string_view campaignId,
+                                                  std::optional<MessageStatus> status = std::nullopt,
+                                                  const Scope& scope = {});
+
+  // Hands out up to `limit` due messages of running campaigns, marking them
+  // claimed until now + leaseSeconds. A message is never handed to two
+  // callers while its lease holds.
+  [[nodiscard]] std::vector<Message> claimDue(std::int64_t limit = 100, std::int64_t leaseSeconds = 300);
+  // The message was sent: the lead's position advances and its next step is
+  // queued, or it completes. Repeating it changes nothing.
+  Message markSent(std::string_view messageId);
+  // Retryable: queued again with backoff, failed after 5 attempts. Permanent:
+  // failed, and the lead bounces.
+  Message markFailed(std::string_view messageId, std::string_view reason, bool retryable);
+  // The lead replied: it stops, its live messages are cancelled, and later
+  // upserts never reactivate it.
+  ReplyResult markReplied(std::string_view campaignId, std::string_view email, const Scope& scope = {});
+
+ private:
+  explicit CampaignEngine(std::unique_ptr<EngineImpl> impl);
+  std::unique_ptr<EngineImpl> impl_;
+};
+
+}  // namespace leadterra

@@ -1,0 +1,42 @@
+// leadterra/error.hpp: the one exception family of the library.
+//
+// Every failure of a public call is reported as a leadterra::Error carrying a
+// stable ErrorCode. The codes' names are part of the API: the JSON adapter and
+// the CLI print them as they are spelled here. No exception of the storage
+// layer (SQLite) ever reaches a caller. Row-level problems of a bulk upsert
+// are results (BulkResult::errors), not exceptions.
+//
+// Thread safety: Error is an immutable value; copy it freely.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace leadterra {
+
+// Stable codes; names are printed as written. Do not rename.
+enum class ErrorCode {
+  not_found,         // the workspace, campaign, lead or message does not exist (or is out of scope)
+  invalid_argument,  // the call's arguments are malformed (bad id, bad entry, bad step)
+  conflict,          // the call contradicts stored state (duplicate id, editing a running campaign)
+  no_steps,          // a campaign without steps cannot start
+  busy,              // the database stayed locked by another writer past Options::busyTimeout
+  storage_error,     // the file could not be read or written (full disk, read-only, corrupt)
+  schema_too_new,    // the file was written by a newer version of the library; it is left untouched
+};
+
+// The code's name, e.g. "not_found".
+[[nodiscard]] std::string_view toString(ErrorCode code) noexcept;
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+
+  [[nodiscard]] ErrorCode code() const noexcept { return code_; }
+
+ private:
+  ErrorCode code_;
+};
+
+}  // namespace leadterra

@@ -1,0 +1,51 @@
+// leadterra/json.hpp: the JSON adapter, the seed API's shapes as text.
+//
+// A thin layer over the C++ surface (it keeps no state and writes nothing):
+// it reads request bodies into the library's types and writes results in the
+// seed API's camelCase shapes. Timestamps are UTC ISO-8601 with a "Z". The
+// CLI prints exactly these. Functions are pure; call them from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leadterra/bulk.hpp"
+#include "leadterra/campaign.hpp"
+#include "leadterra/lead.hpp"
+#include "leadterra/message.hpp"
+#include "leadterra/suppression.hpp"
+#include "leadterra/workspace.hpp"
+
+namespace leadterra::json {
+
+// Reads the seed's bulk body, {"leads": [...]}. Throws Error(invalid_argument)
+// when the text is not JSON or has no "leads" array. An element that is not
+// an object becomes a RowDefect::malformed row; a field of the wrong type a
+// RowDefect::wrongType row; other keys are listed in unknownFields.
+[[nodiscard]] std::vector<LeadInput> parseLeads(std::string_view body);
+
+// Reads one lead object (a line of a .jsonl file). Text that is not a JSON
+// object gives a RowDefect::malformed row; it never throws for the row's content.
+[[nodiscard]] LeadInput parseLead(std::string_view object);
+
+// Reads a steps document, {"steps": [{"subject", "body", "format", "delayDays"}, ...]}.
+// Throws Error(invalid_argument) when it does not have that shape.
+[[nodiscard]] std::vector<Step> parseSteps(std::string_view body);
+
+// Each returns one JSON object's text (compact), without the wrapping key
+// the CLI adds ({"result": ...}, {"campaign": ...}, ...).
+[[nodiscard]] std::string toJson(const BulkResult& result);
+[[nodiscard]] std::string toJson(const Workspace& workspace);
+[[nodiscard]] std::string toJson(const Campaign& campaign);
+[[nodiscard]] std::string toJson(const StartResult& start);
+[[nodiscard]] std::string toJson(const Lead& lead);
+[[nodiscard]] std::string toJson(const Message& message);
+[[nodiscard]] std::string toJson(const SuppressionEntry& entry);
+
+// "2025-06-10T15:00:00Z", and back; parseTimestamp throws
+// Error(invalid_argument) for anything else.
+[[nodiscard]] std::string formatTimestamp(Timestamp t);
+[[nodiscard]] Timestamp parseTimestamp(std::string_view text);
+
+}  // namespace leadterra::json

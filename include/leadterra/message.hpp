@@ -1,0 +1,48 @@
+// leadterra/message.hpp: one rendered step for one lead, in the local outbox.
+//
+// The engine never sends mail: the host application claims due messages,
+// sends them and reports back (markSent / markFailed / markReplied).
+// A lead never has two messages for one step, and never more than one
+// message queued or claimed at once. Plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "leadterra/campaign.hpp"
+#include "leadterra/clock.hpp"
+#include "leadterra/lead.hpp"
+
+namespace leadterra {
+
+// Stored on disk by name; do not rename.
+enum class MessageStatus { queued, claimed, sent, failed, cancelled };
+
+[[nodiscard]] std::string_view toString(MessageStatus status) noexcept;
+[[nodiscard]] std::optional<MessageStatus> parseMessageStatus(std::string_view name) noexcept;
+
+struct Message {
+  std::string id;  // "msg_" + ULID
+  std::string campaignId;
+  std::string email;
+  std::int64_t step = 1;  // 1-based
+  std::string subject;    // rendered
+  std::string body;       // rendered
+  StepFormat format = StepFormat::text;
+  MessageStatus status = MessageStatus::queued;
+  Timestamp scheduledAt{};  // may be sent from then on
+  std::int64_t attempts = 0;  // times claimed
+  std::optional<Timestamp> leaseUntil;  // while claimed
+  std::optional<Timestamp> sentAt;
+  std::optional<std::string> lastError;  // reason of the last markFailed
+};
+
+// What markReplied reports.
+struct ReplyResult {
+  Lead lead;
+  std::int64_t messagesCancelled = 0;
+};
+
+}  // namespace leadterra

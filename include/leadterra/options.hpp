@@ -1,0 +1,46 @@
+// leadterra/options.hpp: how a CampaignEngine opens and runs its file.
+//
+// Defaults suit a desktop or server application with one file on a local
+// disk. Every field can be left alone.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "leadterra/clock.hpp"
+
+namespace leadterra {
+
+struct Options {
+  // ---- Behaviour ----
+
+  // Create the file (and its schema) when it does not exist. When false, a
+  // missing file is a storage_error.
+  // Default: true.
+  bool createIfMissing = true;
+
+  // Where "now" comes from: scheduling, leases, createdAt/updatedAt.
+  // Default: empty, meaning the system clock (systemNow()).
+  Clock clock;
+
+  // ---- Performance and durability ----
+
+  // How long a call waits for another connection's write lock before it
+  // fails with ErrorCode::busy. Longer waits ride out heavier contention;
+  // shorter ones report it sooner.
+  // Default: 5 s.
+  std::chrono::milliseconds busyTimeout{5000};
+
+  // SQLite page cache of this connection, in KiB. A larger cache keeps more
+  // of the lead index in memory during big upserts at the cost of RSS.
+  // Default: 16 MiB.
+  std::int64_t cacheSizeKiB = 16 * 1024;
+
+  // true: PRAGMA synchronous=FULL, each commit survives a power loss.
+  // false: synchronous=NORMAL (WAL), a commit survives a crash of the
+  // application; a power loss may lose the last commits, never corrupt the file.
+  // Default: false.
+  bool fullSync = false;
+};
+
+}  // namespace leadterra

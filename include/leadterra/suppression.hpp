@@ -1,0 +1,38 @@
+// leadterra/suppression.hpp: the workspace's do-not-contact list.
+//
+// An entry blocks one email ("ava@acme.com") or a whole domain ("@acme.com"
+// or "acme.com", which also blocks "mail.acme.com" but not "notacme.com").
+// Adding an entry suppresses matching active leads in every campaign of the
+// workspace and cancels their live messages, in the same transaction.
+// Removing one resumes nobody by itself. Plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "leadterra/clock.hpp"
+
+namespace leadterra {
+
+// Stored on disk by name; do not rename.
+enum class SuppressionKind { email, domain };
+
+[[nodiscard]] std::string_view toString(SuppressionKind kind) noexcept;
+
+struct SuppressionEntry {
+  std::string entry;  // normalized: "ava@acme.com" or "acme.com"
+  SuppressionKind kind = SuppressionKind::email;
+  Timestamp createdAt{};
+};
+
+// What addSuppressions / removeSuppressions report.
+struct SuppressionResult {
+  std::int64_t added = 0;    // new entries (addSuppressions)
+  std::int64_t removed = 0;  // entries deleted (removeSuppressions)
+  std::int64_t leadsSuppressed = 0;
+  std::int64_t messagesCancelled = 0;
+};
+
+}  // namespace leadterra

@@ -1,0 +1,67 @@
+// Names of the public enumerations. These strings are stored on disk and
+// printed in JSON: never change one.
+#include <array>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "leadterra/bulk.hpp"
+#include "leadterra/campaign.hpp"
+#include "leadterra/error.hpp"
+#include "leadterra/lead.hpp"
+#include "leadterra/message.hpp"
+#include "leadterra/suppression.hpp"
+
+namespace leadterra {
+namespace {
+
+template <typename E, std::size_t N>
+std::string_view nameOf(const std::array<std::string_view, N>& names, E value) noexcept {
+  const auto i = static_cast<std::size_t>(value);
+  return i < N ? names[i] : std::string_view("unknown");
+}
+
+template <typename E, std::size_t N>
+std::optional<E> parseName(const std::array<std::string_view, N>& names, std::string_view name) noexcept {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (names[i] == name) return static_cast<E>(i);
+  }
+  return std::nullopt;
+}
+
+// In enumerator order.
+constexpr std::array<std::string_view, 7> kErrorCodes = {
+    "not_found", "invalid_argument", "conflict", "no_steps", "busy", "storage_error", "schema_too_new"};
+constexpr std::array<std::string_view, 3> kCampaignStatuses = {"draft", "running", "paused"};
+constexpr std::array<std::string_view, 2> kStepFormats = {"text", "html"};
+constexpr std::array<std::string_view, 5> kLeadStatuses = {"active", "completed", "suppressed", "replied",
+                                                           "bounced"};
+constexpr std::array<std::string_view, 5> kMessageStatuses = {"queued", "claimed", "sent", "failed", "cancelled"};
+constexpr std::array<std::string_view, 2> kSuppressionKinds = {"email", "domain"};
+constexpr std::array<std::string_view, 5> kRowCodes = {"missing_email", "invalid_email", "invalid_field",
+                                                       "field_too_long", "malformed_row"};
+
+}  // namespace
+
+std::string_view toString(ErrorCode code) noexcept { return nameOf(kErrorCodes, code); }
+std::string_view toString(CampaignStatus status) noexcept { return nameOf(kCampaignStatuses, status); }
+std::string_view toString(StepFormat format) noexcept { return nameOf(kStepFormats, format); }
+std::string_view toString(LeadStatus status) noexcept { return nameOf(kLeadStatuses, status); }
+std::string_view toString(MessageStatus status) noexcept { return nameOf(kMessageStatuses, status); }
+std::string_view toString(SuppressionKind kind) noexcept { return nameOf(kSuppressionKinds, kind); }
+std::string_view toString(RowCode code) noexcept { return nameOf(kRowCodes, code); }
+
+std::optional<CampaignStatus> parseCampaignStatus(std::string_view name) noexcept {
+  return parseName<CampaignStatus>(kCampaignStatuses, name);
+}
+std::optional<StepFormat> parseStepFormat(std::string_view name) noexcept {
+  return parseName<StepFormat>(kStepFormats, name);
+}
+std::optional<LeadStatus> parseLeadStatus(std::string_view name) noexcept {
+  return parseName<LeadStatus>(kLeadStatuses, name);
+}
+std::optional<MessageStatus> parseMessageStatus(std::string_view name) noexcept {
+  return parseName<MessageStatus>(kMessageStatuses, name);
+}
+
+}  // namespace leadterra

@@ -1,0 +1,80 @@
+// Streaming import of lead files (.csv, .jsonl) into a campaign, in batches.
+//
+// Reads in constant memory: one batch of rows at a time, each batch one
+// bulkUpsert (one transaction). Because upserts are idempotent, an
+// interrupted import can simply be run again.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "leadterra/bulk.hpp"
+#include "leadterra/campaign.hpp"
+#include "leadterra/lead.hpp"
+
+namespace leadterra {
+class CampaignEngine;
+}
+
+namespace leadterra::detail {
+
+// One row of a lead file, read lazily.
+class LeadFileReader {
+ public:
+  virtual ~LeadFileReader() = default;
+  // Opens by extension (.csv or .jsonl, case-insensitive). Throws
+  // Error(invalid_argument) for another extension, a CSV without an email
+  // column, or a file that cannot be opened.
+  [[nodiscard]] static std::unique_ptr<LeadFileReader> open(const std::string& path);
+
+  // Reads the next row into `row` (reset first) and the row as read into
+  // `raw` (a JSON object's text: the CSV header -> cell, or the JSONL line as
+  // a JSON string when it is not an object). False at the end of the file.
+  virtual bool next(LeadInput& row, std::string& raw) = 0;
+
+  // Bytes consumed so far and the file's size, for progress.
+  [[nodiscard]] virtual std::uint64_t bytesRead() const = 0;
+  [[nodiscard]] virtual std::uint64_t totalBytes() const = 0;
+
+  // The 1-based line of the file on which the last row read starts (a CSV
+  // row may span lines inside quotes), for people looking for it.
+  [[nodiscard]] virtual std::uint64_t lineNumber() const = 0;
+  // Why the reader itself marked the last row RowDefect::malformed (a ragged
+  // CSV row, an unclosed quote, a JSONL line that is not JSON); empty
+  // otherwise. More precise than the engine's generic message.
+  [[nodiscard]] virtual const std::string& defectMessage() const = 0;
+};
+
+// A row (a CSV record or a JSONL line) longer than this cannot be a valid lead
+// (fields are capped at 1 KiB, customFields at 16 KiB); the reader stops
+// keeping its bytes there and reports it as malformed, so that one broken
+// row (an unclosed quote) cannot make memory grow with the file.
+inline constexpr std::size_t kMaxRowBytes = std::size_t{1} << 20;
+
+struct ImportOptions {
+  std::size_t batchSize = 1000;  // rows per bulkUpsert / transaction
+  std::string rejectsPath;       // when set: one JSON line per failed row ({"index","code","message","row"})
+  // Called after each batch with (bytesRead, totalBytes, rowsSoFar).
+  std::function<void(std::uint64_t, std::uint64_t, std::uint64_t)> progress;
+  // How many failed rows the returned result keeps in `errors` (the first
+  // ones); `failed` still counts them all and the rejects file holds them all.
+  // Bounds memory when a large file fails row after row.
+  std::size_t keptErrors = 1000;
+};
+
+// Imports the file; returns the results of all batches summed (errors carry
+// the row's index in the file, 0-based over data rows; missingTokens summed).
+// totalInCampaign is that of the last batch (a file without rows still makes
+// one empty call, which checks the campaign and counts its leads).
+// Throws Error(invalid_argument) for a batch size of 0, a file the reader
+// refuses or a rejects file that cannot be created; the engine's errors
+// (not_found, busy, storage_error) pass through, batches already imported
+// staying imported.
+[[nodiscard]] BulkResult importFile(CampaignEngine& engine, std::string_view campaignId, const std::string& path,
+                                    const ImportOptions& options, const Scope& scope = {});
+
+}  // namespace leadterra::detail

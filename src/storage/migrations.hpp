@@ -1,0 +1,18 @@
+// The schema migrations embedded at build time from schema/NNNN_name.sql.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace leadterra::detail {
+
+struct Migration {
+  int version;            // NNNN: PRAGMA user_version after it ran
+  std::string_view name;  // the file's name without .sql
+  std::string_view sql;
+};
+
+// In ascending version order, numbered 1..N without gaps (checked at build time).
+const std::vector<Migration>& migrations();
+
+}  // namespace leadterra::detail

@@ -1,0 +1,37 @@
+// Small helpers to move values between SQLiteCpp statements and our types.
+#pragma once
+
+#include <SQLiteCpp/Statement.h>
+
+#include <optional>
+#include <string>
+
+#include "leadterra/clock.hpp"
+
+namespace leadterra::detail {
+
+[[nodiscard]] inline std::optional<std::string> optText(SQLite::Statement& s, int column) {
+  if (s.isColumnNull(column)) return std::nullopt;
+  return s.getColumn(column).getString();
+}
+
+[[nodiscard]] inline Timestamp timeAt(SQLite::Statement& s, int column) {
+  return Timestamp{std::chrono::seconds{s.getColumn(column).getInt64()}};
+}
+
+[[nodiscard]] inline std::optional<Timestamp> optTime(SQLite::Statement& s, int column) {
+  if (s.isColumnNull(column)) return std::nullopt;
+  return timeAt(s, column);
+}
+
+[[nodiscard]] inline std::int64_t seconds(Timestamp t) { return t.time_since_epoch().count(); }
+
+inline void bindOpt(SQLite::Statement& s, int index, const std::optional<std::string>& value) {
+  if (value) {
+    s.bind(index, *value);
+  } else {
+    s.bind(index);  // NULL
+  }
+}
+
+}  // namespace leadterra::detail

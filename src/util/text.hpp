@@ -1,0 +1,57 @@
+// Text checks shared by every reader of lead data: UTF-8, emails, domains.
+// Pure functions; safe from any thread.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace leadterra::detail {
+
+// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF)
+// and holds no NUL byte.
+[[nodiscard]] bool isCleanUtf8(std::string_view s) noexcept;
+
+// Bytes of the well-formed UTF-8 character that starts at s[i] (1 for any
+// ASCII byte, NUL included); 0 when the bytes there are ill-formed (a stray
+// continuation byte, overlong, surrogate, > U+10FFFF, truncated). i < s.size().
+[[nodiscard]] std::size_t utf8CharLength(std::string_view s, std::size_t i) noexcept;
+
+enum class EmailCheck {
+  ok,
+  missing,       // empty or whitespace only
+  invalid,       // not an acceptable address
+  invalid_text,  // invalid UTF-8 or a NUL byte
+};
+
+// Normalizes (strip surrounding space, tab, CR, LF; lowercase ASCII) into
+// `out` and validates by the rules of SPEC section 2 / docs/enroll.md:
+// <= 254 bytes; one '@'; ASCII local part of 1-64 bytes of letters, digits,
+// !#$%&'*+/=?^_`{|}~- and non-consecutive dots not at either end; a domain of
+// >= 2 dot-separated labels of 1-63 bytes of letters, digits, inner hyphens
+// or UTF-8 non-ASCII; the last label not all digits.
+// A NUL byte or invalid UTF-8 anywhere is `invalid_text` (checked first); a
+// non-ASCII byte in the local part is `invalid`.
+// `out` holds the normalized text whatever the verdict.
+[[nodiscard]] EmailCheck normalizeEmail(std::string_view raw, std::string& out);
+
+// Normalizes a domain ("Acme.COM", trimmed, lowercase ASCII; one leading '@'
+// is dropped, so "@acme.com" gives "acme.com") and checks it with the domain
+// rules above, plus clean UTF-8 and at most 253 bytes. Returns false when it is
+// not a valid domain; `out` holds the normalized text either way.
+[[nodiscard]] bool normalizeDomain(std::string_view raw, std::string& out);
+
+// The domain of a normalized, valid email (the part after '@').
+[[nodiscard]] inline std::string_view emailDomain(std::string_view email) noexcept {
+  return email.substr(email.find('@') + 1);
+}
+
+// A domain with its labels reversed, for index range scans over subdomains:
+// "mail.acme.com" -> "com.acme.mail". A domain entry d blocks every email
+// whose reversed domain equals reverseDomain(d) or starts with it plus '.'.
+[[nodiscard]] std::string reverseDomain(std::string_view domain);
+
+// ^[A-Za-z0-9_-]{1,64}$
+[[nodiscard]] bool isValidId(std::string_view id) noexcept;
+
+}  // namespace leadterra::detail
