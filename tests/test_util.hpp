@@ -8,10 +8,21 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <memory>
 #include <random>
 #include <sstream>
 #include <string>
+
+namespace leadterra {
+// So that Boost.Test can print our values in failed assertions.
+inline std::ostream& operator<<(std::ostream& os, ErrorCode v) { return os << toString(v); }
+inline std::ostream& operator<<(std::ostream& os, LeadStatus v) { return os << toString(v); }
+inline std::ostream& operator<<(std::ostream& os, MessageStatus v) { return os << toString(v); }
+inline std::ostream& operator<<(std::ostream& os, CampaignStatus v) { return os << toString(v); }
+inline std::ostream& operator<<(std::ostream& os, RowCode v) { return os << toString(v); }
+inline std::ostream& operator<<(std::ostream& os, Timestamp t) { return os << t.time_since_epoch().count() << "s"; }
+}  // namespace leadterra
 
 namespace leadterra::test {
 

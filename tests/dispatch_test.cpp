@@ -1,0 +1,204 @@
+// Dispatch (SPEC section 7): claiming due messages with leases, and what
+// sent, failed and replied do to a lead's sequence.
+#define BOOST_TEST_MODULE dispatch
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+#include <thread>
+
+#include "test_util.hpp"
+
+using namespace leadterra;
+using leadterra::test::EngineFixture;
+
+namespace {
+
+constexpr const char* kCamp = "camp_01HZA1TPNQ8RD4KF";
+std::int64_t epoch(Timestamp t) { return t.time_since_epoch().count(); }
+
+std::string codeOf(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return std::string(toString(e.code()));
+  }
+  return "none";
+}
+
+struct Running : EngineFixture {
+  Running() {
+    seedCampaign();
+    (void)engine->bulkUpsert(kCamp, seedLeads());
+    (void)engine->startCampaign(kCamp);
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(dispatch, Running)
+
+BOOST_AUTO_TEST_CASE(claim_hands_out_due_messages_with_a_lease) {
+  const auto claimed = engine->claimDue(2, 600);
+  BOOST_REQUIRE_EQUAL(claimed.size(), 2U);
+  for (const Message& m : claimed) {
+    BOOST_TEST(toString(m.status) == "claimed");
+    BOOST_TEST(m.attempts == 1);
+    BOOST_TEST(epoch(m.leaseUntil.value()) == test::kSeedEpoch + 600);
+  }
+  BOOST_TEST(engine->claimDue(10, 600).size() == 1U);  // the third one
+  BOOST_TEST(engine->claimDue(10, 600).empty());       // all leased
+}
+
+BOOST_AUTO_TEST_CASE(messages_not_yet_due_are_not_claimed) {
+  seedCampaign("camp_later", {{"s", "b", StepFormat::text, 1}});
+  (void)engine->startCampaign("camp_later");
+  (void)engine->bulkUpsert("camp_later", std::vector<LeadInput>{lead("x@acme.com")});
+  BOOST_TEST(engine->claimDue(10, 60).size() == 3U);  // only the seed campaign's
+  clock.advance(std::chrono::hours(24));
+  const auto later = engine->claimDue(10, 60);
+  bool found = false;
+  for (const Message& m : later) found |= m.email == "x@acme.com";
+  BOOST_TEST(found);
+}
+
+BOOST_AUTO_TEST_CASE(an_expired_lease_is_claimed_again) {
+  const auto first = engine->claimDue(1, 60);
+  clock.advance(std::chrono::seconds(59));
+  for (const Message& m : engine->claimDue(10, 60)) BOOST_TEST(m.id != first[0].id);
+  clock.advance(std::chrono::seconds(1));  // leaseUntil <= now: expired
+  const auto again = engine->claimDue(10, 60);
+  BOOST_REQUIRE_EQUAL(again.size(), 1U);
+  BOOST_TEST(again[0].id == first[0].id);
+  BOOST_TEST(again[0].attempts == 2);
+}
+
+BOOST_AUTO_TEST_CASE(paused_campaigns_hand_out_nothing) {
+  (void)engine->pauseCampaign(kCamp);
+  BOOST_TEST(engine->claimDue(10, 60).empty());
+}
+
+BOOST_AUTO_TEST_CASE(sent_advances_the_position_and_queues_the_next_step) {
+  const Message m = engine->claimDue(1, 60).at(0);
+  clock.advance(std::chrono::minutes(10));
+  const Message sent = engine->markSent(m.id);
+  BOOST_TEST(toString(sent.status) == "sent");
+  BOOST_TEST(epoch(sent.sentAt.value()) == test::kSeedEpoch + 600);
+  BOOST_TEST(engine->getLead(kCamp, m.email)->position == 1);
+  std::vector<Message> next;
+  for (const Message& q : engine->listMessages(kCamp, MessageStatus::queued)) {
+    if (q.email == m.email) next.push_back(q);
+  }
+  BOOST_REQUIRE_EQUAL(next.size(), 1U);
+  BOOST_TEST(next[0].step == 2);
+  BOOST_TEST(epoch(next[0].scheduledAt) == test::kSeedEpoch + 600 + 3 * 86400);  // send time + 3 days
+
+  // Repeating it changes nothing.
+  const Message again = engine->markSent(m.id);
+  BOOST_TEST(epoch(again.sentAt.value()) == epoch(sent.sentAt.value()));
+  BOOST_TEST(engine->getLead(kCamp, m.email)->position == 1);
+  BOOST_TEST(engine->listMessages(kCamp).size() == 4U);
+}
+
+BOOST_AUTO_TEST_CASE(the_last_step_sent_completes_the_lead) {
+  const Message m1 = engine->claimDue(1, 60).at(0);
+  (void)engine->markSent(m1.id);
+  clock.advance(std::chrono::hours(24 * 3));
+  Message m2;
+  for (const Message& m : engine->claimDue(10, 60)) {
+    if (m.email == m1.email) m2 = m;
+  }
+  BOOST_REQUIRE_EQUAL(m2.step, 2);
+  (void)engine->markSent(m2.id);
+  const Lead lead = *engine->getLead(kCamp, m1.email);
+  BOOST_TEST(lead.position == 2);
+  BOOST_TEST(toString(lead.status) == "completed");
+}
+
+BOOST_AUTO_TEST_CASE(retryable_failures_back_off_and_the_fifth_is_final) {
+  const std::string id = engine->claimDue(1, 60).at(0).id;
+  const std::string email = engine->listMessages(kCamp, MessageStatus::claimed).at(0).email;
+  for (std::int64_t attempt = 1; attempt <= 4; ++attempt) {
+    const Message failed = engine->markFailed(id, "421 try later", true);
+    BOOST_TEST(toString(failed.status) == "queued");
+    BOOST_TEST(failed.lastError.value() == "421 try later");
+    const std::int64_t backoff = 300 * (std::int64_t{1} << (attempt - 1));
+    BOOST_TEST(epoch(failed.scheduledAt) == epoch(clock.now()) + backoff);
+    clock.advance(std::chrono::seconds(backoff));
+    bool reclaimed = false;
+    for (const Message& m : engine->claimDue(10, 60)) reclaimed |= m.id == id;
+    BOOST_REQUIRE(reclaimed);
+  }
+  const Message last = engine->markFailed(id, "421 try later", true);
+  BOOST_TEST(toString(last.status) == "failed");
+  BOOST_TEST(last.attempts == 5);
+  BOOST_TEST(toString(engine->getLead(kCamp, email)->status) == "bounced");
+}
+
+BOOST_AUTO_TEST_CASE(a_permanent_failure_bounces_the_lead) {
+  const Message m = engine->claimDue(1, 60).at(0);
+  const Message failed = engine->markFailed(m.id, "550 no such user", false);
+  BOOST_TEST(toString(failed.status) == "failed");
+  const Lead bounced = *engine->getLead(kCamp, m.email);
+  BOOST_TEST(toString(bounced.status) == "bounced");
+  BOOST_TEST(bounced.position == 0);
+  // A bounced lead is not queued again by an upsert.
+  const BulkResult r = engine->bulkUpsert(kCamp, std::vector<LeadInput>{lead(m.email, "New")});
+  BOOST_TEST(r.queued == 0);
+  BOOST_TEST(codeOf([&] { engine->markSent(m.id); }) == "conflict");
+}
+
+BOOST_AUTO_TEST_CASE(a_reply_stops_the_lead_for_good) {
+  const ReplyResult r = engine->markReplied(kCamp, " Ava@AcmeCorp.com");
+  BOOST_TEST(toString(r.lead.status) == "replied");
+  BOOST_TEST(r.messagesCancelled == 1);
+  BOOST_TEST(r.lead.email == "ava@acmecorp.com");
+  const BulkResult again = engine->bulkUpsert(kCamp, seedLeads());
+  BOOST_TEST(again.queued == 0);
+  BOOST_TEST(toString(engine->getLead(kCamp, "ava@acmecorp.com")->status) == "replied");
+  for (const Message& m : engine->claimDue(10, 60)) BOOST_TEST(m.email != "ava@acmecorp.com");
+  BOOST_TEST(codeOf([&] { engine->markReplied(kCamp, "nobody@acme.com"); }) == "not_found");
+}
+
+BOOST_AUTO_TEST_CASE(a_message_cancelled_while_claimed_is_recorded_as_sent_and_queues_nothing) {
+  const Message m = engine->claimDue(1, 60).at(0);
+  (void)engine->addSuppressions("ws_test", std::vector<std::string>{m.email});
+  BOOST_TEST(toString(engine->listMessages(kCamp, MessageStatus::cancelled).at(0).status) == "cancelled");
+  const Message sent = engine->markSent(m.id);
+  BOOST_TEST(toString(sent.status) == "sent");
+  const Lead lead = *engine->getLead(kCamp, m.email);
+  BOOST_TEST(lead.position == 1);  // it went out: never send step 1 again
+  BOOST_TEST(toString(lead.status) == "suppressed");
+  for (const Message& q : engine->listMessages(kCamp, MessageStatus::queued)) BOOST_TEST(q.email != m.email);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_message_ids_are_not_found) {
+  BOOST_TEST(codeOf([&] { engine->markSent("msg_nope"); }) == "not_found");
+  BOOST_TEST(codeOf([&] { engine->markFailed("msg_nope", "x", true); }) == "not_found");
+  BOOST_TEST(codeOf([&] { (void)engine->claimDue(0, 60); }) == "invalid_argument");
+}
+
+BOOST_AUTO_TEST_CASE(two_engines_claiming_at_once_never_share_a_message) {
+  // 200 more leads, then two engines on the same file claim in small bites.
+  std::vector<LeadInput> many;
+  for (int i = 0; i < 200; ++i) many.push_back(lead("l" + std::to_string(i) + "@acme.com"));
+  (void)engine->bulkUpsert(kCamp, many);
+  std::vector<std::string> a, b;
+  auto worker = [&](std::vector<std::string>& out) {
+    Options options;
+    options.clock = clock.clock();
+    auto mine = CampaignEngine::open(path, options);
+    for (int i = 0; i < 60; ++i) {
+      for (const Message& m : mine->claimDue(3, 600)) out.push_back(m.id);
+    }
+  };
+  std::thread t1(worker, std::ref(a));
+  std::thread t2(worker, std::ref(b));
+  t1.join();
+  t2.join();
+  std::set<std::string> all(a.begin(), a.end());
+  all.insert(b.begin(), b.end());
+  BOOST_TEST(all.size() == a.size() + b.size());  // no message twice
+  BOOST_TEST(all.size() == 203U);                  // and every one handed out
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,148 @@
+// Storage (SPEC section 8): the file, its schema version, WAL, refusal of
+// newer or foreign files, and whole-call rollback on a storage failure.
+#define BOOST_TEST_MODULE storage
+#include <boost/test/unit_test.hpp>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include "storage/database.hpp"
+#include "test_util.hpp"
+
+using namespace leadterra;
+using leadterra::test::EngineFixture;
+using leadterra::test::TempDir;
+
+namespace {
+
+constexpr const char* kCamp = "camp_01HZA1TPNQ8RD4KF";
+
+ErrorCode openError(const std::string& path, Options options = {}) {
+  try {
+    (void)CampaignEngine::open(path, std::move(options));
+  } catch (const Error& e) {
+    return e.code();
+  }
+  BOOST_FAIL("open succeeded");
+  return ErrorCode::storage_error;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(storage)
+
+BOOST_FIXTURE_TEST_CASE(a_new_file_gets_the_latest_schema_in_wal_mode, EngineFixture) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  BOOST_TEST(db.execAndGet("PRAGMA user_version").getInt() == detail::latestSchemaVersion());
+  BOOST_TEST(detail::latestSchemaVersion() >= 1);
+  BOOST_TEST(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+  BOOST_TEST(db.tableExists("leads"));
+  BOOST_TEST(db.tableExists("messages"));
+}
+
+BOOST_FIXTURE_TEST_CASE(data_survives_reopening, EngineFixture) {
+  seedCampaign();
+  (void)engine->bulkUpsert(kCamp, seedLeads());
+  reopen();
+  BOOST_TEST(engine->getCampaign(kCamp)->leadsEnrolled == 3);
+  BOOST_TEST(engine->getLead(kCamp, "ava@acmecorp.com")->firstName.value() == "Ava");
+}
+
+BOOST_AUTO_TEST_CASE(a_file_with_a_newer_schema_is_refused_untouched) {
+  TempDir dir;
+  const std::string path = dir.file("newer.db");
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("CREATE TABLE future (x)");
+    db.exec("PRAGMA user_version = " + std::to_string(detail::latestSchemaVersion() + 1));
+  }
+  const std::string before = test::readFile(path);
+  BOOST_TEST(openError(path) == ErrorCode::schema_too_new);
+  BOOST_TEST(test::readFile(path) == before);
+  BOOST_TEST(!std::filesystem::exists(path + "-wal"));
+}
+
+BOOST_AUTO_TEST_CASE(a_file_that_is_not_a_database_is_a_storage_error_and_kept) {
+  TempDir dir;
+  const std::string path = dir.file("garbage.db");
+  const std::string garbage(8192, 'G');
+  test::writeFile(path, garbage);
+  BOOST_TEST(openError(path) == ErrorCode::storage_error);
+  BOOST_TEST(test::readFile(path) == garbage);
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_file_is_an_error_without_create_if_missing) {
+  TempDir dir;
+  Options options;
+  options.createIfMissing = false;
+  BOOST_TEST(openError(dir.file("absent.db"), options) == ErrorCode::storage_error);
+  BOOST_TEST(!std::filesystem::exists(dir.file("absent.db")));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_failure_mid_call_rolls_the_whole_call_back, EngineFixture) {
+  seedCampaign();
+  (void)engine->bulkUpsert(kCamp, seedLeads());
+  (void)engine->startCampaign(kCamp);
+  {
+    // Force a storage failure at the third row of the next call.
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec(
+        "CREATE TRIGGER boom BEFORE INSERT ON leads WHEN NEW.email = 'boom@acme.com' "
+        "BEGIN SELECT RAISE(ABORT, 'forced failure'); END");
+  }
+  std::vector<LeadInput> rows{lead("new1@acme.com"), lead("ava@acmecorp.com", "Changed"), lead("boom@acme.com"),
+                              lead("new2@acme.com")};
+  try {
+    (void)engine->bulkUpsert(kCamp, rows);
+    BOOST_FAIL("expected storage_error");
+  } catch (const Error& e) {
+    BOOST_TEST(std::string(toString(e.code())) == "storage_error");
+  }
+  // Nothing of the call is stored; everything before it is.
+  BOOST_TEST(!engine->getLead(kCamp, "new1@acme.com"));
+  BOOST_TEST(engine->getLead(kCamp, "ava@acmecorp.com")->firstName.value() == "Ava");
+  BOOST_TEST(engine->getCampaign(kCamp)->leadsEnrolled == 3);
+  BOOST_TEST(engine->listMessages(kCamp).size() == 3U);
+  // And the engine goes on working.
+  BOOST_TEST(engine->bulkUpsert(kCamp, std::vector<LeadInput>{lead("new3@acme.com")}).enrolled == 1);
+  SQLite::Database check(path, SQLite::OPEN_READONLY);
+  BOOST_TEST(check.execAndGet("PRAGMA integrity_check").getString() == "ok");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_writer_holding_the_lock_past_the_timeout_is_busy, EngineFixture) {
+  seedCampaign();
+  Options options;
+  options.busyTimeout = std::chrono::milliseconds(50);
+  options.clock = clock.clock();
+  auto impatient = CampaignEngine::open(path, options);
+  SQLite::Database other(path, SQLite::OPEN_READWRITE);
+  other.exec("BEGIN IMMEDIATE");
+  try {
+    (void)impatient->bulkUpsert(kCamp, seedLeads());
+    BOOST_FAIL("expected busy");
+  } catch (const Error& e) {
+    BOOST_TEST(std::string(toString(e.code())) == "busy");
+  }
+  other.exec("ROLLBACK");
+  BOOST_TEST(impatient->bulkUpsert(kCamp, seedLeads()).enrolled == 3);
+}
+
+BOOST_AUTO_TEST_CASE(public_headers_expose_no_storage_or_json_library) {
+  std::size_t headers = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(LEADTERRA_SOURCE_DIR "/include/leadterra")) {
+    std::string text = test::readFile(entry.path().string());
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+    BOOST_TEST_CONTEXT(entry.path().filename().string()) {
+      BOOST_TEST(text.find("#include <sqlite") == std::string::npos);
+      BOOST_TEST(text.find("#include <nlohmann") == std::string::npos);
+      BOOST_TEST(text.find("#include <fmt") == std::string::npos);
+    }
+    ++headers;
+  }
+  BOOST_TEST(headers >= 10U);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,144 @@
+// Suppression (SPEC section 4): skipping at upsert, suppressing enrolled leads
+// and cancelling their mail, domains and subdomains, removal.
+#define BOOST_TEST_MODULE suppression
+#include <boost/test/unit_test.hpp>
+
+#include "test_util.hpp"
+
+using namespace leadterra;
+using leadterra::test::EngineFixture;
+
+namespace {
+
+constexpr const char* kCamp = "camp_01HZA1TPNQ8RD4KF";
+
+SuppressionResult add(CampaignEngine& e, std::vector<std::string> entries, const char* ws = "ws_test") {
+  return e.addSuppressions(ws, entries);
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(suppression, EngineFixture)
+
+BOOST_AUTO_TEST_CASE(suppressed_emails_are_skipped_silently) {
+  seedCampaign();
+  BOOST_TEST(add(*engine, {"Ava@AcmeCorp.com"}).added == 1);
+  const BulkResult r = engine->bulkUpsert(kCamp, seedLeads());
+  BOOST_TEST(r.enrolled == 2);
+  BOOST_TEST(r.skipped == 1);
+  BOOST_TEST(r.failed == 0);
+  BOOST_TEST(r.totalInCampaign == 2);
+  BOOST_TEST(!engine->getLead(kCamp, "ava@acmecorp.com"));
+}
+
+BOOST_AUTO_TEST_CASE(a_domain_blocks_itself_and_subdomains_not_lookalikes) {
+  seedCampaign();
+  (void)add(*engine, {"@acme.com"});
+  std::vector<LeadInput> rows{lead("a@acme.com"), lead("b@mail.acme.com"), lead("c@notacme.com"),
+                              lead("d@acme.com.evil.io")};
+  const BulkResult r = engine->bulkUpsert(kCamp, rows);
+  BOOST_TEST(r.skipped == 2);
+  BOOST_TEST(r.enrolled == 2);
+  BOOST_TEST(engine->getLead(kCamp, "c@notacme.com").has_value());
+  BOOST_TEST(engine->getLead(kCamp, "d@acme.com.evil.io").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(domain_without_at_sign_is_a_domain_entry) {
+  seedCampaign();
+  (void)add(*engine, {"BuildFast.io"});
+  const auto entries = engine->listSuppressions("ws_test");
+  BOOST_REQUIRE_EQUAL(entries.size(), 1U);
+  BOOST_TEST(entries[0].entry == "buildfast.io");
+  BOOST_TEST(toString(entries[0].kind) == "domain");
+  BOOST_TEST(engine->bulkUpsert(kCamp, seedLeads()).skipped == 1);
+}
+
+BOOST_AUTO_TEST_CASE(adding_after_start_suppresses_leads_and_cancels_their_mail_everywhere) {
+  seedCampaign();
+  seedCampaign("camp_second");
+  (void)engine->bulkUpsert(kCamp, seedLeads());
+  (void)engine->bulkUpsert("camp_second", seedLeads());
+  (void)engine->startCampaign(kCamp);
+  (void)engine->startCampaign("camp_second");
+  (void)engine->claimDue(1, 300);  // one claimed message is cancelled too
+  const SuppressionResult r = add(*engine, {"ava@acmecorp.com", "nexusai.com"});
+  BOOST_TEST(r.added == 2);
+  BOOST_TEST(r.leadsSuppressed == 4);    // two leads in each campaign
+  BOOST_TEST(r.messagesCancelled == 4);  // their live messages, queued or claimed
+  BOOST_TEST(toString(engine->getLead(kCamp, "ava@acmecorp.com")->status) == "suppressed");
+  BOOST_TEST(toString(engine->getLead("camp_second", "priya@nexusai.com")->status) == "suppressed");
+  BOOST_TEST(toString(engine->getLead(kCamp, "marcus@buildfast.io")->status) == "active");
+  BOOST_TEST(engine->listMessages(kCamp, MessageStatus::cancelled).size() == 2U);
+  for (const Message& m : engine->claimDue(10, 300)) BOOST_TEST(m.email == "marcus@buildfast.io");
+}
+
+BOOST_AUTO_TEST_CASE(adding_an_existing_entry_is_a_no_op) {
+  seedCampaign();
+  (void)add(*engine, {"x@acme.com"});
+  const SuppressionResult r = add(*engine, {"X@acme.com"});
+  BOOST_TEST(r.added == 0);
+  BOOST_TEST(engine->listSuppressions("ws_test").size() == 1U);
+}
+
+BOOST_AUTO_TEST_CASE(an_invalid_entry_writes_nothing) {
+  seedCampaign();
+  try {
+    (void)add(*engine, {"ok@acme.com", "not a domain"});
+    BOOST_FAIL("expected invalid_argument");
+  } catch (const Error& e) {
+    BOOST_TEST(std::string(toString(e.code())) == "invalid_argument");
+  }
+  BOOST_TEST(engine->listSuppressions("ws_test").empty());
+}
+
+BOOST_AUTO_TEST_CASE(only_active_leads_become_suppressed) {
+  seedCampaign();
+  (void)engine->bulkUpsert(kCamp, seedLeads());
+  (void)engine->startCampaign(kCamp);
+  (void)engine->markReplied(kCamp, "ava@acmecorp.com");
+  const SuppressionResult r = add(*engine, {"ava@acmecorp.com"});
+  BOOST_TEST(r.leadsSuppressed == 0);
+  BOOST_TEST(toString(engine->getLead(kCamp, "ava@acmecorp.com")->status) == "replied");
+}
+
+BOOST_AUTO_TEST_CASE(removal_resumes_nobody_until_the_next_upsert) {
+  seedCampaign();
+  (void)engine->bulkUpsert(kCamp, seedLeads());
+  (void)engine->startCampaign(kCamp);
+  (void)add(*engine, {"ava@acmecorp.com"});
+  const std::vector<std::string> entry{"ava@acmecorp.com"};
+  const SuppressionResult removed = engine->removeSuppressions("ws_test", entry);
+  BOOST_TEST(removed.removed == 1);
+  BOOST_TEST(toString(engine->getLead(kCamp, "ava@acmecorp.com")->status) == "suppressed");
+  BOOST_TEST(engine->listMessages(kCamp, MessageStatus::queued).size() == 2U);
+
+  std::vector<LeadInput> again{lead("ava@acmecorp.com")};
+  const BulkResult r = engine->bulkUpsert(kCamp, again);
+  BOOST_TEST(r.updated == 1);
+  BOOST_TEST(r.queued == 1);  // its unsent step is queued again
+  BOOST_TEST(toString(engine->getLead(kCamp, "ava@acmecorp.com")->status) == "active");
+  BOOST_TEST(engine->listMessages(kCamp, MessageStatus::queued).size() == 3U);
+}
+
+BOOST_AUTO_TEST_CASE(nothing_is_ever_queued_for_a_suppressed_lead) {
+  seedCampaign();
+  (void)engine->bulkUpsert(kCamp, seedLeads());
+  (void)add(*engine, {"acmecorp.com"});  // before start
+  const StartResult s = engine->startCampaign(kCamp);
+  BOOST_TEST(s.queuedMessages == 2);
+  for (const Message& m : engine->listMessages(kCamp)) BOOST_TEST(m.email != "ava@acmecorp.com");
+  // An upsert of the suppressed lead while suppressed is skipped, not queued.
+  const BulkResult r = engine->bulkUpsert(kCamp, seedLeads());
+  BOOST_TEST(r.skipped == 1);
+  BOOST_TEST(r.queued == 0);
+}
+
+BOOST_AUTO_TEST_CASE(suppression_lists_are_per_workspace) {
+  seedCampaign();
+  engine->createWorkspace({"ws_other", ""});
+  (void)add(*engine, {"acmecorp.com"}, "ws_other");
+  BOOST_TEST(engine->bulkUpsert(kCamp, seedLeads()).skipped == 0);
+  BOOST_TEST(engine->listSuppressions("ws_test").empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

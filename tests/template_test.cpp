@@ -1,0 +1,417 @@
+#define BOOST_TEST_MODULE template
+#include <boost/test/unit_test.hpp>
+
+#include "template/template.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using leadterra::detail::appendValue;
+using leadterra::detail::isEmptyValue;
+using leadterra::detail::Tag;
+using leadterra::detail::Template;
+using leadterra::detail::Value;
+using nlohmann::json;
+
+namespace {
+
+// Walks `data` by the tag's path; missing when a part is absent or the value
+// on the way is not an object (the Mustache spec's dotted-name rules).
+Value lookup(const json& data, const Tag& tag) {
+  const json* cur = &data;
+  for (const std::string& part : tag.path) {
+    if (!cur->is_object()) return {};
+    const auto it = cur->find(part);
+    if (it == cur->end()) return {};
+    cur = &*it;
+  }
+  return Value{nullptr, cur};
+}
+
+std::string render(std::string_view text, const json& data, bool html = true) {
+  const Template t = Template::parse(text);
+  return t.render(html, [&](const Tag& tag) { return lookup(data, tag); });
+}
+
+std::string renderValue(const Value& v, bool escape) {
+  std::string out;
+  appendValue(out, v, escape);
+  return out;
+}
+
+const json kLead = {
+    {"email", "ada@example.com"},
+    {"firstName", "Ada"},
+    {"lastName", "Lovelace"},
+    {"company", "Analytical Engines"},
+    {"jobTitle", nullptr},
+    {"customFields", {{"city", "London"}, {"score", 85}, {"ratio", 1.21}}},
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(template_)
+
+// ---- Tag forms ----
+
+BOOST_AUTO_TEST_CASE(double_braces_insert_the_value) {
+  BOOST_TEST(render("Hi {{firstName}}!", kLead) == "Hi Ada!");
+}
+
+BOOST_AUTO_TEST_CASE(padding_inside_the_braces_is_allowed) {
+  BOOST_TEST(render("Hi {{ firstName }}!", kLead) == "Hi Ada!");
+  BOOST_TEST(render("Hi {{\tfirstName\n}}!", kLead) == "Hi Ada!");
+  BOOST_TEST(render("Hi {{   firstName}}{{lastName   }}", kLead) == "Hi AdaLovelace");
+}
+
+BOOST_AUTO_TEST_CASE(angle_alias_inserts_the_value) {
+  BOOST_TEST(render("Hi <<firstName>>!", kLead) == "Hi Ada!");
+  BOOST_TEST(render("Hi << firstName >>!", kLead) == "Hi Ada!");
+}
+
+BOOST_AUTO_TEST_CASE(angle_alias_escapes_like_double_braces) {
+  const json data = {{"x", "<b>"}};
+  BOOST_TEST(render("<<x>>", data) == "&lt;b&gt;");
+  BOOST_TEST(render("<<x>>", data) == render("{{x}}", data));
+}
+
+BOOST_AUTO_TEST_CASE(triple_braces_and_ampersand_never_escape) {
+  const json data = {{"x", "<b>&\"'"}};
+  BOOST_TEST(render("{{{x}}}", data) == "<b>&\"'");
+  BOOST_TEST(render("{{{ x }}}", data) == "<b>&\"'");
+  BOOST_TEST(render("{{&x}}", data) == "<b>&\"'");
+  BOOST_TEST(render("{{& x }}", data) == "<b>&\"'");
+  BOOST_TEST(render("{{ &x }}", data) == "<b>&\"'");
+}
+
+BOOST_AUTO_TEST_CASE(tag_records_its_form) {
+  const Template t = Template::parse("{{a}} {{{b}}} {{&c}} <<d>>");
+  BOOST_TEST_REQUIRE(t.tags().size() == 4U);
+  BOOST_TEST(t.tags()[0].escape);
+  BOOST_TEST(!t.tags()[1].escape);
+  BOOST_TEST(!t.tags()[2].escape);
+  BOOST_TEST(t.tags()[3].escape);
+  BOOST_TEST(t.tags()[2].name == "c");  // the sigil is not part of the name
+}
+
+// ---- Fallbacks ----
+
+BOOST_AUTO_TEST_CASE(fallback_renders_when_the_value_is_missing_empty_or_null) {
+  const json data = {{"empty", ""}, {"null", nullptr}};
+  BOOST_TEST(render("Hi {{missing|there}}", data) == "Hi there");
+  BOOST_TEST(render("Hi {{empty|there}}", data) == "Hi there");
+  BOOST_TEST(render("Hi {{null|there}}", data) == "Hi there");
+}
+
+BOOST_AUTO_TEST_CASE(fallback_is_ignored_when_the_value_is_present) {
+  const json data = {{"name", "Ada"}, {"zero", 0}, {"no", false}, {"blank", " "}};
+  BOOST_TEST(render("{{name|there}}", data) == "Ada");
+  BOOST_TEST(render("{{zero|none}}", data) == "0");
+  BOOST_TEST(render("{{no|none}}", data) == "false");
+  BOOST_TEST(render("[{{blank|none}}]", data) == "[ ]");  // whitespace is a value
+}
+
+BOOST_AUTO_TEST_CASE(fallback_is_trimmed_and_may_contain_spaces) {
+  const Template t = Template::parse("{{ firstName |  dear reader  }}");
+  BOOST_TEST_REQUIRE(t.tags().size() == 1U);
+  BOOST_TEST(t.tags()[0].name == "firstName");
+  BOOST_TEST_REQUIRE(t.tags()[0].fallback.has_value());
+  BOOST_TEST(*t.tags()[0].fallback == "dear reader");
+  BOOST_TEST(render("Hello {{ firstName |  dear reader  }}!", json::object()) == "Hello dear reader!");
+}
+
+BOOST_AUTO_TEST_CASE(fallback_splits_at_the_first_bar) {
+  BOOST_TEST(render("{{x|a|b}}", json::object()) == "a|b");
+}
+
+BOOST_AUTO_TEST_CASE(empty_fallback_renders_nothing) {
+  const Template t = Template::parse("{{x|}}");
+  BOOST_TEST_REQUIRE(t.tags().size() == 1U);
+  BOOST_TEST_REQUIRE(t.tags()[0].fallback.has_value());
+  BOOST_TEST(t.tags()[0].fallback->empty());
+  BOOST_TEST(render("[{{x|}}]", json::object()) == "[]");
+}
+
+BOOST_AUTO_TEST_CASE(tag_without_bar_has_no_fallback) {
+  const Template t = Template::parse("{{x}}");
+  BOOST_TEST_REQUIRE(t.tags().size() == 1U);
+  BOOST_TEST(!t.tags()[0].fallback.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(fallback_is_never_escaped) {
+  BOOST_TEST(render("{{x|Tom & Jerry's \"<shop>\"}}", json::object(), true) ==
+             "Tom & Jerry's \"<shop>\"");
+}
+
+BOOST_AUTO_TEST_CASE(fallback_is_never_scanned_for_tags) {
+  BOOST_TEST(render("{{x|<<firstName>>}}", kLead) == "<<firstName>>");
+  BOOST_TEST(render("{{x|{firstName}}", kLead) == "{firstName");
+}
+
+BOOST_AUTO_TEST_CASE(fallback_works_in_every_form) {
+  BOOST_TEST(render("{{{x|a}}}", json::object()) == "a");
+  BOOST_TEST(render("{{&x|a}}", json::object()) == "a");
+  BOOST_TEST(render("<<x|a b>>", json::object()) == "a b");
+}
+
+// ---- Escaping ----
+
+BOOST_AUTO_TEST_CASE(html_escapes_each_special_character) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}, {"'", "&#39;"}};
+  for (const auto& [raw, escaped] : cases) {
+    BOOST_TEST_CONTEXT("character " << raw) {
+      BOOST_TEST(render("a{{x}}b", json{{"x", "1" + raw + "2"}}) == "a1" + escaped + "2b");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(html_escapes_every_occurrence_and_keeps_the_rest) {
+  BOOST_TEST(render("{{x}}", json{{"x", "Smith & Sons <tools> & \"more\""}}) ==
+             "Smith &amp; Sons &lt;tools&gt; &amp; &quot;more&quot;");
+  BOOST_TEST(render("{{x}}", json{{"x", "Zoë"}}) == "Zoë");
+}
+
+BOOST_AUTO_TEST_CASE(text_mode_escapes_nothing) {
+  const json data = {{"x", "&<>\"'"}};
+  BOOST_TEST(render("{{x}} <<x>> {{{x}}}", data, false) == "&<>\"' &<>\"' &<>\"'");
+}
+
+BOOST_AUTO_TEST_CASE(template_text_is_never_escaped) {
+  BOOST_TEST(render("<p>Hi & {{firstName}}</p>", kLead) == "<p>Hi & Ada</p>");
+}
+
+// ---- No re-interpolation ----
+
+BOOST_AUTO_TEST_CASE(inserted_values_are_not_scanned_for_tags) {
+  const json data = {{"a", "{{b}} <<b>> {{{b}}}"}, {"b", "WRONG"}};
+  BOOST_TEST(render("{{{a}}}", data) == "{{b}} <<b>> {{{b}}}");
+  BOOST_TEST(render("{{a}}", data, false) == "{{b}} <<b>> {{{b}}}");
+  BOOST_TEST(render("{{a}}", data) == "{{b}} &lt;&lt;b&gt;&gt; {{{b}}}");
+}
+
+// ---- Malformed tags stay literal ----
+
+BOOST_AUTO_TEST_CASE(malformed_tags_stay_literal) {
+  const std::vector<std::string> malformed = {
+      "{{ }}",         "{{}}",       "{{first name}}", "Hi {{firstName",  "{{",
+      "<<>>",          "<< >>",      "<<first name>>", "<<firstName",     "{{{}}}",
+      "{{a..b}}",      "{{.a}}",     "{{a.}}",         "{{.}}",           "{{{.}}}",
+      "{{&.}}",        "{{#x}}",     "{{/x}}",         "{{^x}}",          "{{>x}}",
+      "{{!x}}",        "{{=x=}}",    "{{=<% %>=}}",    "{{|fallback}}",   "{{ | x }}",
+      "<<&x>>",        "{{& }}",     "{{a}b}}",        "{{a{b}}",         "{{a<b}}",
+      "<<a>b>>",       "{{\x01x}}",  "}}",             ">>",              "{ {x} }",
+      "< <x> >",       "{x}",        "<x>",
+  };
+  const json data = {{"x", "X"}, {"a", "A"}, {"b", "B"}, {"firstName", "Ada"}};
+  for (const std::string& text : malformed) {
+    BOOST_TEST_CONTEXT("template " << text) {
+      BOOST_TEST(Template::parse(text).tags().empty());
+      BOOST_TEST(render(text, data) == text);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(well_formed_tags_after_a_malformed_opener_still_work) {
+  const json data = {{"firstName", "Ada"}};
+  BOOST_TEST(render("{{ {{firstName}}", data) == "{{ Ada");
+  BOOST_TEST(render("{{first name}} {{firstName}}", data) == "{{first name}} Ada");
+  BOOST_TEST(render("{{oops {{firstName}}", data) == "{{oops Ada");
+  BOOST_TEST(render("<< <<firstName>>", data) == "<< Ada");
+  BOOST_TEST(render("{{#list}}{{firstName}}{{/list}}", data) == "{{#list}}Ada{{/list}}");
+}
+
+BOOST_AUTO_TEST_CASE(extra_braces_around_a_tag_stay_literal) {
+  const json data = {{"firstName", "Ada"}};
+  BOOST_TEST(render("{{{firstName}}", data) == "{Ada");   // unbalanced triple
+  BOOST_TEST(render("{{firstName}}}", data) == "Ada}");
+  BOOST_TEST(render("{{{{firstName}}}}", data) == "{Ada}");
+  BOOST_TEST(render("<<<firstName>>>", data) == "<Ada>");
+  BOOST_TEST(render("{{{&firstName}}}", data) == "{Ada}");
+}
+
+BOOST_AUTO_TEST_CASE(many_unclosed_openers_stay_literal) {
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "{{ <<";
+  text += "{{firstName}}";
+  const std::string out = render(text, json{{"firstName", "Ada"}});
+  BOOST_TEST(out == text.substr(0, text.size() - 13) + "Ada");
+}
+
+// ---- Names and paths ----
+
+BOOST_AUTO_TEST_CASE(dotted_names_walk_nested_objects) {
+  BOOST_TEST(render("{{customFields.city}}", kLead) == "London");
+  const json data = {{"a", {{"b", {{"c", "deep"}}}}}};
+  BOOST_TEST(render("{{a.b.c}}", data) == "deep");
+  BOOST_TEST(render("[{{a.x.c}}]", data) == "[]");
+  BOOST_TEST(render("[{{a.b.c.d}}]", data) == "[]");  // "deep" is not an object
+}
+
+BOOST_AUTO_TEST_CASE(tag_path_is_the_name_split_on_dots) {
+  const Template t = Template::parse("{{ customFields.city }}");
+  BOOST_TEST_REQUIRE(t.tags().size() == 1U);
+  BOOST_TEST(t.tags()[0].name == "customFields.city");
+  const std::vector<std::string> expected = {"customFields", "city"};
+  BOOST_TEST(t.tags()[0].path == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(names_may_hold_punctuation_and_non_ascii) {
+  const json data = {{"città", "Roma"}, {"utm-source", "ad"}, {"R&D", "yes"}};
+  BOOST_TEST(render("{{città}} {{utm-source}} {{R&D}}", data) == "Roma ad yes");
+}
+
+BOOST_AUTO_TEST_CASE(missing_and_null_render_empty) {
+  BOOST_TEST(render("[{{nope}}][{{jobTitle}}]", kLead) == "[][]");
+}
+
+BOOST_AUTO_TEST_CASE(tags_are_listed_in_order_with_duplicates) {
+  const Template t =
+      Template::parse("{{firstName}} <<company>> {{firstName|you}} {{{customFields.city}}}");
+  std::vector<std::string> names;
+  for (const Tag& tag : t.tags()) names.push_back(tag.name);
+  const std::vector<std::string> expected = {"firstName", "company", "firstName", "customFields.city"};
+  BOOST_TEST(names == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(resolver_is_called_once_per_tag_in_order) {
+  const Template t = Template::parse("{{a}}{{b}}{{a}}");
+  std::vector<std::string> calls;
+  (void)t.render(true, [&](const Tag& tag) {
+    calls.push_back(tag.name);
+    return Value{};
+  });
+  const std::vector<std::string> expected = {"a", "b", "a"};
+  BOOST_TEST(calls == expected, boost::test_tools::per_element());
+}
+
+// ---- Value rendering ----
+
+BOOST_AUTO_TEST_CASE(numbers_and_booleans_render_as_json_writes_them) {
+  const json data = {{"i", 85},       {"neg", -3},    {"f", 1.21},  {"whole", 3.0},
+                     {"t", true},     {"fl", false},  {"big", 18446744073709551615ULL}};
+  BOOST_TEST(render("{{i}} {{neg}} {{f}} {{whole}} {{t}} {{fl}} {{big}}", data) ==
+             "85 -3 1.21 3.0 true false 18446744073709551615");
+  BOOST_TEST(render("{{customFields.score}}/{{customFields.ratio}}", kLead) == "85/1.21");
+}
+
+BOOST_AUTO_TEST_CASE(objects_and_arrays_render_as_compact_json) {
+  const json data = {{"o", {{"a", 1}, {"b", {1, "two"}}}}, {"arr", {1, 2}}, {"e", json::object()}};
+  BOOST_TEST(render("{{{o}}} {{arr}} {{e}}", data) == R"({"a":1,"b":[1,"two"]} [1,2] {})");
+  BOOST_TEST(render("{{o}}", data) == "{&quot;a&quot;:1,&quot;b&quot;:[1,&quot;two&quot;]}");
+  BOOST_TEST(render("{{e|none}}", data) == "{}");  // an empty object is not an empty value
+}
+
+BOOST_AUTO_TEST_CASE(string_values_render_as_they_are) {
+  const std::string s = "O'Brien & co";
+  BOOST_TEST(renderValue(Value{&s, nullptr}, false) == s);
+  BOOST_TEST(renderValue(Value{&s, nullptr}, true) == "O&#39;Brien &amp; co");
+  const json j = "O'Brien";
+  BOOST_TEST(renderValue(Value{nullptr, &j}, false) == "O'Brien");  // not JSON-quoted
+  BOOST_TEST(renderValue(Value{}, true).empty());
+}
+
+BOOST_AUTO_TEST_CASE(empty_value_means_missing_null_or_empty_string) {
+  const std::string empty;
+  const std::string full = "x";
+  const json null;
+  const json emptyJson = "";
+  const json zero = 0;
+  const json obj = json::object();
+  BOOST_TEST(isEmptyValue(Value{}));
+  BOOST_TEST(isEmptyValue(Value{&empty, nullptr}));
+  BOOST_TEST(isEmptyValue(Value{nullptr, &null}));
+  BOOST_TEST(isEmptyValue(Value{nullptr, &emptyJson}));
+  BOOST_TEST(!isEmptyValue(Value{&full, nullptr}));
+  BOOST_TEST(!isEmptyValue(Value{nullptr, &zero}));
+  BOOST_TEST(!isEmptyValue(Value{nullptr, &obj}));
+}
+
+BOOST_AUTO_TEST_CASE(string_resolver_values_work_like_json_ones) {
+  const Template t = Template::parse("Hi {{firstName|there}} & {{company}}");
+  const std::string name = "<Ada>";
+  const std::string empty;
+  const auto byName = [&](const std::string* first) {
+    return t.render(true, [&](const Tag& tag) {
+      return tag.name == "firstName" ? Value{first, nullptr} : Value{};
+    });
+  };
+  BOOST_TEST(byName(&name) == "Hi &lt;Ada&gt; & ");
+  BOOST_TEST(byName(&empty) == "Hi there & ");
+}
+
+// ---- Rendering contract ----
+
+BOOST_AUTO_TEST_CASE(render_to_appends) {
+  const Template t = Template::parse("{{x}}!");
+  std::string out = "Hello ";
+  const json data = {{"x", "world"}};
+  t.renderTo(out, true, [&](const Tag& tag) { return lookup(data, tag); });
+  BOOST_TEST(out == "Hello world!");
+}
+
+BOOST_AUTO_TEST_CASE(one_parse_renders_many_leads) {
+  const Template t = Template::parse("Hi {{firstName|there}}, {{company}}");
+  const std::vector<std::pair<json, std::string>> leads = {
+      {json{{"firstName", "Ada"}, {"company", "AE"}}, "Hi Ada, AE"},
+      {json{{"company", "Acme"}}, "Hi there, Acme"},
+      {json{{"firstName", "Bo"}, {"company", nullptr}}, "Hi Bo, "},
+  };
+  for (const auto& [lead, expected] : leads) {
+    BOOST_TEST(t.render(true, [&](const Tag& tag) { return lookup(lead, tag); }) == expected);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(text_without_tags_is_kept_exactly) {
+  const std::string text = "Plain text, {braces}, <angles> and a | bar.\n";
+  BOOST_TEST(Template::parse(text).tags().empty());
+  BOOST_TEST(render(text, json::object()) == text);
+  BOOST_TEST(render("", json::object()).empty());
+}
+
+// ---- The Mustache interpolation conformance suite ----
+
+namespace {
+
+// Sections and the implicit iterator are not part of Leadterra's templates.
+bool isEligible(const std::string& tmpl) {
+  for (const char* unsupported : {"{{#", "{{/", "{{^", "{{.}}", "{{{.}}}", "{{&.}}"}) {
+    if (tmpl.find(unsupported) != std::string::npos) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(mustache_interpolation_conformance) {
+  std::ifstream in(LEADTERRA_CONFORMANCE_DIR "/mustache-interpolation.json");
+  BOOST_TEST_REQUIRE(in.good(), "conformance file not found");
+  const json suite = json::parse(in);
+  const json& tests = suite.at("tests");
+  BOOST_TEST_REQUIRE(tests.is_array());
+
+  std::size_t eligible = 0;
+  for (const json& test : tests) {
+    if (isEligible(test.at("template").get<std::string>())) ++eligible;
+  }
+
+  std::size_t ran = 0;
+  for (const json& test : tests) {
+    const std::string name = test.at("name").get<std::string>();
+    const std::string tmpl = test.at("template").get<std::string>();
+    if (!isEligible(tmpl)) continue;
+    BOOST_TEST_CONTEXT("test \"" << name << "\": " << test.at("desc").get<std::string>()) {
+      BOOST_TEST(render(tmpl, test.at("data"), true) == test.at("expected").get<std::string>());
+    }
+    ++ran;
+  }
+  BOOST_TEST_MESSAGE("conformance: ran " << ran << " of " << tests.size() << " tests");
+  BOOST_TEST(eligible > 0U);
+  BOOST_TEST(ran >= eligible);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
