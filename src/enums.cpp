@@ -38,6 +38,8 @@ constexpr std::array<std::string_view, 5> kLeadStatuses = {"active", "completed"
                                                            "bounced"};
 constexpr std::array<std::string_view, 5> kMessageStatuses = {"queued", "claimed", "sent", "failed", "cancelled"};
 constexpr std::array<std::string_view, 2> kSuppressionKinds = {"email", "domain"};
+constexpr std::array<std::string_view, 3> kMergeModes = {"merge", "fillEmpty", "replace"};
+constexpr std::array<std::string_view, 4> kRowOutcomes = {"enrolled", "updated", "skipped", "failed"};
 constexpr std::array<std::string_view, 5> kRowCodes = {"missing_email", "invalid_email", "invalid_field",
                                                        "field_too_long", "malformed_row"};
 
@@ -50,6 +52,12 @@ std::string_view toString(LeadStatus status) noexcept { return nameOf(kLeadStatu
 std::string_view toString(MessageStatus status) noexcept { return nameOf(kMessageStatuses, status); }
 std::string_view toString(SuppressionKind kind) noexcept { return nameOf(kSuppressionKinds, kind); }
 std::string_view toString(RowCode code) noexcept { return nameOf(kRowCodes, code); }
+std::string_view toString(MergeMode mode) noexcept { return nameOf(kMergeModes, mode); }
+std::string_view toString(RowOutcome outcome) noexcept { return nameOf(kRowOutcomes, outcome); }
+
+std::optional<MergeMode> parseMergeMode(std::string_view name) noexcept {
+  return parseName<MergeMode>(kMergeModes, name);
+}
 
 std::optional<CampaignStatus> parseCampaignStatus(std::string_view name) noexcept {
   return parseName<CampaignStatus>(kCampaignStatuses, name);

@@ -31,7 +31,7 @@ BOOST_AUTO_TEST_CASE(caller_ids_are_kept_and_generated_ids_are_prefixed_ulids) {
   const Workspace ws = engine->createWorkspace({"", "Generated"});
   BOOST_TEST(ws.id.rfind("ws_", 0) == 0U);
   BOOST_TEST(ws.id.size() == 3U + 26U);
-  const Campaign c = engine->createCampaign({ws.id, "", "Generated", {}});
+  const Campaign c = engine->createCampaign({ws.id, "", "Generated", {}, {}});
   BOOST_TEST(c.id.rfind("camp_", 0) == 0U);
   BOOST_TEST(c.id.size() == 5U + 26U);
   const Campaign seed = seedCampaign();
@@ -47,8 +47,8 @@ BOOST_AUTO_TEST_CASE(bad_ids_and_duplicates_are_rejected) {
   seedCampaign();
   BOOST_TEST(codeOf([&] { engine->createWorkspace({"ws_test", ""}); }) == "conflict");
   BOOST_TEST(codeOf([&] { seedCampaign(); }) == "conflict");
-  BOOST_TEST(codeOf([&] { engine->createCampaign({"ws_nope", "c1", "x", {}}); }) == "not_found");
-  BOOST_TEST(codeOf([&] { engine->createCampaign({"ws_test", "c2", "x", {{"s", "b", StepFormat::text, -1}}}); }) ==
+  BOOST_TEST(codeOf([&] { engine->createCampaign({"ws_nope", "c1", "x", {}, {}}); }) == "not_found");
+  BOOST_TEST(codeOf([&] { engine->createCampaign({"ws_test", "c2", "x", {{"s", "b", StepFormat::text, -1}}, {}}); }) ==
              "invalid_argument");
 }
 

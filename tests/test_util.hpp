@@ -21,7 +21,6 @@ inline std::ostream& operator<<(std::ostream& os, LeadStatus v) { return os << t
 inline std::ostream& operator<<(std::ostream& os, MessageStatus v) { return os << toString(v); }
 inline std::ostream& operator<<(std::ostream& os, CampaignStatus v) { return os << toString(v); }
 inline std::ostream& operator<<(std::ostream& os, RowCode v) { return os << toString(v); }
-inline std::ostream& operator<<(std::ostream& os, Timestamp t) { return os << t.time_since_epoch().count() << "s"; }
 }  // namespace leadterra
 
 namespace leadterra::test {
@@ -102,7 +101,7 @@ struct EngineFixture {
   // two-step sequence).
   Campaign seedCampaign(std::string id = "camp_01HZA1TPNQ8RD4KF", std::vector<Step> steps = seedSteps()) {
     if (!engine->getWorkspace("ws_test")) engine->createWorkspace({"ws_test", "Test"});
-    return engine->createCampaign({"ws_test", std::move(id), "Seed", std::move(steps)});
+    return engine->createCampaign({"ws_test", std::move(id), "Seed", std::move(steps), {}});
   }
 
   static std::vector<Step> seedSteps() {

@@ -26,6 +26,43 @@ enum class RowCode {
 
 [[nodiscard]] std::string_view toString(RowCode code) noexcept;
 
+// How an upsert writes into a lead that already exists. No mode ever changes
+// a lead's position or status. Printed by name; do not rename.
+enum class MergeMode {
+  merge,      // absent keeps, a string replaces, null clears; customFields by JSON Merge Patch
+  fillEmpty,  // only fields that are absent (null) or empty are set; only missing custom keys are added
+  replace,    // the row becomes the record: absent and null fields are cleared, customFields replaced
+};
+
+[[nodiscard]] std::string_view toString(MergeMode mode) noexcept;
+[[nodiscard]] std::optional<MergeMode> parseMergeMode(std::string_view name) noexcept;
+
+// What happened to one row. Printed by name; do not rename.
+enum class RowOutcome { enrolled, updated, skipped, failed };
+
+[[nodiscard]] std::string_view toString(RowOutcome outcome) noexcept;
+
+struct RowResult {
+  std::size_t index = 0;
+  std::string email;  // normalized when valid, else as given
+  RowOutcome outcome = RowOutcome::enrolled;
+  std::optional<RowCode> code;  // with failed
+};
+
+struct BulkOptions {
+  // Default: merge.
+  MergeMode mode = MergeMode::merge;
+  // Compute the full result, write nothing. Default: false.
+  bool dryRun = false;
+  // When set: a repeat with the same key and the same rows and mode returns
+  // the stored result and writes nothing; the same key with other rows or
+  // another mode is a conflict. Keys are kept Options::idempotencyTtl and
+  // scoped to the campaign. Default: empty (none).
+  std::string idempotencyKey;
+  // Fill BulkResult::rows with every row's outcome. Default: false.
+  bool details = false;
+};
+
 struct RowError {
   std::size_t index = 0;  // 0-based position of the row in the call
   std::string email;      // the email as given (empty when there was none)
@@ -48,6 +85,12 @@ struct BulkResult {
   std::map<std::string, std::int64_t> missingTokens;
   // Keys of the input rows that are not lead fields, with how many rows had them.
   std::map<std::string, std::int64_t> unknownFields;
+  // Every row's outcome, in order; only when BulkOptions::details.
+  std::vector<RowResult> rows;
+  // True when the result was computed but not written (BulkOptions::dryRun).
+  bool dryRun = false;
+  // True when this is the stored result of an earlier call with the same idempotency key.
+  bool replayed = false;
 };
 
 }  // namespace leadterra

@@ -6,6 +6,7 @@
 // safe to copy between threads.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,11 +37,36 @@ struct Step {
   friend bool operator==(const Step&, const Step&) = default;
 };
 
+// When a campaign may send, in its time zone. A window opens on each listed
+// day at startHour and closes at endHour (exclusive) the same day, or the next
+// day when endHour <= startHour (a window across midnight belongs to the day
+// it opens). A message due outside every window is scheduled at the next
+// opening.
+struct SendWindow {
+  std::array<bool, 7> days{true, true, true, true, true, false, false};  // Monday .. Sunday
+  int startHour = 9;  // 0..23
+  int endHour = 17;   // 0..24
+
+  friend bool operator==(const SendWindow&, const SendWindow&) = default;
+};
+
+// Sending rules of a campaign: time zone, send window, daily cap.
+struct CampaignSchedule {
+  // IANA name ("Europe/Oslo"). The window's hours and the cap's calendar day
+  // are in it. Default: UTC.
+  std::string timeZone = "UTC";
+  std::optional<SendWindow> sendWindow;  // none: any time
+  std::optional<std::int64_t> dailyCap;  // most messages claimDue hands out per calendar day; none: no cap
+
+  friend bool operator==(const CampaignSchedule&, const CampaignSchedule&) = default;
+};
+
 struct CampaignSpec {
   std::string workspaceId;
   std::string id;  // ^[A-Za-z0-9_-]{1,64}$, or empty to generate "camp_" + ULID
   std::string name;
   std::vector<Step> steps;
+  CampaignSchedule schedule;
 };
 
 struct Campaign {
@@ -53,6 +79,7 @@ struct Campaign {
   std::int64_t leadsEnrolled = 0;      // leads in the campaign, any status
   std::int64_t queuedMessages = 0;     // messages now queued
   std::vector<Step> steps;
+  CampaignSchedule schedule;
 };
 
 // What startCampaign reports: the seed API's response.

@@ -67,6 +67,11 @@ class CampaignEngine {
   // when any lead has already been sent this step or a later one.
   Campaign removeStep(std::string_view campaignId, std::int64_t stepNumber, const Scope& scope = {});
 
+  // Sets the time zone, send window and daily cap. Queued messages that fall
+  // outside the new window move to its next opening. invalid_argument for an
+  // unknown time zone, hours out of range, a window without days, or a cap < 1.
+  Campaign setSchedule(std::string_view campaignId, const CampaignSchedule& schedule, const Scope& scope = {});
+
   // draft or paused -> running, queueing the next step of every active lead
   // that has none live. Starting a running campaign changes nothing.
   // no_steps for a campaign without steps.
@@ -82,6 +87,9 @@ class CampaignEngine {
   // throws only for the campaign (not_found) or the storage.
   [[nodiscard]] BulkResult bulkUpsert(std::string_view campaignId, std::span<const LeadInput> leads,
                                       const Scope& scope = {});
+  // The same with a merge mode, dry run, idempotency key or per-row outcomes.
+  [[nodiscard]] BulkResult bulkUpsert(std::string_view campaignId, std::span<const LeadInput> leads,
+                                      const BulkOptions& options, const Scope& scope = {});
 
   // The lead with this email (normalized before lookup), if enrolled.
   [[nodiscard]] std::optional<Lead> getLead(std::string_view campaignId, std::string_view email,
@@ -104,7 +112,8 @@ class CampaignEngine {
 
   // Hands out up to `limit` due messages of running campaigns, marking them
   // claimed until now + leaseSeconds. A message is never handed to two
-  // callers while its lease holds.
+  // callers while its lease holds. A campaign outside its send window hands
+  // out nothing, and none hands out more than its daily cap per calendar day.
   [[nodiscard]] std::vector<Message> claimDue(std::int64_t limit = 100, std::int64_t leaseSeconds = 300);
   // The message was sent: the lead's position advances and its next step is
   // queued, or it completes. Repeating it changes nothing.

@@ -23,6 +23,11 @@ struct Options {
   // Default: empty, meaning the system clock (systemNow()).
   Clock clock;
 
+  // How long a bulk upsert's idempotency key is remembered. A key reused
+  // after that is a new call.
+  // Default: 24 h.
+  std::chrono::seconds idempotencyTtl{24 * 3600};
+
   // ---- Performance and durability ----
 
   // How long a call waits for another connection's write lock before it

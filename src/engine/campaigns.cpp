@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/engine_impl.hpp"
+#include "engine/schedule.hpp"
 #include "storage/row.hpp"
 #include "util/text.hpp"
 
@@ -40,7 +41,8 @@ Workspace readWorkspace(SQLite::Statement& s) { return {s.getColumn(0).getString
 
 CampaignRow EngineImpl::loadCampaign(std::string_view id, const Scope& scope) {
   auto& s = db.statement(
-      "SELECT id, workspace_id, name, status, created_at, started_at, lead_count FROM campaigns WHERE id = ?");
+      "SELECT id, workspace_id, name, status, created_at, started_at, lead_count, time_zone, window_days, "
+      "window_start_hour, window_end_hour, daily_cap FROM campaigns WHERE id = ?");
   s.bind(1, std::string(id));
   if (!s.executeStep() || (!scope.workspace.empty() && s.getColumn(1).getString() != scope.workspace)) {
     // Same answer whether it does not exist or belongs to another workspace.
@@ -54,6 +56,16 @@ CampaignRow EngineImpl::loadCampaign(std::string_view id, const Scope& scope) {
   row.createdAt = timeAt(s, 4);
   row.startedAt = optTime(s, 5);
   row.leadCount = s.getColumn(6).getInt64();
+  row.schedule.timeZone = s.getColumn(7).getString();
+  if (!s.isColumnNull(8)) {
+    SendWindow w;
+    const auto bits = s.getColumn(8).getInt();
+    for (std::size_t d = 0; d < 7; ++d) w.days[d] = (bits >> d) & 1;
+    w.startHour = s.getColumn(9).getInt();
+    w.endHour = s.getColumn(10).getInt();
+    row.schedule.sendWindow = w;
+  }
+  if (!s.isColumnNull(11)) row.schedule.dailyCap = s.getColumn(11).getInt64();
   return row;
 }
 
@@ -87,6 +99,7 @@ Campaign EngineImpl::campaignView(const CampaignRow& row) {
   c.leadsEnrolled = row.leadCount;
   c.queuedMessages = countQueued(row.id);
   c.steps = loadSteps(row.id);
+  c.schedule = row.schedule;
   return c;
 }
 
@@ -107,6 +120,23 @@ void insertStep(detail::Database& db, std::string_view campaignId, std::int64_t 
   s.bind(4, step.body);
   s.bind(5, std::string(toString(step.format)));
   s.bind(6, step.delayDays);
+  s.exec();
+}
+
+void storeSchedule(detail::Database& db, std::string_view campaignId, const CampaignSchedule& schedule) {
+  auto& s = db.statement(
+      "UPDATE campaigns SET time_zone = ?, window_days = ?, window_start_hour = ?, window_end_hour = ?, "
+      "daily_cap = ? WHERE id = ?");
+  s.bind(1, schedule.timeZone);
+  if (const auto& w = schedule.sendWindow) {
+    int bits = 0;
+    for (std::size_t d = 0; d < 7; ++d) bits |= w->days[d] ? (1 << d) : 0;
+    s.bind(2, bits);
+    s.bind(3, w->startHour);
+    s.bind(4, w->endHour);
+  }  // unbound parameters are NULL
+  if (schedule.dailyCap) s.bind(5, *schedule.dailyCap);
+  s.bind(6, std::string(campaignId));
   s.exec();
 }
 
@@ -159,6 +189,7 @@ Campaign CampaignEngine::createCampaign(const CampaignSpec& spec) {
   std::scoped_lock lock(impl_->mutex);
   if (!spec.id.empty()) checkId(spec.id, "campaign");
   for (const Step& step : spec.steps) checkStep(step);
+  detail::validateSchedule(spec.schedule);
   return impl_->db.write([&] {
     impl_->requireWorkspace(spec.workspaceId);
     const std::string id = spec.id.empty() ? impl_->newId("camp_") : spec.id;
@@ -174,6 +205,7 @@ Campaign CampaignEngine::createCampaign(const CampaignSpec& spec) {
     s.exec();
     std::int64_t number = 0;
     for (const Step& step : spec.steps) insertStep(impl_->db, id, ++number, step);
+    storeSchedule(impl_->db, id, spec.schedule);
     return impl_->campaignView(impl_->loadCampaign(id, {}));
   });
 }
@@ -263,6 +295,38 @@ Campaign CampaignEngine::removeStep(std::string_view campaignId, std::int64_t st
       shift.bind(1, c.id);
       shift.bind(2, n);
       shift.exec();
+    }
+    return impl_->campaignView(c);
+  });
+}
+
+// ---- Sending rules ----
+
+Campaign CampaignEngine::setSchedule(std::string_view campaignId, const CampaignSchedule& schedule,
+                                     const Scope& scope) {
+  std::scoped_lock lock(impl_->mutex);
+  detail::validateSchedule(schedule);
+  return impl_->db.write([&] {
+    CampaignRow c = impl_->loadCampaign(campaignId, scope);
+    storeSchedule(impl_->db, c.id, schedule);
+    c.schedule = schedule;
+    // Queued messages that now fall outside the window move to its next opening.
+    std::vector<std::pair<std::int64_t, std::int64_t>> moves;
+    auto& queued = impl_->db.statement(
+        "SELECT seq, scheduled_at FROM messages WHERE campaign_id = ? AND status = 'queued'");
+    queued.bind(1, c.id);
+    while (queued.executeStep()) {
+      const Timestamp at = timeAt(queued, 1);
+      const Timestamp open = detail::nextOpen(schedule, at);
+      if (open != at) moves.emplace_back(queued.getColumn(0).getInt64(), seconds(open));
+    }
+    auto& move = impl_->db.statement("UPDATE messages SET scheduled_at = ?, updated_at = ? WHERE seq = ?");
+    for (const auto& [seq, at] : moves) {
+      move.reset();
+      move.bind(1, at);
+      move.bind(2, seconds(impl_->now()));
+      move.bind(3, seq);
+      move.exec();
     }
     return impl_->campaignView(c);
   });

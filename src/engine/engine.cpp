@@ -11,7 +11,9 @@
 namespace leadterra {
 
 EngineImpl::EngineImpl(const std::string& path, Options options)
-    : db(path, options), clock(options.clock ? std::move(options.clock) : Clock(systemNow)) {}
+    : db(path, options),
+      clock(options.clock ? std::move(options.clock) : Clock(systemNow)),
+      ttl(options.idempotencyTtl) {}
 
 std::string EngineImpl::newId(std::string_view prefix) {
   return ids.next(prefix, std::chrono::system_clock::time_point(now().time_since_epoch()));

@@ -31,6 +31,7 @@ struct CampaignRow {
   Timestamp createdAt{};
   std::optional<Timestamp> startedAt;
   std::int64_t leadCount = 0;
+  CampaignSchedule schedule;
 };
 
 // A step with its templates parsed once, for rendering many leads.
@@ -54,6 +55,7 @@ class EngineImpl {
   detail::Database db;
   Clock clock;
   detail::IdGenerator ids;
+  std::chrono::seconds ttl;  // of idempotency keys
 
   [[nodiscard]] Timestamp now() const { return clock(); }
   [[nodiscard]] std::string newId(std::string_view prefix);
@@ -98,6 +100,13 @@ class EngineImpl {
   [[nodiscard]] std::optional<LeadRecord> findLead(std::string_view campaignId, std::string_view email);
   [[nodiscard]] Lead leadView(const LeadRecord& record, std::string_view campaignId) const;
   void setLeadStatus(std::int64_t leadSeq, LeadStatus status);
+
+  // Applies the rows in order (bulkUpsert's body, inside its transaction).
+  [[nodiscard]] BulkResult upsertRows(const CampaignRow& campaign, std::span<const LeadInput> leads, MergeMode mode,
+                                      bool details);
+  // The same behind an idempotency key: a repeat returns the stored result.
+  [[nodiscard]] BulkResult upsertIdempotent(const CampaignRow& campaign, std::span<const LeadInput> leads,
+                                            const BulkOptions& options);
 
   // ---- suppression.cpp ----
   [[nodiscard]] bool hasSuppressions(std::string_view workspaceId);

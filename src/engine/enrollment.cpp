@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "engine/engine_impl.hpp"
+#include "engine/idempotency.hpp"
 #include "storage/row.hpp"
 #include "util/text.hpp"
 
@@ -218,19 +219,49 @@ bool mergeField(std::optional<std::string>& stored, const FieldPatch& patch) {
   return true;
 }
 
-bool mergeLead(LeadRecord& lead, const LeadInput& in, const CleanRow& row) {
-  bool changed = mergeField(lead.firstName, in.firstName);
-  changed |= mergeField(lead.lastName, in.lastName);
-  changed |= mergeField(lead.company, in.company);
-  changed |= mergeField(lead.jobTitle, in.jobTitle);
+// fillEmpty: only a field that is null or "" takes the row's string.
+bool fillField(std::optional<std::string>& stored, const FieldPatch& patch) {
+  if (!patch.hasValue() || (stored && !stored->empty())) return false;
+  if (stored == patch.value()) return false;
+  stored = patch.value();
+  return true;
+}
+
+// replace: the row is the record; absent and null both clear.
+bool replaceField(std::optional<std::string>& stored, const FieldPatch& patch) {
+  std::optional<std::string> next = patch.hasValue() ? std::optional<std::string>(patch.value()) : std::nullopt;
+  if (next == stored) return false;
+  stored = std::move(next);
+  return true;
+}
+
+// Writes the row into the lead by the mode. Returns whether anything changed.
+// Sequence state (position, status) is not the mode's business.
+bool mergeLead(LeadRecord& lead, const LeadInput& in, const CleanRow& row, MergeMode mode) {
+  auto field = mode == MergeMode::merge ? mergeField : mode == MergeMode::fillEmpty ? fillField : replaceField;
+  bool changed = field(lead.firstName, in.firstName);
+  changed |= field(lead.lastName, in.lastName);
+  changed |= field(lead.company, in.company);
+  changed |= field(lead.jobTitle, in.jobTitle);
+
+  json merged = mode == MergeMode::replace ? json::object() : lead.customFields;
   if (row.customPatch) {
-    json merged = lead.customFields;
-    merged.merge_patch(*row.customPatch);  // RFC 7396; a null patch clears all
-    if (!merged.is_object()) merged = json::object();
-    if (merged != lead.customFields) {
-      lead.customFields = std::move(merged);
-      changed = true;
+    const json& patch = *row.customPatch;
+    if (mode == MergeMode::fillEmpty) {
+      // Only keys the lead does not have yet; nulls in the patch add nothing.
+      if (patch.is_object()) {
+        for (const auto& [key, value] : patch.items()) {
+          if (!value.is_null() && !merged.contains(key)) merged[key] = value;
+        }
+      }
+    } else {
+      merged.merge_patch(patch);  // RFC 7396; a null patch clears all
     }
+  }
+  if (!merged.is_object()) merged = json::object();
+  if (merged != lead.customFields) {
+    lead.customFields = std::move(merged);
+    changed = true;
   }
   return changed;
 }
@@ -268,114 +299,183 @@ struct TokenSet {
 
 BulkResult CampaignEngine::bulkUpsert(std::string_view campaignId, std::span<const LeadInput> leads,
                                       const Scope& scope) {
-  std::scoped_lock lock(impl_->mutex);
-  return impl_->db.write([&] {
-    EngineImpl& e = *impl_;
-    CampaignRow campaign = e.loadCampaign(campaignId, scope);
-    const std::vector<CompiledStep> steps = EngineImpl::compile(e.loadSteps(campaign.id));
-    const bool running = campaign.status == CampaignStatus::running;
-    const bool anySuppressed = e.hasSuppressions(campaign.workspaceId);
-    const TokenSet tokens(steps);
-    const Timestamp now = e.now();
+  return bulkUpsert(campaignId, leads, BulkOptions{}, scope);
+}
 
-    BulkResult result;
-    std::unordered_map<std::int64_t, std::vector<bool>> missingByLead;  // the lead's state after its last row
-    CleanRow row;
-    for (std::size_t index = 0; index < leads.size(); ++index) {
-      const LeadInput& in = leads[index];
-      for (const std::string& key : in.unknownFields) ++result.unknownFields[key];
-      row = CleanRow{};
-      auto fail = [&](RowFailure f) {
-        ++result.failed;
-        result.errors.push_back({index, in.email.hasValue() ? in.email.value() : std::string(), f.code,
-                                 std::move(f.message)});
-      };
-      if (auto failure = validate(in, row)) {
+BulkResult CampaignEngine::bulkUpsert(std::string_view campaignId, std::span<const LeadInput> leads,
+                                      const BulkOptions& options, const Scope& scope) {
+  std::scoped_lock lock(impl_->mutex);
+  // A dry run runs the real call and rolls it back: its result is, by
+  // construction, the one the real call would return.
+  BulkResult result = impl_->db.write(
+      [&] {
+        const CampaignRow campaign = impl_->loadCampaign(campaignId, scope);
+        if (options.idempotencyKey.empty()) return impl_->upsertRows(campaign, leads, options.mode, options.details);
+        return impl_->upsertIdempotent(campaign, leads, options);
+      },
+      /*commit=*/!options.dryRun);
+  result.dryRun = options.dryRun;
+  if (!options.details) result.rows.clear();
+  return result;
+}
+
+BulkResult EngineImpl::upsertIdempotent(const CampaignRow& campaign, std::span<const LeadInput> leads,
+                                        const BulkOptions& options) {
+  if (options.idempotencyKey.size() > 255) {
+    throw Error(ErrorCode::invalid_argument, "an idempotency key is at most 255 bytes");
+  }
+  const std::string fingerprint = detail::payloadFingerprint(options.mode, leads);
+  const std::int64_t now = seconds(this->now());
+  const std::int64_t expired = now - ttl.count();
+  auto& find = db.statement(
+      "SELECT fingerprint, result FROM idempotency_keys WHERE campaign_id = ? AND key = ? AND created_at > ?");
+  find.bind(1, campaign.id);
+  find.bind(2, options.idempotencyKey);
+  find.bind(3, expired);
+  if (find.executeStep()) {
+    if (find.getColumn(0).getString() != fingerprint) {
+      throw Error(ErrorCode::conflict, fmt::format("idempotency key '{}' was used with a different payload",
+                                                   options.idempotencyKey));
+    }
+    BulkResult stored = detail::deserializeResult(find.getColumn(1).getString());
+    stored.replayed = true;
+    return stored;
+  }
+  // Rows are always kept with the key, so a repeat that asks for details gets them.
+  BulkResult result = upsertRows(campaign, leads, options.mode, /*details=*/true);
+  auto& purge = db.statement("DELETE FROM idempotency_keys WHERE created_at <= ?");
+  purge.bind(1, expired);
+  purge.exec();
+  auto& store = db.statement(
+      "INSERT OR REPLACE INTO idempotency_keys (campaign_id, key, fingerprint, result, created_at) "
+      "VALUES (?, ?, ?, ?, ?)");
+  store.bind(1, campaign.id);
+  store.bind(2, options.idempotencyKey);
+  store.bind(3, fingerprint);
+  store.bind(4, detail::serializeResult(result));
+  store.bind(5, now);
+  store.exec();
+  return result;
+}
+
+BulkResult EngineImpl::upsertRows(const CampaignRow& campaign, std::span<const LeadInput> leads, MergeMode mode,
+                                  bool details) {
+  EngineImpl& e = *this;
+  const std::vector<CompiledStep> steps = EngineImpl::compile(e.loadSteps(campaign.id));
+  const bool running = campaign.status == CampaignStatus::running;
+  const bool anySuppressed = e.hasSuppressions(campaign.workspaceId);
+  const TokenSet tokens(steps);
+  const Timestamp now = e.now();
+
+  BulkResult result;
+  if (details) result.rows.reserve(leads.size());
+  std::unordered_map<std::int64_t, std::vector<bool>> missingByLead;  // the lead's state after its last row
+  CleanRow row;
+  for (std::size_t index = 0; index < leads.size(); ++index) {
+    const LeadInput& in = leads[index];
+    for (const std::string& key : in.unknownFields) ++result.unknownFields[key];
+    row = CleanRow{};
+    auto outcome = [&](RowOutcome o, std::optional<RowCode> code = std::nullopt) {
+      if (!details) return;
+      // A failed row's email as given (it may not be an email at all), else the normalized one.
+      result.rows.push_back(
+          {index, o != RowOutcome::failed ? row.email : (in.email.hasValue() ? in.email.value() : std::string()), o,
+           code});
+    };
+    auto fail = [&](RowFailure f) {
+      ++result.failed;
+      outcome(RowOutcome::failed, f.code);
+      result.errors.push_back({index, in.email.hasValue() ? in.email.value() : std::string(), f.code,
+                               std::move(f.message)});
+    };
+    if (auto failure = validate(in, row)) {
+      fail(std::move(*failure));
+      continue;
+    }
+    if (anySuppressed && e.isSuppressed(campaign.workspaceId, row.email)) {
+      ++result.skipped;
+      outcome(RowOutcome::skipped);
+      continue;
+    }
+    if (std::optional<LeadRecord> lead = e.findLead(campaign.id, row.email)) {
+      bool changed = mergeLead(*lead, in, row, mode);
+      if (auto failure = checkCustomSize(lead->customFields)) {
         fail(std::move(*failure));
         continue;
       }
-      if (anySuppressed && e.isSuppressed(campaign.workspaceId, row.email)) {
-        ++result.skipped;
-        continue;
+      // Not suppressed now (checked above): a lead suppressed earlier resumes.
+      const bool resumed = lead->status == LeadStatus::suppressed;
+      if (resumed) lead->status = LeadStatus::active;
+      if (changed || resumed) {
+        auto& u = e.db.statement(
+            "UPDATE leads SET first_name = ?, last_name = ?, company = ?, job_title = ?, custom_fields = ?, "
+            "status = ?, updated_at = ? WHERE seq = ?");
+        detail::bindOpt(u, 1, lead->firstName);
+        detail::bindOpt(u, 2, lead->lastName);
+        detail::bindOpt(u, 3, lead->company);
+        detail::bindOpt(u, 4, lead->jobTitle);
+        u.bind(5, lead->customFields.dump());
+        u.bind(6, std::string(toString(lead->status)));
+        u.bind(7, seconds(now));
+        u.bind(8, lead->seq);
+        u.exec();
       }
-      if (std::optional<LeadRecord> lead = e.findLead(campaign.id, row.email)) {
-        bool changed = mergeLead(*lead, in, row);
-        if (auto failure = checkCustomSize(lead->customFields)) {
-          fail(std::move(*failure));
-          continue;
-        }
-        // Not suppressed now (checked above): a lead suppressed earlier resumes.
-        const bool resumed = lead->status == LeadStatus::suppressed;
-        if (resumed) lead->status = LeadStatus::active;
-        if (changed || resumed) {
-          auto& u = e.db.statement(
-              "UPDATE leads SET first_name = ?, last_name = ?, company = ?, job_title = ?, custom_fields = ?, "
-              "status = ?, updated_at = ? WHERE seq = ?");
-          detail::bindOpt(u, 1, lead->firstName);
-          detail::bindOpt(u, 2, lead->lastName);
-          detail::bindOpt(u, 3, lead->company);
-          detail::bindOpt(u, 4, lead->jobTitle);
-          u.bind(5, lead->customFields.dump());
-          u.bind(6, std::string(toString(lead->status)));
-          u.bind(7, seconds(now));
-          u.bind(8, lead->seq);
-          u.exec();
-        }
-        if (running) {
-          if (auto live = e.liveMessage(lead->seq)) {
-            if (changed && live->status == MessageStatus::queued) {
-              e.rerenderMessage(live->seq, steps[static_cast<std::size_t>(live->step - 1)], *lead);
-            }
-          } else if (e.ensureQueued(campaign, steps, *lead, now)) {
-            ++result.queued;
+      if (running) {
+        if (auto live = e.liveMessage(lead->seq)) {
+          if (changed && live->status == MessageStatus::queued) {
+            e.rerenderMessage(live->seq, steps[static_cast<std::size_t>(live->step - 1)], *lead);
           }
+        } else if (e.ensureQueued(campaign, steps, *lead, now)) {
+          ++result.queued;
         }
-        ++result.updated;
-        missingByLead[lead->seq] = tokens.missing(*lead);
-        continue;
       }
-      LeadRecord lead;
-      lead.id = e.newId("lead_");
-      lead.email = row.email;
-      mergeLead(lead, in, row);
-      lead.createdAt = lead.updatedAt = now;
-      auto& s = e.db.statement(
-          "INSERT INTO leads (id, campaign_id, email, first_name, last_name, company, job_title, custom_fields, "
-          "position, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 'active', ?, ?)");
-      s.bind(1, lead.id);
-      s.bind(2, campaign.id);
-      s.bind(3, lead.email);
-      detail::bindOpt(s, 4, lead.firstName);
-      detail::bindOpt(s, 5, lead.lastName);
-      detail::bindOpt(s, 6, lead.company);
-      detail::bindOpt(s, 7, lead.jobTitle);
-      s.bind(8, lead.customFields.dump());
-      s.bind(9, seconds(now));
-      s.bind(10, seconds(now));
-      s.exec();
-      lead.seq = e.db.raw().getLastInsertRowid();
-      ++result.enrolled;
-      if (running && !steps.empty()) {
-        e.queueStep(campaign, steps, lead, 1, now);
-        ++result.queued;
-      }
-      missingByLead[lead.seq] = tokens.missing(lead);
+      ++result.updated;
+      outcome(RowOutcome::updated);
+      missingByLead[lead->seq] = tokens.missing(*lead);
+      continue;
     }
+    LeadRecord lead;
+    lead.id = e.newId("lead_");
+    lead.email = row.email;
+    mergeLead(lead, in, row, mode);
+    lead.createdAt = lead.updatedAt = now;
+    auto& s = e.db.statement(
+        "INSERT INTO leads (id, campaign_id, email, first_name, last_name, company, job_title, custom_fields, "
+        "position, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 'active', ?, ?)");
+    s.bind(1, lead.id);
+    s.bind(2, campaign.id);
+    s.bind(3, lead.email);
+    detail::bindOpt(s, 4, lead.firstName);
+    detail::bindOpt(s, 5, lead.lastName);
+    detail::bindOpt(s, 6, lead.company);
+    detail::bindOpt(s, 7, lead.jobTitle);
+    s.bind(8, lead.customFields.dump());
+    s.bind(9, seconds(now));
+    s.bind(10, seconds(now));
+    s.exec();
+    lead.seq = e.db.raw().getLastInsertRowid();
+    ++result.enrolled;
+    outcome(RowOutcome::enrolled);
+    if (running && !steps.empty()) {
+      e.queueStep(campaign, steps, lead, 1, now);
+      ++result.queued;
+    }
+    missingByLead[lead.seq] = tokens.missing(lead);
+  }
 
-    if (result.enrolled > 0) {
-      auto& s = e.db.statement("UPDATE campaigns SET lead_count = lead_count + ? WHERE id = ?");
-      s.bind(1, result.enrolled);
-      s.bind(2, campaign.id);
-      s.exec();
+  if (result.enrolled > 0) {
+    auto& s = e.db.statement("UPDATE campaigns SET lead_count = lead_count + ? WHERE id = ?");
+    s.bind(1, result.enrolled);
+    s.bind(2, campaign.id);
+    s.exec();
+  }
+  result.totalInCampaign = campaign.leadCount + result.enrolled;
+  for (const auto& [seq, missing] : missingByLead) {
+    for (std::size_t i = 0; i < missing.size(); ++i) {
+      if (missing[i]) ++result.missingTokens[tokens.tags[i]->name];
     }
-    result.totalInCampaign = campaign.leadCount + result.enrolled;
-    for (const auto& [seq, missing] : missingByLead) {
-      for (std::size_t i = 0; i < missing.size(); ++i) {
-        if (missing[i]) ++result.missingTokens[tokens.tags[i]->name];
-      }
-    }
-    return result;
-  });
+  }
+  return result;
 }
 
 std::optional<Lead> CampaignEngine::getLead(std::string_view campaignId, std::string_view email,

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <unordered_map>
 
 #include "engine/engine_impl.hpp"
+#include "engine/schedule.hpp"
 #include "storage/row.hpp"
 #include "util/text.hpp"
 
@@ -82,7 +84,7 @@ void EngineImpl::queueStep(const CampaignRow& campaign, const std::vector<Compil
   s.bind(5, r.subject);
   s.bind(6, r.body);
   s.bind(7, std::string(toString(step.step.format)));
-  s.bind(8, seconds(after(base, step.step.delayDays)));
+  s.bind(8, seconds(detail::nextOpen(campaign.schedule, after(base, step.step.delayDays))));
   s.bind(9, seconds(now));
   s.bind(10, seconds(now));
   s.exec();
@@ -191,29 +193,74 @@ std::vector<Message> CampaignEngine::claimDue(std::int64_t limit, std::int64_t l
   if (leaseSeconds < 1) throw Error(ErrorCode::invalid_argument, "lease must be at least 1 second");
   return impl_->db.write([&] {
     const Timestamp now = impl_->now();
+    // What each campaign met on the way may still hand out now: nothing
+    // outside its send window, nothing past its daily cap.
+    struct Allowance {
+      bool open = true;
+      std::optional<std::int64_t> left;  // none: no cap
+      std::string day;
+      std::int64_t handed = 0;
+    };
+    std::unordered_map<std::string, Allowance> allowances;
+    auto allowanceFor = [&](const std::string& campaignId) -> Allowance& {
+      auto [it, fresh] = allowances.try_emplace(campaignId);
+      if (!fresh) return it->second;
+      const CampaignRow c = impl_->loadCampaign(campaignId, {});
+      Allowance& a = it->second;
+      a.open = detail::isOpen(c.schedule, now);
+      if (c.schedule.dailyCap) {
+        a.day = detail::localDay(c.schedule, now);
+        auto& used = impl_->db.statement("SELECT handed FROM daily_handouts WHERE campaign_id = ? AND day = ?");
+        used.bind(1, campaignId);
+        used.bind(2, a.day);
+        const std::int64_t handed = used.executeStep() ? used.getColumn(0).getInt64() : 0;
+        a.left = std::max<std::int64_t>(0, *c.schedule.dailyCap - handed);
+      }
+      return a;
+    };
+
     // BEGIN IMMEDIATE holds the write lock from the select to the updates, so
     // no other connection can claim the same rows in between.
     auto& due = impl_->db.statement(
-        "SELECT m.seq FROM messages m JOIN campaigns c ON c.id = m.campaign_id "
+        "SELECT m.seq, m.campaign_id FROM messages m JOIN campaigns c ON c.id = m.campaign_id "
         "WHERE m.status IN ('queued', 'claimed') AND m.scheduled_at <= ?1 "
         "AND (m.status = 'queued' OR m.lease_until <= ?1) AND c.status = 'running' "
-        "ORDER BY m.scheduled_at, m.seq LIMIT ?2");
+        "ORDER BY m.scheduled_at, m.seq");
     due.bind(1, seconds(now));
-    due.bind(2, limit);
-    std::vector<std::int64_t> seqs;
-    while (due.executeStep()) seqs.push_back(due.getColumn(0).getInt64());
+    // Messages of a closed or capped campaign are stepped over; the scan
+    // goes on until `limit` messages are granted or nothing is due.
+    std::vector<std::int64_t> granted;
+    while (static_cast<std::int64_t>(granted.size()) < limit && due.executeStep()) {
+      Allowance& a = allowanceFor(due.getColumn(1).getString());
+      if (!a.open || (a.left && *a.left == 0)) continue;
+      if (a.left) --*a.left;
+      ++a.handed;
+      granted.push_back(due.getColumn(0).getInt64());
+    }
+    due.reset();
     auto& claim = impl_->db.statement(
         "UPDATE messages SET status = 'claimed', lease_until = ?, attempts = attempts + 1, updated_at = ? "
         "WHERE seq = ?");
     std::vector<Message> out;
-    out.reserve(seqs.size());
-    for (const std::int64_t seq : seqs) {
+    out.reserve(granted.size());
+    for (const std::int64_t seq : granted) {
       claim.reset();
       claim.bind(1, seconds(now) + leaseSeconds);
       claim.bind(2, seconds(now));
       claim.bind(3, seq);
       claim.exec();
       out.push_back(impl_->loadMessage(seq));
+    }
+    auto& count = impl_->db.statement(
+        "INSERT INTO daily_handouts (campaign_id, day, handed) VALUES (?, ?, ?) "
+        "ON CONFLICT (campaign_id, day) DO UPDATE SET handed = handed + excluded.handed");
+    for (const auto& [campaignId, a] : allowances) {
+      if (!a.left || a.handed == 0) continue;
+      count.reset();
+      count.bind(1, campaignId);
+      count.bind(2, a.day);
+      count.bind(3, a.handed);
+      count.exec();
     }
     return out;
   });
@@ -310,7 +357,9 @@ Message CampaignEngine::markFailed(std::string_view messageId, std::string_view 
       auto& s = impl_->db.statement(
           "UPDATE messages SET status = 'queued', lease_until = NULL, scheduled_at = ?, last_error = ?, "
           "updated_at = ? WHERE seq = ?");
-      s.bind(1, seconds(now) + kBackoffSeconds * (std::int64_t{1} << (attempts - 1)));
+      const Timestamp retryAt = now + std::chrono::seconds{kBackoffSeconds * (std::int64_t{1} << (attempts - 1))};
+      const CampaignRow c = impl_->loadCampaign(ref.message.campaignId, {});
+      s.bind(1, seconds(detail::nextOpen(c.schedule, retryAt)));
       s.bind(2, std::string(reason));
       s.bind(3, seconds(now));
       s.bind(4, ref.seq);

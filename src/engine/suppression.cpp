@@ -33,7 +33,7 @@ ParsedEntry parseEntry(const std::string& raw) {
     p.kind = SuppressionKind::email;
     return p;
   }
-  if (!detail::normalizeDomain(at == 0 ? text.substr(1) : text, p.entry)) {
+  if (!detail::normalizeDomain(text, p.entry)) {  // drops one leading '@'
     throw Error(ErrorCode::invalid_argument, fmt::format("'{}' is not a valid email or domain", raw));
   }
   p.kind = SuppressionKind::domain;

@@ -36,17 +36,19 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT. Any exception rolls the whole
-  // transaction back and leaves as a leadterra::Error.
+  // transaction back and leaves as a leadterra::Error. With commit == false
+  // the transaction is rolled back even on success: a dry run sees exactly
+  // what the call would do and leaves nothing behind.
   template <typename Fn>
-  decltype(auto) write(Fn&& fn) {
+  decltype(auto) write(Fn&& fn, bool commit = true) {
     try {
       Transaction tx(*this);
       if constexpr (std::is_void_v<decltype(fn())>) {
         fn();
-        tx.commit();
+        if (commit) tx.commit();
       } else {
         decltype(auto) result = fn();
-        tx.commit();
+        if (commit) tx.commit();
         return result;
       }
     } catch (...) {

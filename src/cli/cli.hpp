@@ -1,0 +1,65 @@
+// The `leadterra` command-line tool: a thin layer over CampaignEngine and the
+// JSON adapter (docs/cli.md).
+//
+// Every command writes one JSON document to stdout (two-space indentation);
+// a failure writes {"error": {"code", "message"}} to stderr and exits 1, or 2
+// for a usage error (unknown command, bad flag value, bad --now). Parsing the
+// command line never touches the database: each command only records its
+// action, which runs once the whole line has parsed.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "json/json_internal.hpp"
+#include "leadterra/engine.hpp"
+
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
+
+namespace leadterra::cli {
+
+// A command line that parsed but cannot be honoured as written; reported with
+// code invalid_argument and exit status 2, like CLI11's own parse errors.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What every command shares: the global options, the engine (opened on first
+// use, so that `render` and usage errors never create a database file) and
+// the output. One per process; single-threaded.
+class Context {
+ public:
+  std::string dbPath = "./leadterra.db";
+  std::string nowText;                  // --now as given
+  std::optional<Timestamp> fixedNow;    // --now once read; nullopt: the system clock
+  CLI::Option* dbOption = nullptr;      // to tell a given --db from the default
+  CLI::Option* nowOption = nullptr;     // likewise for --now
+  std::function<void()> action;         // set by the command that parsed
+
+  // The engine on dbPath, its clock fixed at `fixedNow` when set. Throws
+  // Error when the file cannot be opened.
+  CampaignEngine& engine();
+
+  // Writes `doc` to stdout, indented, followed by a newline.
+  void print(const detail::Json& doc);
+
+ private:
+  std::unique_ptr<CampaignEngine> engine_;
+};
+
+// The whole input of FILE, or of stdin for "-" or an empty name. Throws
+// Error(invalid_argument) when it cannot be read.
+[[nodiscard]] std::string readInput(const std::string& path);
+
+// Registers the commands of SPEC section 10 (commands.cpp) and `demo` (demo.cpp).
+void addCommands(CLI::App& app, Context& ctx);
+void addDemo(CLI::App& app, Context& ctx);
+
+}  // namespace leadterra::cli

@@ -1,0 +1,344 @@
+// The commands of SPEC section 10, each a few lines over CampaignEngine and
+// the JSON adapter. A command's options live in a struct shared by its
+// CLI11 bindings and its action; the action runs after the whole line parsed.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli/cli.hpp"
+#include "cli/render.hpp"
+#include "import/import.hpp"
+#include "leadterra/error.hpp"
+#include "leadterra/json.hpp"
+
+namespace leadterra::cli {
+namespace {
+
+using detail::Json;
+using detail::toJsonValue;
+
+Json wrap(const std::string& key, Json value) {
+  Json doc = Json::object();
+  doc[key] = std::move(value);
+  return doc;
+}
+
+template <typename T>
+Json arrayOf(const std::vector<T>& items) {
+  Json out = Json::array();
+  for (const T& item : items) out.push_back(toJsonValue(item));
+  return out;
+}
+
+// The leaf command `sub` runs `run` once the command line has parsed.
+void onRun(CLI::App* sub, Context& ctx, std::function<void()> run) {
+  sub->callback([&ctx, run = std::move(run)] { ctx.action = run; });
+}
+
+// A command group ("leads", ...): run without one of its commands, it fails
+// with a usage error naming them. Its callback runs after its command's.
+CLI::App* addGroup(CLI::App& app, Context& ctx, const std::string& name, const std::string& help) {
+  CLI::App* group = app.add_subcommand(name, help);
+  group->callback([&ctx, group] {
+    if (ctx.action) return;
+    std::vector<std::string> names;
+    for (const CLI::App* sub : group->get_subcommands([](const CLI::App*) { return true; })) {
+      names.push_back(sub->get_name());
+    }
+    ctx.action = [message = fmt::format("{}: a command is required: {}", group->get_name(), fmt::join(names, ", "))] {
+      throw UsageError(message);
+    };
+  });
+  return group;
+}
+
+// CLI11's numeric checks print their range as a 300-digit double; this one
+// says what is wanted.
+const CLI::Validator kPositiveInteger(
+    [](const std::string& text) -> std::string {
+      std::int64_t value = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (ec != std::errc() || end != text.data() + text.size() || value < 1) {
+        return fmt::format("\"{}\" is not a whole number >= 1", text);
+      }
+      return {};
+    },
+    "INTEGER>=1");
+
+// ---- workspace ----
+
+void addWorkspace(CLI::App& app, Context& ctx) {
+  auto* group = addGroup(app, ctx, "workspace", "Workspaces (tenants)");
+  auto spec = std::make_shared<WorkspaceSpec>();
+  auto* create = group->add_subcommand("create", "Create a workspace -> {\"workspace\": {...}}");
+  create->add_option("--id", spec->id, "Id matching ^[A-Za-z0-9_-]{1,64}$ (default: ws_ + ULID)");
+  create->add_option("--name", spec->name, "Free text");
+  onRun(create, ctx, [&ctx, spec] { ctx.print(wrap("workspace", toJsonValue(ctx.engine().createWorkspace(*spec)))); });
+}
+
+// ---- campaign ----
+
+struct CampaignArgs {
+  std::string workspace;
+  std::string id;
+  std::string name;
+  std::string stepsFile;
+};
+
+void addCampaign(CLI::App& app, Context& ctx) {
+  auto* group = addGroup(app, ctx, "campaign", "Campaigns and their lifecycle");
+  auto a = std::make_shared<CampaignArgs>();
+
+  auto* create = group->add_subcommand("create", "Create a draft campaign -> {\"campaign\": {...}}");
+  create->add_option("--workspace", a->workspace, "Workspace id")->required();
+  create->add_option("--id", a->id, "Id matching ^[A-Za-z0-9_-]{1,64}$ (default: camp_ + ULID)");
+  create->add_option("--name", a->name, "Campaign name")->required();
+  create->add_option("--steps", a->stepsFile, R"(Steps file ({"steps": [...]}), or - for stdin)");
+  onRun(create, ctx, [&ctx, a] {
+    CampaignSpec spec;
+    spec.workspaceId = a->workspace;
+    spec.id = a->id;
+    spec.name = a->name;
+    if (!a->stepsFile.empty()) spec.steps = json::parseSteps(readInput(a->stepsFile));
+    ctx.print(wrap("campaign", toJsonValue(ctx.engine().createCampaign(spec))));
+  });
+
+  auto* get = group->add_subcommand("get", "Show a campaign -> {\"campaign\": {...}}");
+  get->add_option("id", a->id, "Campaign id")->required();
+  onRun(get, ctx, [&ctx, a] {
+    const auto campaign = ctx.engine().getCampaign(a->id);
+    if (!campaign) throw Error(ErrorCode::not_found, fmt::format("no campaign \"{}\"", a->id));
+    ctx.print(wrap("campaign", toJsonValue(*campaign)));
+  });
+
+  auto* start = group->add_subcommand("start", "Start (or resume) a campaign -> {\"campaign\": {...}} (the seed's keys)");
+  start->add_option("id", a->id, "Campaign id")->required();
+  onRun(start, ctx, [&ctx, a] { ctx.print(wrap("campaign", toJsonValue(ctx.engine().startCampaign(a->id)))); });
+
+  auto* pause = group->add_subcommand("pause", "Pause a running campaign -> {\"campaign\": {...}}");
+  pause->add_option("id", a->id, "Campaign id")->required();
+  onRun(pause, ctx, [&ctx, a] { ctx.print(wrap("campaign", toJsonValue(ctx.engine().pauseCampaign(a->id)))); });
+}
+
+// ---- leads ----
+
+struct LeadsArgs {
+  std::string campaign;
+  std::string file = "-";
+  std::string email;
+  std::size_t batchSize = detail::ImportOptions{}.batchSize;
+  std::string rejects;
+  // Options of a later version, recognised so that they fail clearly.
+  std::string mode;
+  std::string idempotencyKey;
+  bool dryRun = false;
+  bool details = false;
+};
+
+// Draws "[#####     ]  50%  1200 rows" over itself on a terminal's stderr.
+class ProgressBar {
+ public:
+  void update(std::uint64_t done, std::uint64_t total, std::uint64_t rows) {
+    const std::uint64_t percent = total == 0 ? 100 : std::min<std::uint64_t>(100, done * 100 / total);
+    const std::size_t filled = static_cast<std::size_t>(percent / 5);
+    fmt::print(stderr, "\r[{}{}] {:3}%  {} rows", std::string(filled, '#'), std::string(20 - filled, ' '), percent,
+               rows);
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  ~ProgressBar() {
+    if (drawn_) std::fputc('\n', stderr);
+  }
+
+ private:
+  bool drawn_ = false;
+};
+
+void addLeads(CLI::App& app, Context& ctx) {
+  auto* group = addGroup(app, ctx, "leads", "Enroll and look up leads");
+  auto a = std::make_shared<LeadsArgs>();
+
+  auto* bulk = group->add_subcommand("bulk", R"(Bulk upsert the seed's {"leads": [...]} body -> {"result": {...}})");
+  bulk->add_option("--campaign", a->campaign, "Campaign id")->required();
+  bulk->add_option("file", a->file, "Body file, or - for stdin (default)");
+  std::vector<CLI::Option*> later = {
+      bulk->add_option("--mode", a->mode, "merge | fillEmpty | replace (not supported yet)"),
+      bulk->add_flag("--dry-run", a->dryRun, "(not supported yet)"),
+      bulk->add_option("--idempotency-key", a->idempotencyKey, "(not supported yet)"),
+      bulk->add_flag("--details", a->details, "(not supported yet)"),
+  };
+  onRun(bulk, ctx, [&ctx, a, later] {
+    for (const CLI::Option* option : later) {
+      if (option->count() > 0) throw UsageError(option->get_name() + " is not supported yet");
+    }
+    const std::vector<LeadInput> leads = json::parseLeads(readInput(a->file));
+    ctx.print(wrap("result", toJsonValue(ctx.engine().bulkUpsert(a->campaign, leads))));
+  });
+
+  auto* import = group->add_subcommand("import", "Stream a .csv or .jsonl file in batches -> {\"result\": {...}}");
+  import->add_option("--campaign", a->campaign, "Campaign id")->required();
+  import->add_option("file", a->file, "A .csv (header row with an email column) or .jsonl file")->required();
+  import->add_option("--batch-size", a->batchSize, "Rows per transaction")->check(kPositiveInteger)->capture_default_str();
+  import->add_option("--rejects", a->rejects, "Write one JSON line per failed row to this file");
+  onRun(import, ctx, [&ctx, a] {
+    detail::ImportOptions options;
+    options.batchSize = a->batchSize;
+    options.rejectsPath = a->rejects;
+    CampaignEngine& engine = ctx.engine();
+    ProgressBar bar;
+    if (::isatty(STDERR_FILENO) == 1) {
+      options.progress = [&bar](std::uint64_t done, std::uint64_t total, std::uint64_t rows) {
+        bar.update(done, total, rows);
+      };
+    }
+    const BulkResult result = detail::importFile(engine, a->campaign, a->file, options);
+    ctx.print(wrap("result", toJsonValue(result)));
+  });
+
+  auto* get = group->add_subcommand("get", "Show one lead -> {\"lead\": {...}}");
+  get->add_option("--campaign", a->campaign, "Campaign id")->required();
+  get->add_option("email", a->email, "The lead's email (normalized before lookup)")->required();
+  onRun(get, ctx, [&ctx, a] {
+    const auto lead = ctx.engine().getLead(a->campaign, a->email);
+    if (!lead) throw Error(ErrorCode::not_found, fmt::format("no lead \"{}\" in campaign \"{}\"", a->email, a->campaign));
+    ctx.print(wrap("lead", toJsonValue(*lead)));
+  });
+}
+
+// ---- suppression ----
+
+struct SuppressionArgs {
+  std::string workspace;
+  std::vector<std::string> entries;
+};
+
+void addSuppression(CLI::App& app, Context& ctx) {
+  auto* group = addGroup(app, ctx, "suppression", "The workspace's do-not-contact list");
+  auto a = std::make_shared<SuppressionArgs>();
+
+  const auto entryCommand = [&](const char* name, const char* help, detail::SuppressionOp op) {
+    auto* sub = group->add_subcommand(name, help);
+    sub->add_option("--workspace", a->workspace, "Workspace id")->required();
+    sub->add_option("entries", a->entries, "Emails, or domains written @acme.com or acme.com")->required();
+    onRun(sub, ctx, [&ctx, a, op] {
+      CampaignEngine& engine = ctx.engine();
+      const SuppressionResult result = op == detail::SuppressionOp::add
+                                           ? engine.addSuppressions(a->workspace, a->entries)
+                                           : engine.removeSuppressions(a->workspace, a->entries);
+      ctx.print(wrap("suppression", toJsonValue(result, op)));
+    });
+  };
+  entryCommand("add", "Suppress emails or domains everywhere in the workspace -> {\"suppression\": {...}}",
+               detail::SuppressionOp::add);
+  entryCommand("remove", "Remove entries (resumes nobody by itself) -> {\"suppression\": {...}}",
+               detail::SuppressionOp::remove);
+
+  auto* list = group->add_subcommand("list", "List the entries -> {\"suppression\": {\"entries\": [...]}}");
+  list->add_option("--workspace", a->workspace, "Workspace id")->required();
+  onRun(list, ctx, [&ctx, a] {
+    ctx.print(wrap("suppression", wrap("entries", arrayOf(ctx.engine().listSuppressions(a->workspace)))));
+  });
+}
+
+// ---- messages ----
+
+struct MessagesArgs {
+  std::string campaign;
+  std::string status;
+  std::string id;
+  std::string email;
+  std::int64_t limit = 100;
+  std::int64_t lease = 300;
+  std::string reason;
+  bool retryable = false;
+};
+
+void addMessages(CLI::App& app, Context& ctx) {
+  auto* group = addGroup(app, ctx, "messages", "The outbox: list, claim and report on messages");
+  auto a = std::make_shared<MessagesArgs>();
+
+  auto* list = group->add_subcommand("list", "Messages of a campaign, oldest first -> {\"messages\": [...]}");
+  list->add_option("--campaign", a->campaign, "Campaign id")->required();
+  list->add_option("--status", a->status, "Only this status")
+      ->check(CLI::IsMember({"queued", "claimed", "sent", "failed", "cancelled"}));
+  onRun(list, ctx, [&ctx, a] {
+    const auto status = a->status.empty() ? std::nullopt : parseMessageStatus(a->status);
+    ctx.print(wrap("messages", arrayOf(ctx.engine().listMessages(a->campaign, status))));
+  });
+
+  auto* claim = group->add_subcommand("claim", "Hand out due messages under a lease -> {\"messages\": [...]}");
+  claim->add_option("--limit", a->limit, "At most this many")->check(kPositiveInteger)->capture_default_str();
+  claim->add_option("--lease", a->lease, "Seconds before an unreported message may be handed out again")
+      ->check(kPositiveInteger)
+      ->capture_default_str();
+  onRun(claim, ctx, [&ctx, a] { ctx.print(wrap("messages", arrayOf(ctx.engine().claimDue(a->limit, a->lease)))); });
+
+  auto* sent = group->add_subcommand("sent", "Report a message sent -> {\"message\": {...}}");
+  sent->add_option("id", a->id, "Message id")->required();
+  onRun(sent, ctx, [&ctx, a] { ctx.print(wrap("message", toJsonValue(ctx.engine().markSent(a->id)))); });
+
+  auto* failed = group->add_subcommand("failed", "Report a failed send -> {\"message\": {...}}");
+  failed->add_option("id", a->id, "Message id")->required();
+  failed->add_option("--reason", a->reason, "Why it failed")->required();
+  failed->add_flag("--retryable", a->retryable, "Queue it again with backoff (default: permanent, the lead bounces)");
+  onRun(failed, ctx, [&ctx, a] {
+    ctx.print(wrap("message", toJsonValue(ctx.engine().markFailed(a->id, a->reason, a->retryable))));
+  });
+
+  auto* replied = group->add_subcommand("replied", "Report a reply: the lead stops -> {\"lead\": {...}, ...}");
+  replied->add_option("--campaign", a->campaign, "Campaign id")->required();
+  replied->add_option("email", a->email, "The lead's email")->required();
+  onRun(replied, ctx, [&ctx, a] {
+    const ReplyResult result = ctx.engine().markReplied(a->campaign, a->email);
+    Json doc = wrap("lead", toJsonValue(result.lead));
+    doc["messagesCancelled"] = result.messagesCancelled;
+    ctx.print(doc);
+  });
+}
+
+// ---- render ----
+
+struct RenderArgs {
+  std::string format = "text";
+  std::string templateText;
+  std::string lead = "{}";
+};
+
+void addRender(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<RenderArgs>();
+  auto* render = app.add_subcommand("render", "Render a template against a lead -> {\"rendered\": \"...\"}");
+  render->add_option("--format", a->format, "html escapes inserted values")
+      ->check(CLI::IsMember({"text", "html"}))
+      ->capture_default_str();
+  render->add_option("--template", a->templateText, "Template text, e.g. \"Hi {{firstName|there}}\"")->required();
+  render->add_option("--lead", a->lead, R"(The lead as a JSON object, e.g. {"firstName": "Ava"})")->capture_default_str();
+  onRun(render, ctx, [&ctx, a] {
+    const std::string rendered = renderTemplate(a->templateText, a->format == "html", a->lead);
+    ctx.print(wrap("rendered", rendered));
+  });
+}
+
+}  // namespace
+
+void addCommands(CLI::App& app, Context& ctx) {
+  addWorkspace(app, ctx);
+  addCampaign(app, ctx);
+  addLeads(app, ctx);
+  addSuppression(app, ctx);
+  addMessages(app, ctx);
+  addRender(app, ctx);
+}
+
+}  // namespace leadterra::cli

@@ -1,0 +1,23 @@
+// Idempotency keys of bulk upserts: the payload's fingerprint and the stored
+// result (SPEC section 11).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "leadterra/bulk.hpp"
+#include "leadterra/lead.hpp"
+
+namespace leadterra::detail {
+
+// A 128-bit fingerprint (hex) of the mode and the rows as JSON values: two
+// payloads that differ only in key order or whitespace of customFields, or in
+// the order of unknown keys, have the same fingerprint.
+[[nodiscard]] std::string payloadFingerprint(MergeMode mode, std::span<const LeadInput> rows);
+
+// The result as stored with its key, and back.
+[[nodiscard]] std::string serializeResult(const BulkResult& result);
+[[nodiscard]] BulkResult deserializeResult(std::string_view text);
+
+}  // namespace leadterra::detail

@@ -1,0 +1,70 @@
+#include "engine/schedule.hpp"
+
+#include <date/tz.h>
+#include <fmt/format.h>
+
+#include <optional>
+
+#include "leadterra/error.hpp"
+
+namespace leadterra::detail {
+
+namespace {
+
+const date::time_zone* zone(const std::string& name) {
+  try {
+    return date::locate_zone(name);
+  } catch (const std::exception&) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("unknown time zone '{}'", name));
+  }
+}
+
+// Monday = 0 .. Sunday = 6, as SendWindow::days.
+unsigned dayIndex(date::local_days day) { return (date::weekday(day).c_encoding() + 6) % 7; }
+
+}  // namespace
+
+void validateSchedule(const CampaignSchedule& schedule) {
+  (void)zone(schedule.timeZone);
+  if (schedule.dailyCap && *schedule.dailyCap < 1) {
+    throw Error(ErrorCode::invalid_argument, "dailyCap must be at least 1");
+  }
+  if (const auto& w = schedule.sendWindow) {
+    if (w->startHour < 0 || w->startHour > 23 || w->endHour < 0 || w->endHour > 24) {
+      throw Error(ErrorCode::invalid_argument, "a send window's startHour must be 0-23 and endHour 0-24");
+    }
+    bool any = false;
+    for (bool d : w->days) any |= d;
+    if (!any) throw Error(ErrorCode::invalid_argument, "a send window needs at least one day");
+  }
+}
+
+Timestamp nextOpen(const CampaignSchedule& schedule, Timestamp t) {
+  if (!schedule.sendWindow) return t;
+  const SendWindow& w = *schedule.sendWindow;
+  const date::time_zone* tz = zone(schedule.timeZone);
+  const date::local_days today = date::floor<date::days>(tz->to_local(t));
+  // Windows of different days never overlap, so the first window (in day
+  // order, starting with yesterday's, which may run past midnight) that ends
+  // after t either holds t or is the next opening.
+  for (int k = -1; k <= 8; ++k) {
+    const date::local_days day = today + date::days{k};
+    if (!w.days[dayIndex(day)]) continue;
+    const date::local_seconds openLocal = day + std::chrono::hours{w.startHour};
+    const date::local_seconds closeLocal =
+        (w.endHour > w.startHour ? day : day + date::days{1}) + std::chrono::hours{w.endHour};
+    const Timestamp open = tz->to_sys(openLocal, date::choose::earliest);
+    const Timestamp close = tz->to_sys(closeLocal, date::choose::earliest);
+    if (t < open) return open;
+    if (t < close) return t;
+  }
+  return t;  // unreachable with at least one day set (validated)
+}
+
+std::string localDay(const CampaignSchedule& schedule, Timestamp t) {
+  const date::year_month_day ymd{date::floor<date::days>(zone(schedule.timeZone)->to_local(t))};
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                     static_cast<unsigned>(ymd.day()));
+}
+
+}  // namespace leadterra::detail

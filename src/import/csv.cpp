@@ -1,0 +1,497 @@
+// The readers behind LeadFileReader::open: CSV (RFC 4180) and JSON Lines.
+//
+// Both read through one fixed buffer and keep at most one row in memory, so
+// a file of any size is read in constant memory. They do not judge values
+// (emails, lengths, UTF-8): the engine does, so an imported row is rejected
+// exactly as the same row sent to bulkUpsert. They only report what makes a
+// row unreadable as a lead (RowDefect::malformed).
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "import/import.hpp"
+#include "leadterra/error.hpp"
+#include "leadterra/json.hpp"
+#include "util/text.hpp"
+
+namespace leadterra::detail {
+
+namespace {
+
+constexpr std::size_t kBufferBytes = 64 * 1024;
+// Of an oversized JSONL line, the rejects file shows this much.
+constexpr std::size_t kOversizedExcerptBytes = 1024;
+
+[[noreturn]] void fail(const std::string& path, std::string_view problem) {
+  throw Error(ErrorCode::invalid_argument, fmt::format("{}: {}", path, problem));
+}
+
+// Appends `s` as a JSON string literal. With keepInvalid, bytes that are not
+// UTF-8 pass through unchanged so that the engine sees (and reports) them as
+// it would in any other input; otherwise they become U+FFFD so the output is
+// always valid JSON.
+void appendJsonString(std::string& out, std::string_view s, bool keepInvalid) {
+  out.push_back('"');
+  for (std::size_t i = 0; i < s.size();) {
+    const char c = s[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      const std::size_t length = utf8CharLength(s, i);
+      if (length == 0) {
+        if (keepInvalid) {
+          out.push_back(c);
+        } else {
+          out.append("\xEF\xBF\xBD");
+        }
+        ++i;
+      } else {
+        out.append(s.substr(i, length));
+        i += length;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      default:
+        if (u < 0x20) {
+          out.append(fmt::format("\\u{:04x}", u));
+        } else {
+          out.push_back(c);
+        }
+    }
+    ++i;
+  }
+  out.push_back('"');
+}
+
+// `s` with every ill-formed UTF-8 byte replaced by U+FFFD and every NUL by
+// the six characters \u0000: a JSON text whose strings held them stays the
+// same JSON text, now printable as valid UTF-8.
+std::string printableJsonText(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t length = utf8CharLength(s, i);
+    if (length == 0) {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    } else if (s[i] == '\0') {
+      out.append("\\u0000");
+      ++i;
+    } else {
+      out.append(s.substr(i, length));
+      i += length;
+    }
+  }
+  return out;
+}
+
+// A read-only file consumed byte by byte through one fixed buffer.
+class ByteSource {
+ public:
+  explicit ByteSource(const std::string& path) : file_(std::fopen(path.c_str(), "rb")), buffer_(kBufferBytes) {
+    if (!file_) fail(path, fmt::format("cannot open: {}", std::generic_category().message(errno)));
+    std::error_code ec;
+    size_ = std::filesystem::file_size(path, ec);
+    if (ec) size_ = 0;
+    path_ = path;
+    // A UTF-8 byte order mark (as spreadsheet programs write) is not data.
+    if (refill() && end_ >= 3 && buffer_[0] == '\xEF' && buffer_[1] == '\xBB' && buffer_[2] == '\xBF') pos_ = 3;
+  }
+
+  static constexpr int kEnd = -1;
+
+  int peek() {
+    if (pos_ == end_ && !refill()) return kEnd;
+    return static_cast<unsigned char>(buffer_[pos_]);
+  }
+  int get() {
+    const int c = peek();
+    if (c != kEnd) ++pos_;
+    return c;
+  }
+
+  // The bytes buffered from the current position on (empty at the end of the
+  // file), for readers that scan ahead; advance() consumes them.
+  std::string_view window() {
+    if (pos_ == end_) refill();
+    return {buffer_.data() + pos_, end_ - pos_};
+  }
+  void advance(std::size_t n) { pos_ += n; }
+
+  [[nodiscard]] std::uint64_t consumed() const { return before_ + pos_; }
+  [[nodiscard]] std::uint64_t size() const { return size_; }
+
+ private:
+  bool refill() {
+    before_ += end_;
+    pos_ = 0;
+    end_ = std::fread(buffer_.data(), 1, buffer_.size(), file_.get());
+    if (end_ == 0 && std::ferror(file_.get())) {
+      throw Error(ErrorCode::storage_error, fmt::format("{}: read error", path_));
+    }
+    return end_ > 0;
+  }
+
+  struct Closer {
+    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+  };
+  std::unique_ptr<std::FILE, Closer> file_;
+  std::vector<char> buffer_;
+  std::size_t pos_ = 0;
+  std::size_t end_ = 0;
+  std::uint64_t before_ = 0;  // bytes of the file before buffer_[0]
+  std::uint64_t size_ = 0;
+  std::string path_;
+};
+
+// ---- CSV ----
+
+enum class Column { email, firstName, lastName, company, jobTitle, custom };
+
+// Header names match the lead fields ignoring case, spaces, '_' and '-', so
+// "email", "Email", "E-mail", "first_name" and "First Name" all map; any
+// other column is a customFields key named as the header is written.
+Column columnFor(std::string_view name) {
+  std::string key;
+  for (char c : name) {
+    if (c == ' ' || c == '_' || c == '-') continue;
+    key.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  if (key == "email") return Column::email;
+  if (key == "firstname") return Column::firstName;
+  if (key == "lastname") return Column::lastName;
+  if (key == "company") return Column::company;
+  if (key == "jobtitle") return Column::jobTitle;
+  return Column::custom;
+}
+
+std::string_view trimmed(std::string_view s) {
+  const auto space = [](char c) { return c == ' ' || c == '\t'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// RFC 4180 with the usual leniencies: CR, LF or CRLF end a record; a quote
+// inside an unquoted cell is a literal character; blank lines are skipped.
+class CsvReader final : public LeadFileReader {
+ public:
+  explicit CsvReader(const std::string& path) : in_(path) {
+    if (!readRecord()) fail(path, "the file is empty; a CSV file needs a header row naming its columns");
+    if (problem_ != Problem::none) fail(path, fmt::format("the header row is malformed: {}", describe()));
+    bool hasEmail = false;
+    for (std::size_t i = 0; i < count_; ++i) {
+      const std::string_view name = trimmed(cells_[i]);
+      if (name.empty()) fail(path, fmt::format("column {} of the header row has no name", i + 1));
+      const Column column = columnFor(name);
+      for (std::size_t j = 0; j < names_.size(); ++j) {
+        const bool same = column == Column::custom ? names_[j] == name : columns_[j] == column;
+        if (same) fail(path, fmt::format("columns {} and {} both name \"{}\"", j + 1, i + 1, name));
+      }
+      hasEmail = hasEmail || column == Column::email;
+      names_.emplace_back(name);
+      columns_.push_back(column);
+    }
+    if (!hasEmail) fail(path, "the header row has no email column");
+  }
+
+  bool next(LeadInput& row, std::string& raw) override {
+    do {
+      if (!readRecord()) return false;
+    } while (problem_ == Problem::none && isBlankRecord());
+
+    row = LeadInput{};
+    raw.assign("{");
+    std::string custom;
+    bool extraText = false;
+    for (std::size_t i = 0; i < count_; ++i) {
+      const std::string& cell = cells_[i];
+      if (i > 0) raw.push_back(',');
+      if (i < names_.size()) {
+        appendJsonString(raw, names_[i], false);
+      } else {
+        appendJsonString(raw, fmt::format("(column {})", i + 1), false);
+      }
+      raw.push_back(':');
+      appendJsonString(raw, cell, false);
+
+      if (i >= names_.size()) {
+        extraText = extraText || !cell.empty();
+        continue;
+      }
+      if (cell.empty()) continue;  // an empty cell is an absent field
+      switch (columns_[i]) {
+        case Column::email: row.email = cell; break;
+        case Column::firstName: row.firstName = cell; break;
+        case Column::lastName: row.lastName = cell; break;
+        case Column::company: row.company = cell; break;
+        case Column::jobTitle: row.jobTitle = cell; break;
+        case Column::custom:
+          custom.push_back(custom.empty() ? '{' : ',');
+          appendJsonString(custom, names_[i], false);
+          custom.push_back(':');
+          appendJsonString(custom, cell, true);
+          break;
+      }
+    }
+    raw.push_back('}');
+    if (!custom.empty()) row.customFields = custom + '}';
+
+    message_.clear();
+    if (problem_ != Problem::none) {
+      message_ = describe();
+    } else if (extraText) {
+      message_ = fmt::format("the row has {} cells but the header has {} columns", count_, names_.size());
+    }
+    if (!message_.empty()) row.defect = RowDefect::malformed;
+    return true;
+  }
+
+  [[nodiscard]] std::uint64_t bytesRead() const override { return in_.consumed(); }
+  [[nodiscard]] std::uint64_t totalBytes() const override { return in_.size(); }
+  [[nodiscard]] std::uint64_t lineNumber() const override { return recordLine_; }
+  [[nodiscard]] const std::string& defectMessage() const override { return message_; }
+
+ private:
+  enum class Problem { none, unclosedQuote, textAfterQuote, oversized };
+
+  [[nodiscard]] std::string describe() const {
+    switch (problem_) {
+      case Problem::unclosedQuote:
+        return "a quoted cell is not closed before the end of the file";
+      case Problem::textAfterQuote:
+        return "a quoted cell has text after its closing quote";
+      case Problem::oversized:
+        return fmt::format("the row is longer than {} bytes", kMaxRowBytes);
+      case Problem::none:
+        break;
+    }
+    return {};
+  }
+
+  // Every cell empty, as spreadsheet programs write for trailing rows.
+  [[nodiscard]] bool isBlankRecord() const {
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (!cells_[i].empty()) return false;
+    }
+    return true;
+  }
+
+  std::string& newCell() {
+    if (count_ == cells_.size()) cells_.emplace_back();
+    cells_[count_].clear();
+    return cells_[count_++];
+  }
+
+  void keep(std::string& cell, std::string_view bytes) {
+    if (rowBytes_ + bytes.size() > kMaxRowBytes) {
+      problem_ = Problem::oversized;
+      return;
+    }
+    rowBytes_ += bytes.size();
+    cell.append(bytes);
+  }
+
+  void countLineEnd(int c) {
+    // A line ends at LF, or at a CR not followed by LF.
+    if (c == '\n' || (c == '\r' && in_.peek() != '\n')) ++line_;
+  }
+
+  // Reads one record into cells_[0, count_). False at the end of the file.
+  bool readRecord() {
+    for (int c = in_.peek(); c == '\n' || c == '\r'; c = in_.peek()) {  // blank lines
+      in_.get();
+      countLineEnd(c);
+    }
+    if (in_.peek() == ByteSource::kEnd) return false;
+    recordLine_ = line_ + 1;
+    count_ = 0;
+    rowBytes_ = 0;
+    problem_ = Problem::none;
+
+    while (true) {
+      std::string& cell = newCell();
+      if (in_.peek() == '"') {
+        in_.get();
+        if (!readQuoted(cell)) {
+          problem_ = Problem::unclosedQuote;
+          return true;
+        }
+        // Text after the closing quote ("a"b) is kept in the cell as read,
+        // but makes the row malformed: it usually means broken quoting.
+        if (const int c = in_.peek(); c != ',' && c != '\n' && c != '\r' && c != ByteSource::kEnd) {
+          readUnquoted(cell);
+          if (problem_ == Problem::none) problem_ = Problem::textAfterQuote;
+        }
+      } else {
+        readUnquoted(cell);
+      }
+      const int c = in_.get();
+      if (c == ',') continue;
+      if (c == '\r' && in_.peek() == '\n') in_.get();
+      if (c != ByteSource::kEnd) ++line_;
+      return true;
+    }
+  }
+
+  // Up to the next comma, CR, LF or the end of the file, scanning the buffer.
+  void readUnquoted(std::string& cell) {
+    while (true) {
+      const std::string_view window = in_.window();
+      if (window.empty()) return;
+      std::size_t n = 0;
+      while (n < window.size() && window[n] != ',' && window[n] != '\n' && window[n] != '\r') ++n;
+      keep(cell, window.substr(0, n));
+      in_.advance(n);
+      if (n < window.size()) return;
+    }
+  }
+
+  // After the opening quote, through the closing one. False when the file
+  // ends first.
+  bool readQuoted(std::string& cell) {
+    while (true) {
+      const std::string_view window = in_.window();
+      if (window.empty()) return false;
+      std::size_t n = 0;
+      while (n < window.size() && window[n] != '"' && window[n] != '\n' && window[n] != '\r') ++n;
+      keep(cell, window.substr(0, n));
+      in_.advance(n);
+      if (n == window.size()) continue;
+      const int c = in_.get();
+      if (c == '"') {
+        if (in_.peek() != '"') return true;
+        in_.get();  // a doubled quote is one quote character
+        keep(cell, "\"");
+      } else {
+        keep(cell, c == '\n' ? "\n" : "\r");  // line breaks inside quotes are data
+        countLineEnd(c);
+      }
+    }
+  }
+
+  ByteSource in_;
+  std::vector<std::string> names_;  // the header, trimmed
+  std::vector<Column> columns_;
+  std::vector<std::string> cells_;  // reused from row to row; count_ in use
+  std::size_t count_ = 0;
+  std::size_t rowBytes_ = 0;
+  Problem problem_ = Problem::none;
+  std::uint64_t line_ = 0;  // lines completed so far
+  std::uint64_t recordLine_ = 0;
+  std::string message_;
+};
+
+// ---- JSON Lines ----
+
+// One JSON object per line; blank lines (only spaces, tabs, CR) are skipped.
+class JsonlReader final : public LeadFileReader {
+ public:
+  explicit JsonlReader(const std::string& path) : in_(path) {}
+
+  bool next(LeadInput& row, std::string& raw) override {
+    std::string_view text;
+    bool oversized = false;
+    do {
+      if (!readLine(oversized)) return false;
+      text = line_;
+      while (!text.empty() && (text.back() == '\r' || text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+      while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    } while (text.empty() && !oversized);
+
+    message_.clear();
+    if (oversized) {
+      row = LeadInput{};
+      row.defect = RowDefect::malformed;
+      message_ = fmt::format("the line is longer than {} bytes", kMaxRowBytes);
+      raw.clear();
+      appendJsonString(raw, text.substr(0, kOversizedExcerptBytes), false);
+      return true;
+    }
+    row = json::parseLead(text);
+    if (row.defect == RowDefect::malformed) {
+      raw.clear();
+      appendJsonString(raw, text, false);
+      const bool isJson = nlohmann::json::accept(isCleanUtf8(text) ? std::string(text) : printableJsonText(text));
+      message_ = isJson ? "the line is not a JSON object" : "the line is not valid JSON";
+    } else if (isCleanUtf8(text)) {
+      raw.assign(text);
+    } else {
+      raw = printableJsonText(text);
+    }
+    return true;
+  }
+
+  [[nodiscard]] std::uint64_t bytesRead() const override { return in_.consumed(); }
+  [[nodiscard]] std::uint64_t totalBytes() const override { return in_.size(); }
+  [[nodiscard]] std::uint64_t lineNumber() const override { return lineNumber_; }
+  [[nodiscard]] const std::string& defectMessage() const override { return message_; }
+
+ private:
+  // Reads up to the next LF (dropped) into line_, keeping at most kMaxRowBytes.
+  bool readLine(bool& oversized) {
+    line_.clear();
+    oversized = false;
+    std::string_view window = in_.window();
+    if (window.empty()) return false;
+    ++lineNumber_;
+    while (!window.empty()) {
+      const std::size_t lf = window.find('\n');
+      const std::string_view part = window.substr(0, lf);
+      if (line_.size() + part.size() > kMaxRowBytes) {
+        oversized = true;
+        line_.append(part.substr(0, kMaxRowBytes - line_.size()));
+      } else {
+        line_.append(part);
+      }
+      if (lf != std::string_view::npos) {
+        in_.advance(lf + 1);
+        return true;
+      }
+      in_.advance(window.size());
+      window = in_.window();
+    }
+    return true;
+  }
+
+  ByteSource in_;
+  std::string line_;
+  std::uint64_t lineNumber_ = 0;
+  std::string message_;
+};
+
+bool hasExtension(const std::string& path, std::string_view extension) {
+  const std::string actual = std::filesystem::path(path).extension().string();
+  if (actual.size() != extension.size()) return false;
+  for (std::size_t i = 0; i < actual.size(); ++i) {
+    const char c = actual[i];
+    if (((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c) != extension[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<LeadFileReader> LeadFileReader::open(const std::string& path) {
+  if (hasExtension(path, ".csv")) return std::make_unique<CsvReader>(path);
+  if (hasExtension(path, ".jsonl")) return std::make_unique<JsonlReader>(path);
+  fail(path, "unknown file type; import reads .csv and .jsonl files");
+}
+
+}  // namespace leadterra::detail

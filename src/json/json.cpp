@@ -1,0 +1,486 @@
+// The JSON adapter (leadterra/json.hpp) over nlohmann_json.
+//
+// Readers map untyped JSON onto LeadInput without judging the values: the
+// engine validates them (emails, lengths, UTF-8, NUL) so that the library and
+// the CLI reject exactly the same rows with the same codes. The readers only
+// record what the types of the C++ surface cannot carry: a field of the wrong
+// JSON type, a row that is not an object, and keys that are not lead fields.
+#include "leadterra/json.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "json/json_internal.hpp"
+#include "leadterra/error.hpp"
+#include "util/time.hpp"
+
+namespace leadterra {
+namespace {
+
+using detail::Json;
+
+// Bytes of the well-formed UTF-8 sequence that starts at s[i]; 0 when the
+// bytes there are ill-formed (overlong, surrogate, > U+10FFFF, truncated).
+std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;  // overlong
+    if (c == 0xED) hi = 0x9F;  // surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;  // overlong
+    if (c == 0xF4) hi = 0x8F;  // > U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + n > s.size() || byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return n;
+}
+
+std::string encodeUtf8(char32_t cp) {
+  std::string out;
+  out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+  out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+  out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+  out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  return out;
+}
+
+// nlohmann rejects a whole document for one ill-formed UTF-8 byte, but a bad
+// row must fail alone (invalid_field) while the other rows proceed. So, before
+// parsing, each ill-formed byte inside a string literal is replaced by a
+// marker (a code point that occurs nowhere in the text, raw or escaped)
+// followed by the byte in two hex digits; restore() turns markers back into
+// the original bytes in the values read, and the engine then rejects that
+// field with the code and message it gives any invalid UTF-8. A well-formed
+// text (the normal case) is parsed as it is, without a copy.
+class ByteMarker {
+ public:
+  // The text to hand to the parser.
+  std::string_view prepare(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+      const std::size_t n = utf8SequenceLength(text, i);
+      if (n == 0) break;
+      i += n;
+    }
+    if (i == text.size() || !chooseMarker(text)) return text;
+
+    marked_.reserve(text.size() + 16);
+    bool inString = false;
+    for (i = 0; i < text.size();) {
+      const char c = text[i];
+      if (inString && c == '\\' && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0x80) {
+        marked_.append(text.substr(i, 2));
+        i += 2;
+        continue;
+      }
+      if (c == '"') inString = !inString;
+      const std::size_t n = utf8SequenceLength(text, i);
+      if (n == 0 && inString) {
+        marked_ += marker_;
+        marked_ += fmt::format("{:02X}", static_cast<unsigned char>(c));
+        ++i;
+      } else {
+        // Outside a string an ill-formed byte is a syntax error anyway.
+        const std::size_t take = n == 0 ? 1 : n;
+        marked_.append(text.substr(i, take));
+        i += take;
+      }
+    }
+    return marked_;
+  }
+
+  [[nodiscard]] bool marks(const std::string& s) const {
+    return !marker_.empty() && s.find(marker_) != std::string::npos;
+  }
+
+  // True when any key or string inside `value` carried an ill-formed byte.
+  [[nodiscard]] bool marksAnywhere(const Json& value) const {
+    if (marker_.empty()) return false;
+    if (value.is_string()) return marks(value.get_ref<const std::string&>());
+    if (value.is_object()) {
+      for (const auto& [key, item] : value.items()) {
+        if (marks(key) || marksAnywhere(item)) return true;
+      }
+    } else if (value.is_array()) {
+      for (const Json& item : value) {
+        if (marksAnywhere(item)) return true;
+      }
+    }
+    return false;
+  }
+
+  [[nodiscard]] std::string restore(std::string s) const {
+    if (!marks(s)) return s;
+    std::string out;
+    std::size_t pos = 0;
+    for (std::size_t found; (found = s.find(marker_, pos)) != std::string::npos;) {
+      out.append(s, pos, found - pos);
+      const std::size_t hex = found + marker_.size();
+      out.push_back(static_cast<char>(std::stoi(s.substr(hex, 2), nullptr, 16)));
+      pos = hex + 2;
+    }
+    out.append(s, pos);
+    return out;
+  }
+
+ private:
+  // A private-use code point of plane 16 absent from the text, both as UTF-8
+  // and as a \u surrogate-pair escape. False when every candidate occurs.
+  bool chooseMarker(std::string_view text) {
+    std::string lower(text);
+    for (char& c : lower) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    for (char32_t cp = 0x10FFFD; cp >= 0x100000; --cp) {
+      const std::string utf8 = encodeUtf8(cp);
+      const std::string escaped = fmt::format("\\u{:04x}\\u{:04x}", 0xD800 + ((cp - 0x10000) >> 10),
+                                              0xDC00 + ((cp - 0x10000) & 0x3FF));
+      if (text.find(utf8) == std::string_view::npos && lower.find(escaped) == std::string::npos) {
+        marker_ = utf8;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  std::string marker_;  // empty: the text was well-formed
+  std::string marked_;
+};
+
+// nlohmann's messages start with "[json.exception.parse_error.101] ".
+std::string parserMessage(const std::exception& e) {
+  std::string_view what = e.what();
+  if (what.starts_with("[json.exception.")) {
+    const auto close = what.find("] ");
+    if (close != std::string_view::npos) what.remove_prefix(close + 2);
+  }
+  return std::string(what);
+}
+
+Json parseDocument(std::string_view text, std::string_view what) {
+  try {
+    return Json::parse(text);
+  } catch (const Json::exception& e) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("{} is not valid JSON: {}", what, parserMessage(e)));
+  }
+}
+
+constexpr std::string_view kCustomFields = "customFields";
+
+struct StandardField {
+  std::string_view name;
+  FieldPatch LeadInput::*field;
+};
+
+// In the order their problems are reported: email first.
+constexpr StandardField kStandardFields[] = {
+    {"email", &LeadInput::email},       {"firstName", &LeadInput::firstName}, {"lastName", &LeadInput::lastName},
+    {"company", &LeadInput::company},   {"jobTitle", &LeadInput::jobTitle},
+};
+
+bool isLeadKey(std::string_view key) {
+  if (key == kCustomFields) return true;
+  for (const StandardField& f : kStandardFields) {
+    if (f.name == key) return true;
+  }
+  return false;
+}
+
+LeadInput leadFromValue(const Json& value, const ByteMarker& marker) {
+  LeadInput in;
+  if (!value.is_object()) {
+    in.defect = RowDefect::malformed;
+    return in;
+  }
+  const auto wrongType = [&in](std::string_view field) {
+    if (in.defect != RowDefect::none) return;  // the first wrong field is reported
+    in.defect = RowDefect::wrongType;
+    in.defectField = std::string(field);
+  };
+  for (const StandardField& f : kStandardFields) {
+    const auto it = value.find(f.name);
+    if (it == value.end()) continue;
+    if (it->is_string()) {
+      in.*f.field = marker.restore(it->get<std::string>());
+    } else if (it->is_null()) {
+      in.*f.field = FieldPatch::null();
+    } else {
+      wrongType(f.name);
+    }
+  }
+  if (const auto it = value.find(kCustomFields); it != value.end()) {
+    if (it->is_null()) {
+      in.customFields = "null";
+    } else if (!it->is_object() || marker.marksAnywhere(*it)) {
+      // A patch with ill-formed UTF-8 cannot be written as JSON text; it is
+      // reported as the field it is.
+      wrongType(kCustomFields);
+    } else {
+      in.customFields = it->dump();
+    }
+  }
+  for (const auto& [key, item] : value.items()) {
+    if (!isLeadKey(key)) in.unknownFields.push_back(marker.restore(key));
+  }
+  return in;
+}
+
+Json optionalString(const std::optional<std::string>& s) { return s ? Json(*s) : Json(nullptr); }
+
+// Whole days print as integers (3, not 3.0); fractions as they are.
+Json delayValue(double days) {
+  if (std::isfinite(days) && std::floor(days) == days && std::fabs(days) < 9.0e15) {
+    return Json(static_cast<std::int64_t>(days));
+  }
+  return Json(days);
+}
+
+}  // namespace
+
+// ---- Values (json_internal.hpp) ----
+
+namespace detail {
+
+Json timestampValue(Timestamp t) { return Json(formatIso(t)); }
+
+std::string dump(const Json& value, int indent) {
+  return value.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+Json toJsonValue(const BulkResult& result) {
+  Json out = Json::object();
+  out["enrolled"] = result.enrolled;
+  out["updated"] = result.updated;
+  out["skipped"] = result.skipped;
+  out["totalInCampaign"] = result.totalInCampaign;
+  out["failed"] = result.failed;
+  out["queued"] = result.queued;
+  Json errors = Json::array();
+  for (const RowError& e : result.errors) {
+    Json row = Json::object();
+    row["index"] = e.index;
+    row["email"] = e.email;
+    row["code"] = std::string(toString(e.code));
+    row["message"] = e.message;
+    errors.push_back(std::move(row));
+  }
+  out["errors"] = std::move(errors);
+  if (!result.missingTokens.empty()) out["missingTokens"] = result.missingTokens;
+  if (!result.unknownFields.empty()) out["unknownFields"] = result.unknownFields;
+  return out;
+}
+
+Json toJsonValue(const Workspace& workspace) {
+  Json out = Json::object();
+  out["id"] = workspace.id;
+  out["name"] = workspace.name;
+  out["createdAt"] = timestampValue(workspace.createdAt);
+  return out;
+}
+
+Json toJsonValue(const Step& step) {
+  Json out = Json::object();
+  out["subject"] = step.subject;
+  out["body"] = step.body;
+  out["format"] = std::string(toString(step.format));
+  out["delayDays"] = delayValue(step.delayDays);
+  return out;
+}
+
+Json toJsonValue(const Campaign& campaign) {
+  Json out = Json::object();
+  out["id"] = campaign.id;
+  out["workspaceId"] = campaign.workspaceId;
+  out["name"] = campaign.name;
+  out["status"] = std::string(toString(campaign.status));
+  out["createdAt"] = timestampValue(campaign.createdAt);
+  out["startedAt"] = campaign.startedAt ? timestampValue(*campaign.startedAt) : Json(nullptr);
+  out["leadsEnrolled"] = campaign.leadsEnrolled;
+  out["queuedMessages"] = campaign.queuedMessages;
+  Json steps = Json::array();
+  for (const Step& step : campaign.steps) steps.push_back(toJsonValue(step));
+  out["steps"] = std::move(steps);
+  return out;
+}
+
+Json toJsonValue(const StartResult& start) {
+  Json out = Json::object();
+  out["id"] = start.id;
+  out["status"] = std::string(toString(start.status));
+  out["startedAt"] = timestampValue(start.startedAt);
+  out["leadsEnrolled"] = start.leadsEnrolled;
+  out["queuedMessages"] = start.queuedMessages;
+  return out;
+}
+
+Json toJsonValue(const Lead& lead) {
+  Json out = Json::object();
+  out["id"] = lead.id;
+  out["email"] = lead.email;
+  out["firstName"] = optionalString(lead.firstName);
+  out["lastName"] = optionalString(lead.lastName);
+  out["company"] = optionalString(lead.company);
+  out["jobTitle"] = optionalString(lead.jobTitle);
+  // Stored as JSON text by the engine; shown as the object it is.
+  Json custom = Json::parse(lead.customFields, nullptr, false);
+  out["customFields"] = custom.is_discarded() ? Json(lead.customFields) : std::move(custom);
+  out["position"] = lead.position;
+  out["status"] = std::string(toString(lead.status));
+  out["createdAt"] = timestampValue(lead.createdAt);
+  out["updatedAt"] = timestampValue(lead.updatedAt);
+  return out;
+}
+
+Json toJsonValue(const Message& message) {
+  Json out = Json::object();
+  out["id"] = message.id;
+  out["campaignId"] = message.campaignId;
+  out["email"] = message.email;
+  out["step"] = message.step;
+  out["subject"] = message.subject;
+  out["body"] = message.body;
+  out["format"] = std::string(toString(message.format));
+  out["status"] = std::string(toString(message.status));
+  out["scheduledAt"] = timestampValue(message.scheduledAt);
+  out["attempts"] = message.attempts;
+  if (message.leaseUntil) out["leaseUntil"] = timestampValue(*message.leaseUntil);
+  if (message.sentAt) out["sentAt"] = timestampValue(*message.sentAt);
+  if (message.lastError) out["lastError"] = *message.lastError;
+  return out;
+}
+
+Json toJsonValue(const SuppressionEntry& entry) {
+  Json out = Json::object();
+  out["entry"] = entry.entry;
+  out["kind"] = std::string(toString(entry.kind));
+  out["createdAt"] = timestampValue(entry.createdAt);
+  return out;
+}
+
+Json toJsonValue(const SuppressionResult& result, SuppressionOp op) {
+  Json out = Json::object();
+  if (op == SuppressionOp::add) {
+    out["added"] = result.added;
+  } else {
+    out["removed"] = result.removed;
+  }
+  out["leadsSuppressed"] = result.leadsSuppressed;
+  out["messagesCancelled"] = result.messagesCancelled;
+  return out;
+}
+
+}  // namespace detail
+
+// ---- Public adapter (json.hpp) ----
+
+namespace json {
+
+std::vector<LeadInput> parseLeads(std::string_view body) {
+  ByteMarker marker;
+  const Json doc = parseDocument(marker.prepare(body), "the bulk body");
+  if (!doc.is_object()) {
+    throw Error(ErrorCode::invalid_argument, R"(the bulk body must be a JSON object {"leads": [...]})");
+  }
+  const auto leads = doc.find("leads");
+  if (leads == doc.end() || !leads->is_array()) {
+    throw Error(ErrorCode::invalid_argument, R"(the bulk body has no "leads" array)");
+  }
+  std::vector<LeadInput> out;
+  out.reserve(leads->size());
+  for (const Json& row : *leads) out.push_back(leadFromValue(row, marker));
+  return out;
+}
+
+LeadInput parseLead(std::string_view object) {
+  ByteMarker marker;
+  const Json value = Json::parse(marker.prepare(object), nullptr, false);
+  if (value.is_discarded()) {
+    LeadInput in;
+    in.defect = RowDefect::malformed;
+    return in;
+  }
+  return leadFromValue(value, marker);
+}
+
+std::vector<Step> parseSteps(std::string_view body) {
+  const Json doc = parseDocument(body, "the steps document");
+  const auto fail = [](const std::string& problem) {
+    throw Error(ErrorCode::invalid_argument, "steps document: " + problem);
+  };
+  if (!doc.is_object()) fail(R"(must be a JSON object {"steps": [...]})");
+  for (const auto& [key, value] : doc.items()) {
+    if (key != "steps") fail(fmt::format("unknown key \"{}\"", key));
+  }
+  const auto steps = doc.find("steps");
+  if (steps == doc.end() || !steps->is_array()) fail(R"(has no "steps" array)");
+
+  std::vector<Step> out;
+  for (std::size_t i = 0; i < steps->size(); ++i) {
+    const Json& item = (*steps)[i];
+    const std::string where = fmt::format("step {}", i + 1);
+    if (!item.is_object()) fail(where + " is not an object");
+    Step step;
+    bool hasSubject = false;
+    bool hasBody = false;
+    for (const auto& [key, value] : item.items()) {
+      if (key == "subject" || key == "body") {
+        if (!value.is_string()) fail(fmt::format("{}: \"{}\" must be a string", where, key));
+        (key == "subject" ? step.subject : step.body) = value.get<std::string>();
+        (key == "subject" ? hasSubject : hasBody) = true;
+      } else if (key == "format") {
+        const auto format = value.is_string() ? parseStepFormat(value.get<std::string>()) : std::nullopt;
+        if (!format) fail(where + R"(: "format" must be "text" or "html")");
+        step.format = *format;
+      } else if (key == "delayDays") {
+        const double days = value.is_number() ? value.get<double>() : -1.0;
+        if (!(days >= 0) || !std::isfinite(days)) fail(where + R"(: "delayDays" must be a number >= 0)");
+        step.delayDays = days;
+      } else {
+        fail(fmt::format("{}: unknown key \"{}\"", where, key));
+      }
+    }
+    if (!hasSubject) fail(where + R"(: "subject" is missing)");
+    if (!hasBody) fail(where + R"(: "body" is missing)");
+    out.push_back(std::move(step));
+  }
+  return out;
+}
+
+std::string toJson(const BulkResult& result) { return detail::dump(detail::toJsonValue(result)); }
+std::string toJson(const Workspace& workspace) { return detail::dump(detail::toJsonValue(workspace)); }
+std::string toJson(const Campaign& campaign) { return detail::dump(detail::toJsonValue(campaign)); }
+std::string toJson(const StartResult& start) { return detail::dump(detail::toJsonValue(start)); }
+std::string toJson(const Lead& lead) { return detail::dump(detail::toJsonValue(lead)); }
+std::string toJson(const Message& message) { return detail::dump(detail::toJsonValue(message)); }
+std::string toJson(const SuppressionEntry& entry) { return detail::dump(detail::toJsonValue(entry)); }
+
+std::string formatTimestamp(Timestamp t) { return detail::formatIso(t); }
+
+Timestamp parseTimestamp(std::string_view text) {
+  if (auto t = detail::parseIso(text)) return *t;
+  throw Error(ErrorCode::invalid_argument,
+              fmt::format("\"{}\" is not a UTC ISO-8601 timestamp like 2025-06-10T15:00:00Z", text));
+}
+
+}  // namespace json
+}  // namespace leadterra

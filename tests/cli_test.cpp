@@ -1,0 +1,678 @@
+#define BOOST_TEST_MODULE cli
+#include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_util.hpp"
+
+#ifndef LEADTERRA_CLI_PATH
+#error "cli_test needs the leadterra_cli target (LEADTERRA_CLI=ON)"
+#endif
+
+extern char** environ;
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+using leadterra::test::readFile;
+using leadterra::test::TempDir;
+using leadterra::test::writeFile;
+
+constexpr const char* kCampaign = "camp_01HZA1TPNQ8RD4KF";
+constexpr const char* kNow = "2025-06-10T15:00:00Z";
+
+// The seed document's request body, byte for byte.
+const char* const kSeedBody = R"({
+    "leads": [
+      {
+        "email": "ava@acmecorp.com",
+        "firstName": "Ava",
+        "lastName": "Chen",
+        "company": "Acme Corp",
+        "jobTitle": "VP Sales"
+      },
+      {
+        "email": "marcus@buildfast.io",
+        "firstName": "Marcus",
+        "lastName": "Webb",
+        "company": "BuildFast",
+        "jobTitle": "Head of Growth"
+      },
+      {
+        "email": "priya@nexusai.com",
+        "firstName": "Priya",
+        "lastName": "Sharma",
+        "company": "Nexus AI",
+        "jobTitle": "Director of Revenue"
+      }
+    ]
+  })";
+
+const char* const kSteps = R"({"steps": [
+    {"subject": "Quick question, {{firstName}}", "body": "Hi {{firstName}}, how does {{company}} do outbound?"},
+    {"subject": "Following up", "body": "Any thoughts, {{firstName}}?", "format": "text", "delayDays": 3}]})";
+
+struct Run {
+  int status = -1;
+  std::string out;
+  std::string err;
+
+  // stdout as one JSON document.
+  [[nodiscard]] Json json() const { return Json::parse(out); }
+  // The {"error": {...}} object written on stderr.
+  [[nodiscard]] Json error() const { return Json::parse(err).at("error"); }
+  [[nodiscard]] std::string code() const { return error().at("code").get<std::string>(); }
+};
+
+std::vector<std::string> keysOf(const Json& object) {
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : object.items()) keys.push_back(key);
+  return keys;
+}
+
+// stdout of `demo`: several documents one after another.
+std::vector<Json> documents(const std::string& text) {
+  std::vector<Json> docs;
+  std::istringstream in(text);
+  while ((in >> std::ws).peek() != std::char_traits<char>::eof()) {
+    Json doc;
+    in >> doc;
+    docs.push_back(std::move(doc));
+  }
+  return docs;
+}
+
+// Runs the real binary in a temporary directory (its working directory),
+// with `input` on stdin, and captures stdout, stderr and the exit status.
+class Cli {
+ public:
+  TempDir dir;
+  std::string db = dir.file("cli.db");
+
+  // With the global options --db <db> --now <kNow> first.
+  Run operator()(const std::vector<std::string>& args, const std::string& input = {}) {
+    std::vector<std::string> all = {"--db", db, "--now", kNow};
+    all.insert(all.end(), args.begin(), args.end());
+    return raw(all, input);
+  }
+
+  // Exactly these arguments.
+  Run raw(const std::vector<std::string>& args, const std::string& input = {}) {
+    const std::string in = dir.file("stdin"), out = dir.file("stdout"), err = dir.file("stderr");
+    writeFile(in, input);
+    std::vector<std::string> argv = {LEADTERRA_CLI_PATH};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> pointers;
+    for (std::string& a : argv) pointers.push_back(a.data());
+    pointers.push_back(nullptr);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addchdir_np(&actions, dir.path().c_str());
+    pid_t pid = 0;
+    const int spawned = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, pointers.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    BOOST_REQUIRE_EQUAL(spawned, 0);
+    int wstatus = 0;
+    BOOST_REQUIRE_EQUAL(waitpid(pid, &wstatus, 0), pid);
+    BOOST_REQUIRE(WIFEXITED(wstatus));
+    return {WEXITSTATUS(wstatus), readFile(out), readFile(err)};
+  }
+
+  std::string file(const std::string& name, const std::string& text) {
+    const std::string path = dir.file(name);
+    writeFile(path, text);
+    return path;
+  }
+
+  // Workspace ws_1 and the campaign kCampaign with kSteps, checked.
+  void seedCampaign() {
+    BOOST_REQUIRE_EQUAL((*this)({"workspace", "create", "--id", "ws_1", "--name", "Acme"}).status, 0);
+    BOOST_REQUIRE_EQUAL((*this)({"campaign", "create", "--workspace", "ws_1", "--id", kCampaign, "--name", "Seed",
+                                 "--steps", "-"},
+                                kSteps)
+                            .status,
+                        0);
+  }
+
+  // seedCampaign, the seed's leads, started.
+  void seedRunning() {
+    seedCampaign();
+    BOOST_REQUIRE_EQUAL((*this)({"leads", "bulk", "--campaign", kCampaign}, kSeedBody).status, 0);
+    BOOST_REQUIRE_EQUAL((*this)({"campaign", "start", kCampaign}).status, 0);
+  }
+};
+
+// A failure: nothing on stdout, the JSON error on stderr, this status and code.
+void checkFailure(const Run& r, int status, const std::string& code) {
+  BOOST_TEST(r.status == status);
+  BOOST_TEST(r.out == "");
+  BOOST_TEST(keysOf(Json::parse(r.err)) == std::vector<std::string>{"error"}, boost::test_tools::per_element());
+  BOOST_TEST(keysOf(r.error()) == (std::vector<std::string>{"code", "message"}), boost::test_tools::per_element());
+  BOOST_TEST(r.code() == code);
+  BOOST_TEST(!r.error().at("message").get<std::string>().empty());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cli)
+
+// ---- The seed ----
+
+BOOST_AUTO_TEST_CASE(seed_body_in_a_file_gives_the_seed_response) {
+  Cli cli;
+  cli.seedCampaign();
+  const Run r = cli({"leads", "bulk", "--campaign", kCampaign, cli.file("seed.json", kSeedBody)});
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(r.err == "");
+  const Json result = r.json().at("result");
+  BOOST_TEST(keysOf(r.json()) == std::vector<std::string>{"result"}, boost::test_tools::per_element());
+  const std::vector<std::string> keys = keysOf(result);
+  BOOST_REQUIRE_GE(keys.size(), 4u);
+  BOOST_TEST((std::vector<std::string>(keys.begin(), keys.begin() + 4)) ==
+                 (std::vector<std::string>{"enrolled", "updated", "skipped", "totalInCampaign"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(result["enrolled"] == 3);
+  BOOST_TEST(result["updated"] == 0);
+  BOOST_TEST(result["skipped"] == 0);
+  BOOST_TEST(result["totalInCampaign"] == 3);
+  BOOST_TEST(result["failed"] == 0);
+  BOOST_TEST(result["errors"].empty());
+}
+
+BOOST_AUTO_TEST_CASE(resending_the_seed_body_on_stdin_updates_and_enrolls_nobody) {
+  Cli cli;
+  cli.seedCampaign();
+  BOOST_TEST(cli({"leads", "bulk", "--campaign", kCampaign, "-"}, kSeedBody).json()["result"]["enrolled"] == 3);
+  const Json again = cli({"leads", "bulk", "--campaign", kCampaign}, kSeedBody).json()["result"];
+  BOOST_TEST(again["enrolled"] == 0);
+  BOOST_TEST(again["updated"] == 3);
+  BOOST_TEST(again["totalInCampaign"] == 3);
+}
+
+BOOST_AUTO_TEST_CASE(campaign_start_prints_exactly_the_seeds_response) {
+  Cli cli;
+  cli.seedCampaign();
+  BOOST_REQUIRE_EQUAL(cli({"leads", "bulk", "--campaign", kCampaign}, kSeedBody).status, 0);
+  const Run r = cli({"campaign", "start", kCampaign});
+  BOOST_TEST(r.status == 0);
+  const Json seed = Json::parse(R"({
+      "campaign": {
+        "id": "camp_01HZA1TPNQ8RD4KF",
+        "status": "running",
+        "startedAt": "2025-06-10T15:00:00Z",
+        "leadsEnrolled": 3,
+        "queuedMessages": 3
+      }
+    })");
+  BOOST_TEST(r.out == seed.dump(2) + "\n");  // same keys, same order, two-space indentation
+}
+
+// ---- workspace ----
+
+BOOST_AUTO_TEST_CASE(workspace_create_prints_the_workspace_indented) {
+  Cli cli;
+  const Run r = cli({"workspace", "create", "--id", "ws_1", "--name", "Acme"});
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(r.out == "{\n  \"workspace\": {\n    \"id\": \"ws_1\",\n    \"name\": \"Acme\",\n"
+                      "    \"createdAt\": \"2025-06-10T15:00:00Z\"\n  }\n}\n");
+  const std::string generated = cli({"workspace", "create"}).json()["workspace"]["id"].get<std::string>();
+  BOOST_TEST(generated.rfind("ws_", 0) == 0);
+  BOOST_TEST(generated.size() == 3 + 26);
+}
+
+BOOST_AUTO_TEST_CASE(workspace_create_fails_on_a_taken_or_malformed_id) {
+  Cli cli;
+  BOOST_REQUIRE_EQUAL(cli({"workspace", "create", "--id", "ws_1"}).status, 0);
+  checkFailure(cli({"workspace", "create", "--id", "ws_1"}), 1, "conflict");
+  checkFailure(cli({"workspace", "create", "--id", "no spaces"}), 1, "invalid_argument");
+}
+
+// ---- campaign ----
+
+BOOST_AUTO_TEST_CASE(campaign_create_reads_steps_from_a_file_and_get_shows_the_whole_campaign) {
+  Cli cli;
+  BOOST_REQUIRE_EQUAL(cli({"workspace", "create", "--id", "ws_1"}).status, 0);
+  const Run created = cli({"campaign", "create", "--workspace", "ws_1", "--id", kCampaign, "--name", "Seed",
+                           "--steps", cli.file("steps.json", kSteps)});
+  BOOST_TEST(created.status == 0);
+  const Json campaign = created.json()["campaign"];
+  BOOST_TEST(keysOf(campaign) == (std::vector<std::string>{"id", "workspaceId", "name", "status", "createdAt",
+                                                           "startedAt", "leadsEnrolled", "queuedMessages", "steps"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(campaign["status"] == "draft");
+  BOOST_TEST(campaign["startedAt"].is_null());
+  BOOST_TEST(campaign["steps"].size() == 2u);
+  BOOST_TEST(campaign["steps"][1]["delayDays"] == 3);
+  BOOST_TEST(campaign["steps"][0]["format"] == "text");
+  BOOST_TEST(cli({"campaign", "get", kCampaign}).json() == created.json());
+}
+
+BOOST_AUTO_TEST_CASE(campaign_errors_have_their_codes_and_statuses) {
+  Cli cli;
+  checkFailure(cli({"campaign", "create", "--workspace", "ws_none", "--name", "x"}), 1, "not_found");
+  BOOST_REQUIRE_EQUAL(cli({"workspace", "create", "--id", "ws_1"}).status, 0);
+  checkFailure(cli({"campaign", "create", "--workspace", "ws_1", "--name", "x", "--steps", "-"}, R"({"steps": [1]})"),
+               1, "invalid_argument");
+  checkFailure(cli({"campaign", "create", "--workspace", "ws_1", "--name", "x", "--steps", cli.dir.file("none.json")}),
+               1, "invalid_argument");
+  checkFailure(cli({"campaign", "create", "--workspace", "ws_1"}), 2, "invalid_argument");  // --name is required
+  checkFailure(cli({"campaign", "get", "camp_none"}), 1, "not_found");
+  checkFailure(cli({"campaign", "start", "camp_none"}), 1, "not_found");
+  checkFailure(cli({"campaign", "get"}), 2, "invalid_argument");
+
+  BOOST_REQUIRE_EQUAL(cli({"campaign", "create", "--workspace", "ws_1", "--id", "empty", "--name", "x"}).status, 0);
+  checkFailure(cli({"campaign", "start", "empty"}), 1, "no_steps");
+  checkFailure(cli({"campaign", "pause", "empty"}), 1, "conflict");  // a draft cannot pause
+  checkFailure(cli({"campaign", "create", "--workspace", "ws_1", "--id", "empty", "--name", "x"}), 1, "conflict");
+}
+
+BOOST_AUTO_TEST_CASE(campaign_pause_prints_the_whole_campaign_and_keeps_started_at) {
+  Cli cli;
+  cli.seedRunning();
+  const Run paused = cli({"campaign", "pause", kCampaign});
+  BOOST_TEST(paused.status == 0);
+  BOOST_TEST(paused.json()["campaign"]["status"] == "paused");
+  BOOST_TEST(paused.json()["campaign"]["startedAt"] == kNow);
+  BOOST_TEST(paused.json()["campaign"]["steps"].size() == 2u);
+  BOOST_TEST(cli({"campaign", "pause", kCampaign}).status == 0);  // pausing a paused campaign changes nothing
+  const Run resumed = cli.raw({"--db", cli.db, "--now", "2025-06-11T09:00:00Z", "campaign", "start", kCampaign});
+  BOOST_TEST(resumed.json()["campaign"]["status"] == "running");
+  BOOST_TEST(resumed.json()["campaign"]["startedAt"] == kNow);
+}
+
+// ---- leads ----
+
+BOOST_AUTO_TEST_CASE(leads_bulk_reports_failed_rows_and_unknown_fields) {
+  Cli cli;
+  cli.seedCampaign();
+  const std::string body = "{\"leads\": [{\"email\": \"ava@acmecorp.com\", \"firstname\": \"Ava\"}, 7,"
+                           " {\"email\": \"bad\"}, {\"email\": \"marc@b.io\", \"company\": \"B\xe9\"}]}";
+  const Run r = cli({"leads", "bulk", "--campaign", kCampaign}, body);
+  BOOST_TEST(r.status == 0);
+  const Json result = r.json()["result"];
+  BOOST_TEST(result["enrolled"] == 1);
+  BOOST_TEST(result["failed"] == 3);
+  BOOST_REQUIRE_EQUAL(result["errors"].size(), 3u);
+  BOOST_TEST(keysOf(result["errors"][0]) == (std::vector<std::string>{"index", "email", "code", "message"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(result["errors"][0]["index"] == 1);
+  BOOST_TEST(result["errors"][0]["code"] == "malformed_row");
+  BOOST_TEST(result["errors"][1]["index"] == 2);
+  BOOST_TEST(result["errors"][1]["code"] == "invalid_email");
+  BOOST_TEST(result["errors"][2]["index"] == 3);  // invalid UTF-8 fails its row alone
+  BOOST_TEST(result["errors"][2]["code"] == "invalid_field");
+  BOOST_TEST(result["unknownFields"]["firstname"] == 1);
+}
+
+BOOST_AUTO_TEST_CASE(leads_bulk_failures) {
+  Cli cli;
+  cli.seedCampaign();
+  checkFailure(cli({"leads", "bulk", "--campaign", kCampaign}, "{\"leads\": "), 1, "invalid_argument");
+  checkFailure(cli({"leads", "bulk", "--campaign", kCampaign}, R"({"lead": []})"), 1, "invalid_argument");
+  checkFailure(cli({"leads", "bulk", "--campaign", "camp_none"}, kSeedBody), 1, "not_found");
+  checkFailure(cli({"leads", "bulk", "--campaign", kCampaign, cli.dir.file("missing.json")}), 1, "invalid_argument");
+  checkFailure(cli({"leads", "bulk"}, kSeedBody), 2, "invalid_argument");
+  for (const auto& later : std::vector<std::vector<std::string>>{
+           {"--mode", "replace"}, {"--dry-run"}, {"--idempotency-key", "k1"}, {"--details"}}) {
+    std::vector<std::string> args = {"leads", "bulk", "--campaign", kCampaign};
+    args.insert(args.end(), later.begin(), later.end());
+    const Run r = cli(args, kSeedBody);
+    checkFailure(r, 2, "invalid_argument");
+    BOOST_TEST(r.error()["message"].get<std::string>().find("not supported yet") != std::string::npos);
+  }
+  checkFailure(cli({"leads", "get", "--campaign", kCampaign, "ava@acmecorp.com"}), 1, "not_found");  // nothing written
+}
+
+BOOST_AUTO_TEST_CASE(leads_get_finds_a_lead_by_its_normalized_email) {
+  Cli cli;
+  cli.seedCampaign();
+  BOOST_REQUIRE_EQUAL(cli({"leads", "bulk", "--campaign", kCampaign}, kSeedBody).status, 0);
+  const Run r = cli({"leads", "get", "--campaign", kCampaign, "  AVA@AcmeCorp.com "});
+  BOOST_TEST(r.status == 0);
+  const Json lead = r.json()["lead"];
+  BOOST_TEST(keysOf(lead) == (std::vector<std::string>{"id", "email", "firstName", "lastName", "company", "jobTitle",
+                                                       "customFields", "position", "status", "createdAt",
+                                                       "updatedAt"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(lead["email"] == "ava@acmecorp.com");
+  BOOST_TEST(lead["jobTitle"] == "VP Sales");
+  BOOST_TEST(lead["customFields"].is_object());
+  BOOST_TEST(lead["position"] == 0);
+  BOOST_TEST(lead["status"] == "active");
+  checkFailure(cli({"leads", "get", "--campaign", kCampaign, "nobody@acmecorp.com"}), 1, "not_found");
+  checkFailure(cli({"leads", "get", "--campaign", kCampaign}), 2, "invalid_argument");
+}
+
+BOOST_AUTO_TEST_CASE(leads_import_streams_csv_and_jsonl_and_writes_rejects) {
+  Cli cli;
+  cli.seedCampaign();
+  const std::string csv = cli.file("leads.csv",
+                                   "email,firstName,company\n"
+                                   "ava@acmecorp.com,Ava,Acme Corp\n"
+                                   "not-an-email,X,Y\n"
+                                   "marcus@buildfast.io,Marcus,BuildFast\n"
+                                   "priya@nexusai.com,Priya,Nexus AI\n");
+  const std::string rejects = cli.dir.file("rejects.jsonl");
+  const Run r = cli({"leads", "import", "--campaign", kCampaign, csv, "--batch-size", "2", "--rejects", rejects});
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(r.err == "");  // stderr is not a terminal: no progress bar
+  const Json result = r.json()["result"];
+  BOOST_TEST(result["enrolled"] == 3);
+  BOOST_TEST(result["failed"] == 1);
+  BOOST_TEST(result["totalInCampaign"] == 3);
+  BOOST_TEST(result["errors"][0]["index"] == 1);
+  const std::vector<Json> rejected = documents(readFile(rejects));
+  BOOST_REQUIRE_EQUAL(rejected.size(), 1u);
+  BOOST_TEST(rejected[0]["code"] == "invalid_email");
+  BOOST_TEST(rejected[0]["row"]["email"] == "not-an-email");
+
+  const std::string jsonl = cli.file("more.jsonl",
+                                     "{\"email\": \"ava@acmecorp.com\", \"jobTitle\": \"CRO\"}\n"
+                                     "[\"not a lead\"]\n"
+                                     "{\"email\": \"new@nexusai.com\"}\n");
+  const Json more = cli({"leads", "import", "--campaign", kCampaign, jsonl}).json()["result"];
+  BOOST_TEST(more["enrolled"] == 1);
+  BOOST_TEST(more["updated"] == 1);
+  BOOST_TEST(more["failed"] == 1);
+  BOOST_TEST(more["errors"][0]["code"] == "malformed_row");
+  BOOST_TEST(cli({"leads", "get", "--campaign", kCampaign, "ava@acmecorp.com"}).json()["lead"]["jobTitle"] == "CRO");
+}
+
+BOOST_AUTO_TEST_CASE(leads_import_failures) {
+  Cli cli;
+  cli.seedCampaign();
+  checkFailure(cli({"leads", "import", "--campaign", kCampaign, cli.file("leads.txt", "email\na@b.co\n")}), 1,
+               "invalid_argument");
+  checkFailure(cli({"leads", "import", "--campaign", kCampaign, cli.dir.file("missing.csv")}), 1, "invalid_argument");
+  checkFailure(cli({"leads", "import", "--campaign", "camp_none", cli.file("l.csv", "email\na@b.co\n")}), 1,
+               "not_found");
+  checkFailure(cli({"leads", "import", "--campaign", kCampaign, cli.dir.file("l.csv"), "--batch-size", "0"}), 2,
+               "invalid_argument");
+  checkFailure(cli({"leads", "import", "--campaign", kCampaign}), 2, "invalid_argument");
+}
+
+// ---- suppression ----
+
+BOOST_AUTO_TEST_CASE(suppression_add_list_and_remove) {
+  Cli cli;
+  cli.seedRunning();
+  const Run added = cli({"suppression", "add", "--workspace", "ws_1", "ava@acmecorp.com", "@buildfast.io"});
+  BOOST_TEST(added.status == 0);
+  BOOST_TEST(added.out == Json::parse(R"({"suppression": {"added": 2, "leadsSuppressed": 2,
+                                          "messagesCancelled": 2}})").dump(2) + "\n");
+  BOOST_TEST(cli({"leads", "get", "--campaign", kCampaign, "ava@acmecorp.com"}).json()["lead"]["status"] ==
+             "suppressed");
+
+  const Json entries = cli({"suppression", "list", "--workspace", "ws_1"}).json()["suppression"]["entries"];
+  BOOST_REQUIRE_EQUAL(entries.size(), 2u);
+  BOOST_TEST(keysOf(entries[0]) == (std::vector<std::string>{"entry", "kind", "createdAt"}),
+             boost::test_tools::per_element());
+  std::set<std::string> seen;
+  for (const Json& e : entries) seen.insert(e["entry"].get<std::string>() + "/" + e["kind"].get<std::string>());
+  BOOST_TEST((seen == std::set<std::string>{"ava@acmecorp.com/email", "buildfast.io/domain"}));
+
+  const Run removed = cli({"suppression", "remove", "--workspace", "ws_1", "buildfast.io"});
+  BOOST_TEST(removed.json()["suppression"]["removed"] == 1);
+  BOOST_TEST(keysOf(removed.json()["suppression"]) ==
+                 (std::vector<std::string>{"removed", "leadsSuppressed", "messagesCancelled"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(cli({"suppression", "list", "--workspace", "ws_1"}).json()["suppression"]["entries"].size() == 1u);
+
+  // A suppressed email is skipped by a later upsert.
+  const Json result = cli({"leads", "bulk", "--campaign", kCampaign}, kSeedBody).json()["result"];
+  BOOST_TEST(result["skipped"] == 1);
+  BOOST_TEST(result["updated"] == 2);
+}
+
+BOOST_AUTO_TEST_CASE(suppression_failures) {
+  Cli cli;
+  BOOST_REQUIRE_EQUAL(cli({"workspace", "create", "--id", "ws_1"}).status, 0);
+  checkFailure(cli({"suppression", "add", "--workspace", "ws_1", "not an entry"}), 1, "invalid_argument");
+  BOOST_TEST(cli({"suppression", "list", "--workspace", "ws_1"}).json()["suppression"]["entries"].empty());
+  checkFailure(cli({"suppression", "add", "--workspace", "ws_1"}), 2, "invalid_argument");
+  checkFailure(cli({"suppression", "add", "a@b.co"}), 2, "invalid_argument");
+  checkFailure(cli({"suppression", "purge", "--workspace", "ws_1"}), 2, "invalid_argument");
+}
+
+// ---- messages ----
+
+BOOST_AUTO_TEST_CASE(messages_list_shows_the_rendered_outbox) {
+  Cli cli;
+  cli.seedRunning();
+  const Run r = cli({"messages", "list", "--campaign", kCampaign, "--status", "queued"});
+  BOOST_TEST(r.status == 0);
+  const Json messages = r.json()["messages"];
+  BOOST_REQUIRE_EQUAL(messages.size(), 3u);
+  BOOST_TEST(keysOf(messages[0]) == (std::vector<std::string>{"id", "campaignId", "email", "step", "subject", "body",
+                                                              "format", "status", "scheduledAt", "attempts"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(messages[0]["email"] == "ava@acmecorp.com");
+  BOOST_TEST(messages[0]["subject"] == "Quick question, Ava");
+  BOOST_TEST(messages[0]["body"] == "Hi Ava, how does Acme Corp do outbound?");
+  BOOST_TEST(messages[0]["step"] == 1);
+  BOOST_TEST(messages[0]["scheduledAt"] == kNow);
+  BOOST_TEST(cli({"messages", "list", "--campaign", kCampaign, "--status", "sent"}).json()["messages"].empty());
+  BOOST_TEST(cli({"messages", "list", "--campaign", kCampaign}).json()["messages"].size() == 3u);
+  checkFailure(cli({"messages", "list", "--campaign", kCampaign, "--status", "lost"}), 2, "invalid_argument");
+  checkFailure(cli({"messages", "list", "--campaign", "camp_none"}), 1, "not_found");
+}
+
+BOOST_AUTO_TEST_CASE(messages_claim_then_sent_advances_the_lead_and_queues_step_two) {
+  Cli cli;
+  cli.seedRunning();
+  const Run claimed = cli({"messages", "claim", "--limit", "2", "--lease", "60"});
+  BOOST_TEST(claimed.status == 0);
+  const Json messages = claimed.json()["messages"];
+  BOOST_REQUIRE_EQUAL(messages.size(), 2u);
+  BOOST_TEST(messages[0]["status"] == "claimed");
+  BOOST_TEST(messages[0]["attempts"] == 1);
+  BOOST_TEST(messages[0]["leaseUntil"] == "2025-06-10T15:01:00Z");
+  BOOST_TEST(cli({"messages", "claim"}).json()["messages"].size() == 1u);  // default limit 100: the third
+  BOOST_TEST(cli({"messages", "claim"}).json()["messages"].empty());      // all under lease
+
+  const std::string id = messages[0]["id"].get<std::string>();
+  const std::string email = messages[0]["email"].get<std::string>();
+  const Run sent = cli({"messages", "sent", id});
+  BOOST_TEST(sent.status == 0);
+  BOOST_TEST(sent.json()["message"]["status"] == "sent");
+  BOOST_TEST(sent.json()["message"]["sentAt"] == kNow);
+  BOOST_TEST(cli({"leads", "get", "--campaign", kCampaign, email}).json()["lead"]["position"] == 1);
+  const Json queued = cli({"messages", "list", "--campaign", kCampaign, "--status", "queued"}).json()["messages"];
+  BOOST_REQUIRE_EQUAL(queued.size(), 1u);
+  BOOST_TEST(queued[0]["step"] == 2);
+  BOOST_TEST(queued[0]["email"] == email);
+  BOOST_TEST(queued[0]["scheduledAt"] == "2025-06-13T15:00:00Z");
+
+  checkFailure(cli({"messages", "sent", "msg_none"}), 1, "not_found");
+  checkFailure(cli({"messages", "sent"}), 2, "invalid_argument");
+  checkFailure(cli({"messages", "claim", "--limit", "0"}), 2, "invalid_argument");
+  checkFailure(cli({"messages", "claim", "--lease", "soon"}), 2, "invalid_argument");
+}
+
+BOOST_AUTO_TEST_CASE(messages_failed_retries_or_bounces) {
+  Cli cli;
+  cli.seedRunning();
+  const Json messages = cli({"messages", "claim"}).json()["messages"];
+  BOOST_REQUIRE_EQUAL(messages.size(), 3u);
+  const Run retry = cli({"messages", "failed", messages[0]["id"].get<std::string>(), "--reason", "timeout", "--retryable"});
+  BOOST_TEST(retry.status == 0);
+  BOOST_TEST(retry.json()["message"]["status"] == "queued");
+  BOOST_TEST(retry.json()["message"]["lastError"] == "timeout");
+  BOOST_TEST(retry.json()["message"]["scheduledAt"] == "2025-06-10T15:05:00Z");  // 5 min backoff
+
+  const std::string email = messages[1]["email"].get<std::string>();
+  const Run permanent = cli({"messages", "failed", messages[1]["id"].get<std::string>(), "--reason", "550 no such user"});
+  BOOST_TEST(permanent.json()["message"]["status"] == "failed");
+  BOOST_TEST(cli({"leads", "get", "--campaign", kCampaign, email}).json()["lead"]["status"] == "bounced");
+
+  checkFailure(cli({"messages", "failed", messages[2]["id"].get<std::string>()}), 2, "invalid_argument");  // no --reason
+  checkFailure(cli({"messages", "failed", "msg_none", "--reason", "x"}), 1, "not_found");
+}
+
+BOOST_AUTO_TEST_CASE(messages_replied_stops_the_lead) {
+  Cli cli;
+  cli.seedRunning();
+  const Run r = cli({"messages", "replied", "--campaign", kCampaign, "Marcus@BuildFast.io"});
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(keysOf(r.json()) == (std::vector<std::string>{"lead", "messagesCancelled"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(r.json()["lead"]["email"] == "marcus@buildfast.io");
+  BOOST_TEST(r.json()["lead"]["status"] == "replied");
+  BOOST_TEST(r.json()["messagesCancelled"] == 1);
+  BOOST_TEST(cli({"messages", "list", "--campaign", kCampaign, "--status", "cancelled"}).json()["messages"].size() ==
+             1u);
+  checkFailure(cli({"messages", "replied", "--campaign", kCampaign, "nobody@x.io"}), 1, "not_found");
+  checkFailure(cli({"messages", "replied", "nobody@x.io"}), 2, "invalid_argument");
+}
+
+// ---- render ----
+
+BOOST_AUTO_TEST_CASE(render_uses_the_engines_rules) {
+  Cli cli;
+  const std::string lead = R"({"firstName": "<Ava>", "company": null,
+      "customFields": {"company": "Shadowed", "city": "Paris", "score": 85, "deal": {"size": 1.5}}})";
+  const auto render = [&](const std::string& format, const std::string& text) {
+    const Run r = cli({"render", "--format", format, "--template", text, "--lead", lead});
+    BOOST_TEST(r.status == 0);
+    return r.json()["rendered"].get<std::string>();
+  };
+  BOOST_TEST(render("text", "Hi {{firstName}} from {{ city }}") == "Hi <Ava> from Paris");
+  BOOST_TEST(render("html", "Hi {{firstName}}, <<firstName>>, {{{firstName}}}") == "Hi &lt;Ava&gt;, &lt;Ava&gt;, <Ava>");
+  BOOST_TEST(render("text", "[{{company}}]") == "[]");  // a standard field wins even when null
+  BOOST_TEST(render("text", "{{customFields.city}} {{score}} {{deal.size}} {{customFields.deal.size}}") ==
+             "Paris 85 1.5 1.5");
+  BOOST_TEST(render("text", "{{jobTitle|your team}} {{missing}}.") == "your team .");
+  BOOST_TEST(render("text", "{{ }} {{first name}} {{unclosed") == "{{ }} {{first name}} {{unclosed");
+  BOOST_TEST(!std::filesystem::exists(cli.db));  // render needs no database
+}
+
+BOOST_AUTO_TEST_CASE(render_usage_errors) {
+  Cli cli;
+  checkFailure(cli({"render", "--template", "x", "--lead", "[1]"}), 2, "invalid_argument");
+  checkFailure(cli({"render", "--template", "x", "--lead", "{"}), 2, "invalid_argument");
+  checkFailure(cli({"render", "--template", "x", "--lead", R"({"firstName": 5})"}), 2, "invalid_argument");
+  checkFailure(cli({"render", "--template", "x", "--format", "markdown"}), 2, "invalid_argument");
+  checkFailure(cli({"render", "--lead", "{}"}), 2, "invalid_argument");
+  BOOST_TEST(cli({"render", "--template", "plain"}).json()["rendered"] == "plain");  // --lead defaults to {}
+}
+
+// ---- Usage errors and global options ----
+
+BOOST_AUTO_TEST_CASE(usage_errors_exit_2_with_invalid_argument) {
+  Cli cli;
+  checkFailure(cli.raw({}), 2, "invalid_argument");
+  checkFailure(cli.raw({"--db", cli.db, "frobnicate"}), 2, "invalid_argument");
+  checkFailure(cli.raw({"--db", cli.db, "leads"}), 2, "invalid_argument");
+  checkFailure(cli.raw({"--db", cli.db, "leads", "bulkk"}), 2, "invalid_argument");
+  checkFailure(cli.raw({"--db", cli.db, "--verbose", "workspace", "create"}), 2, "invalid_argument");
+  checkFailure(cli.raw({"--db", cli.db, "--now", "yesterday", "workspace", "create"}), 2, "invalid_argument");
+  checkFailure(cli.raw({"--db", cli.db, "--now", "2025-06-10", "workspace", "create"}), 2, "invalid_argument");
+  BOOST_TEST(!std::filesystem::exists(cli.db));  // nothing ran
+}
+
+BOOST_AUTO_TEST_CASE(help_exits_0_on_stdout) {
+  Cli cli;
+  const Run r = cli.raw({"--help"});
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(r.out.find("leads") != std::string::npos);
+  BOOST_TEST(cli.raw({"leads", "bulk", "--help"}).out.find("--campaign") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(global_options_set_the_file_and_the_clock) {
+  Cli cli;
+  // Default file in the working directory; --now after the command works too.
+  const Run r = cli.raw({"workspace", "create", "--id", "ws_1", "--now", "2030-01-02T03:04:05Z"});
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(r.json()["workspace"]["createdAt"] == "2030-01-02T03:04:05Z");
+  BOOST_TEST(std::filesystem::exists(cli.dir.path() / "leadterra.db"));
+  // Without --now: the system clock.
+  const Run later = cli.raw({"workspace", "create", "--id", "ws_2"});
+  BOOST_TEST(later.json()["workspace"]["createdAt"].get<std::string>().substr(0, 2) == "20");
+  BOOST_TEST(later.json()["workspace"]["createdAt"] != "2030-01-02T03:04:05Z");
+  checkFailure(cli.raw({"workspace", "create", "--id", "ws_1"}), 1, "conflict");  // same default file
+}
+
+BOOST_AUTO_TEST_CASE(a_file_that_is_not_a_database_is_a_storage_error) {
+  Cli cli;
+  writeFile(cli.db, std::string(8192, 'x'));
+  checkFailure(cli({"workspace", "create"}), 1, "storage_error");
+}
+
+// ---- demo ----
+
+BOOST_AUTO_TEST_CASE(demo_runs_the_seed_walkthrough) {
+  Cli cli;
+  const Run r = cli.raw({"demo"});
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(std::filesystem::exists(cli.dir.path() / "leadterra-demo.db"));
+  BOOST_TEST(r.err.find("# 1.") != std::string::npos);  // headings on stderr
+  const std::vector<Json> docs = documents(r.out);      // stdout: JSON documents only
+  BOOST_REQUIRE_GE(docs.size(), 10u);
+
+  std::vector<Json> results, starts, leads;
+  for (const Json& d : docs) {
+    if (d.contains("result")) results.push_back(d["result"]);
+    if (d.contains("campaign") && !d["campaign"].contains("steps")) starts.push_back(d["campaign"]);
+    if (d.contains("lead")) leads.push_back(d);
+  }
+  BOOST_REQUIRE_EQUAL(results.size(), 2u);
+  BOOST_TEST(results[0]["enrolled"] == 3);
+  BOOST_TEST(results[0]["totalInCampaign"] == 3);
+  BOOST_TEST(results[1]["enrolled"] == 0);
+  BOOST_TEST(results[1]["updated"] == 3);
+  BOOST_REQUIRE_EQUAL(starts.size(), 1u);
+  BOOST_TEST(starts[0] == Json::parse(R"({"id": "camp_01HZA1TPNQ8RD4KF", "status": "running",
+      "startedAt": "2025-06-10T15:00:00Z", "leadsEnrolled": 3, "queuedMessages": 3})"));
+
+  bool avaAdvanced = false, stepTwoQueued = false, marcusReplied = false, rendered = false;
+  for (const Json& d : docs) {
+    if (d.contains("lead") && d["lead"]["email"] == "ava@acmecorp.com") avaAdvanced = d["lead"]["position"] == 1;
+    if (d.contains("lead") && d["lead"]["email"] == "marcus@buildfast.io") {
+      marcusReplied = d["lead"]["status"] == "replied";
+    }
+    if (!d.contains("messages")) continue;
+    for (const Json& m : d["messages"]) {
+      if (m["step"] == 2 && m["status"] == "queued" && m["email"] == "ava@acmecorp.com") {
+        stepTwoQueued = m["scheduledAt"] == "2025-06-13T15:00:00Z";
+      }
+      if (m["email"] == "priya@nexusai.com" && m["subject"].get<std::string>().find("Priya") != std::string::npos &&
+          m["body"].get<std::string>().find("Nexus AI") != std::string::npos) {
+        rendered = true;
+      }
+    }
+  }
+  BOOST_TEST(avaAdvanced);
+  BOOST_TEST(stepTwoQueued);
+  BOOST_TEST(marcusReplied);
+  BOOST_TEST(rendered);
+
+  // Run again: it starts over on a fresh file and prints the same walkthrough.
+  const Run again = cli.raw({"demo"});
+  BOOST_TEST(again.status == 0);
+  BOOST_TEST(documents(again.out).size() == docs.size());
+}
+
+BOOST_AUTO_TEST_CASE(demo_refuses_an_existing_db_it_was_given) {
+  Cli cli;
+  BOOST_REQUIRE_EQUAL(cli({"workspace", "create", "--id", "ws_1"}).status, 0);
+  checkFailure(cli.raw({"--db", cli.db, "demo"}), 1, "conflict");
+  const Run fresh = cli.raw({"--db", cli.dir.file("fresh.db"), "demo"});
+  BOOST_TEST(fresh.status == 0);
+  BOOST_TEST(!std::filesystem::exists(cli.dir.path() / "leadterra-demo.db"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,651 @@
+#define BOOST_TEST_MODULE import
+#include <boost/test/unit_test.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "import/import.hpp"
+#include "test_util.hpp"
+#include "util/text.hpp"
+
+using leadterra::ErrorCode;
+using leadterra::LeadInput;
+using leadterra::RowCode;
+using leadterra::RowDefect;
+using leadterra::detail::LeadFileReader;
+using leadterra::test::EngineFixture;
+using leadterra::test::TempDir;
+using leadterra::test::readFile;
+using leadterra::test::writeFile;
+using namespace std::string_literals;
+
+namespace {
+
+struct ReadRow {
+  LeadInput row;
+  std::string raw;
+  std::uint64_t line = 0;
+  std::string defect;
+};
+
+// Every row of a file written with `text`, through LeadFileReader.
+std::vector<ReadRow> readAll(const TempDir& dir, const std::string& name, const std::string& text) {
+  const std::string path = dir.file(name);
+  writeFile(path, text);
+  const auto reader = LeadFileReader::open(path);
+  std::vector<ReadRow> rows;
+  ReadRow r;
+  while (reader->next(r.row, r.raw)) {
+    r.line = reader->lineNumber();
+    r.defect = reader->defectMessage();
+    rows.push_back(r);
+  }
+  BOOST_TEST(reader->bytesRead() == reader->totalBytes());
+  return rows;
+}
+
+std::vector<ReadRow> readCsv(const std::string& text) {
+  TempDir dir;
+  return readAll(dir, "leads.csv", text);
+}
+
+std::vector<ReadRow> readJsonl(const std::string& text) {
+  TempDir dir;
+  return readAll(dir, "leads.jsonl", text);
+}
+
+ErrorCode openError(const std::string& name, const std::string& text) {
+  TempDir dir;
+  const std::string path = dir.file(name);
+  writeFile(path, text);
+  try {
+    (void)LeadFileReader::open(path);
+  } catch (const leadterra::Error& e) {
+    return e.code();
+  }
+  BOOST_FAIL("the file was accepted: " << name);
+  return ErrorCode::not_found;
+}
+
+nlohmann::json customOf(const LeadInput& row) {
+  BOOST_TEST_REQUIRE(row.customFields.has_value());
+  return nlohmann::json::parse(*row.customFields);
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(import)
+
+// ---- CSV reader ----
+
+BOOST_AUTO_TEST_CASE(csv_maps_the_seed_columns) {
+  const auto rows = readCsv(
+      "email,firstName,lastName,company,jobTitle\n"
+      "ava@acmecorp.com,Ava,Chen,Acme Corp,VP Sales\n"
+      "marcus@buildfast.io,Marcus,Webb,BuildFast,Head of Growth\n");
+  BOOST_TEST_REQUIRE(rows.size() == 2u);
+  const LeadInput& ava = rows[0].row;
+  BOOST_TEST(ava.email.value() == "ava@acmecorp.com");
+  BOOST_TEST(ava.firstName.value() == "Ava");
+  BOOST_TEST(ava.lastName.value() == "Chen");
+  BOOST_TEST(ava.company.value() == "Acme Corp");
+  BOOST_TEST(ava.jobTitle.value() == "VP Sales");
+  BOOST_TEST(!ava.customFields.has_value());
+  BOOST_TEST((ava.defect == RowDefect::none));
+  BOOST_TEST(rows[1].row.jobTitle.value() == "Head of Growth");
+  BOOST_TEST(rows[0].line == 2u);
+  BOOST_TEST(rows[1].line == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(csv_header_names_match_ignoring_case_spaces_and_separators) {
+  const auto rows = readCsv("E-mail, First Name ,last_name,COMPANY,Job Title\nava@acme.com,Ava,Chen,Acme,VP\n");
+  BOOST_TEST_REQUIRE(rows.size() == 1u);
+  BOOST_TEST(rows[0].row.email.value() == "ava@acme.com");
+  BOOST_TEST(rows[0].row.firstName.value() == "Ava");
+  BOOST_TEST(rows[0].row.lastName.value() == "Chen");
+  BOOST_TEST(rows[0].row.company.value() == "Acme");
+  BOOST_TEST(rows[0].row.jobTitle.value() == "VP");
+  BOOST_TEST(!rows[0].row.customFields.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(csv_quoted_cells_keep_commas) {
+  const auto rows = readCsv("email,company\nava@acme.com,\"Acme, Inc.\"\n");
+  BOOST_TEST_REQUIRE(rows.size() == 1u);
+  BOOST_TEST(rows[0].row.company.value() == "Acme, Inc.");
+}
+
+BOOST_AUTO_TEST_CASE(csv_doubled_quotes_are_one_quote) {
+  const auto rows = readCsv("email,company,note\nava@acme.com,\"The \"\"Best\"\" Co\",\"\"\"\"\n");
+  BOOST_TEST_REQUIRE(rows.size() == 1u);
+  BOOST_TEST(rows[0].row.company.value() == "The \"Best\" Co");
+  BOOST_TEST(customOf(rows[0].row)["note"] == "\"");
+}
+
+BOOST_AUTO_TEST_CASE(csv_line_breaks_inside_quotes_are_data) {
+  const auto rows = readCsv(
+      "email,address\n"
+      "ava@acme.com,\"1 Main St\nSpringfield\"\n"
+      "bo@acme.com,\"line1\r\nline2\rline3\"\n"
+      "cy@acme.com,plain\n");
+  BOOST_TEST_REQUIRE(rows.size() == 3u);
+  BOOST_TEST(customOf(rows[0].row)["address"] == "1 Main St\nSpringfield");
+  BOOST_TEST(customOf(rows[1].row)["address"] == "line1\r\nline2\rline3");
+  BOOST_TEST(rows[2].row.email.value() == "cy@acme.com");
+  // Line numbers count the physical lines the quoted breaks make.
+  BOOST_TEST(rows[0].line == 2u);
+  BOOST_TEST(rows[1].line == 4u);
+  BOOST_TEST(rows[2].line == 7u);
+}
+
+BOOST_AUTO_TEST_CASE(csv_crlf_and_cr_end_records) {
+  const auto crlf = readCsv("email,firstName\r\nava@acme.com,Ava\r\nbo@acme.com,Bo\r\n");
+  BOOST_TEST_REQUIRE(crlf.size() == 2u);
+  BOOST_TEST(crlf[0].row.firstName.value() == "Ava");  // no stray \r
+  BOOST_TEST(crlf[1].row.firstName.value() == "Bo");
+  const auto cr = readCsv("email,firstName\rava@acme.com,Ava\rbo@acme.com,Bo");
+  BOOST_TEST_REQUIRE(cr.size() == 2u);
+  BOOST_TEST(cr[1].row.firstName.value() == "Bo");
+  BOOST_TEST(cr[1].line == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(csv_utf8_bom_is_skipped) {
+  const auto rows = readCsv("\xEF\xBB\xBF" "email,firstName\nava@acme.com,Zo\xC3\xAB\n");
+  BOOST_TEST_REQUIRE(rows.size() == 1u);
+  BOOST_TEST(rows[0].row.email.value() == "ava@acme.com");
+  BOOST_TEST(rows[0].row.firstName.value() == "Zo\xC3\xAB");
+  BOOST_TEST(!rows[0].row.customFields.has_value());  // the BOM did not make "\uFEFFemail" a custom key
+}
+
+BOOST_AUTO_TEST_CASE(csv_last_row_without_newline) {
+  const auto rows = readCsv("email\nava@acme.com\nbo@acme.com");
+  BOOST_TEST_REQUIRE(rows.size() == 2u);
+  BOOST_TEST(rows[1].row.email.value() == "bo@acme.com");
+}
+
+BOOST_AUTO_TEST_CASE(csv_empty_cells_are_absent_fields) {
+  const auto rows = readCsv("email,firstName,lastName,company,city\nava@acme.com,,\"\",Acme,\n");
+  BOOST_TEST_REQUIRE(rows.size() == 1u);
+  BOOST_TEST(rows[0].row.firstName.isAbsent());
+  BOOST_TEST(rows[0].row.lastName.isAbsent());
+  BOOST_TEST(rows[0].row.jobTitle.isAbsent());
+  BOOST_TEST(rows[0].row.company.value() == "Acme");
+  BOOST_TEST(!rows[0].row.customFields.has_value());  // an empty custom cell is no key at all
+  // Whitespace is not empty: cells are taken as written.
+  const auto spaced = readCsv("email,firstName\nava@acme.com, \n");
+  BOOST_TEST(spaced[0].row.firstName.value() == " ");
+}
+
+BOOST_AUTO_TEST_CASE(csv_other_columns_become_custom_fields) {
+  const auto rows = readCsv("email,City,lead score,firstName\nava@acme.com,Berlin,85,Ava\nbo@acme.com,,12,Bo\n");
+  BOOST_TEST_REQUIRE(rows.size() == 2u);
+  BOOST_TEST(customOf(rows[0].row) == (nlohmann::json{{"City", "Berlin"}, {"lead score", "85"}}));
+  BOOST_TEST(customOf(rows[1].row) == (nlohmann::json{{"lead score", "12"}}));  // values stay strings
+  BOOST_TEST(rows[0].row.firstName.value() == "Ava");
+  BOOST_TEST(rows[0].row.unknownFields.empty());
+}
+
+BOOST_AUTO_TEST_CASE(csv_custom_values_are_escaped_as_json) {
+  const auto rows = readCsv("email,note\nava@acme.com,\"say \"\"hi\"\"\\ \t\"\n");
+  BOOST_TEST(customOf(rows[0].row)["note"] == "say \"hi\"\\ \t");
+}
+
+BOOST_AUTO_TEST_CASE(csv_short_rows_leave_missing_cells_absent) {
+  const auto rows = readCsv("email,firstName,company,city\nava@acme.com,Ava\n");
+  BOOST_TEST_REQUIRE(rows.size() == 1u);
+  BOOST_TEST((rows[0].row.defect == RowDefect::none));
+  BOOST_TEST(rows[0].row.firstName.value() == "Ava");
+  BOOST_TEST(rows[0].row.company.isAbsent());
+  BOOST_TEST(!rows[0].row.customFields.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(csv_long_rows_are_malformed_unless_the_extra_cells_are_empty) {
+  const auto rows = readCsv("email,firstName\nava@acme.com,Ava,extra\nbo@acme.com,Bo,,\ncy@acme.com,Cy\n");
+  BOOST_TEST_REQUIRE(rows.size() == 3u);
+  BOOST_TEST((rows[0].row.defect == RowDefect::malformed));
+  BOOST_TEST(rows[0].defect.find("3 cells") != std::string::npos);
+  BOOST_TEST(rows[0].defect.find("2 columns") != std::string::npos);
+  const auto raw = nlohmann::json::parse(rows[0].raw);
+  BOOST_TEST(raw["(column 3)"] == "extra");  // the extra cell is in the row as read
+  BOOST_TEST((rows[1].row.defect == RowDefect::none));  // trailing empty cells, as spreadsheets write
+  BOOST_TEST(rows[1].row.firstName.value() == "Bo");
+  BOOST_TEST((rows[2].row.defect == RowDefect::none));
+}
+
+BOOST_AUTO_TEST_CASE(csv_broken_quoting_makes_the_row_malformed) {
+  const auto after = readCsv("email,company\nava@acme.com,\"Acme\"Corp\nbo@acme.com,Bo\"s Shop\n");
+  BOOST_TEST_REQUIRE(after.size() == 2u);
+  BOOST_TEST((after[0].row.defect == RowDefect::malformed));
+  BOOST_TEST(after[0].defect.find("closing quote") != std::string::npos);
+  // A quote inside an unquoted cell is an ordinary character.
+  BOOST_TEST((after[1].row.defect == RowDefect::none));
+  BOOST_TEST(after[1].row.company.value() == "Bo\"s Shop");
+
+  const auto unclosed = readCsv("email,company\nava@acme.com,Acme\nbo@acme.com,\"Bo\nmore,rows\n");
+  BOOST_TEST_REQUIRE(unclosed.size() == 2u);
+  BOOST_TEST((unclosed[0].row.defect == RowDefect::none));
+  BOOST_TEST((unclosed[1].row.defect == RowDefect::malformed));
+  BOOST_TEST(unclosed[1].defect.find("not closed") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(csv_blank_lines_and_empty_rows_are_skipped) {
+  const auto rows = readCsv("\n\nemail,firstName\n\nava@acme.com,Ava\r\n\r\n,\n,,,\nbo@acme.com,Bo\n\n");
+  BOOST_TEST_REQUIRE(rows.size() == 2u);
+  BOOST_TEST(rows[0].row.email.value() == "ava@acme.com");
+  BOOST_TEST(rows[0].line == 5u);
+  BOOST_TEST(rows[1].row.email.value() == "bo@acme.com");
+  BOOST_TEST(rows[1].line == 9u);
+}
+
+BOOST_AUTO_TEST_CASE(csv_raw_is_the_row_as_read) {
+  const auto rows = readCsv("email,firstName,City\n\"AVA@acme.com \",,\"Köln, \"\"DE\"\"\"\n");
+  BOOST_TEST_REQUIRE(rows.size() == 1u);
+  const auto raw = nlohmann::json::parse(rows[0].raw);
+  BOOST_TEST(raw == (nlohmann::json{{"email", "AVA@acme.com "}, {"firstName", ""}, {"City", "Köln, \"DE\""}}));
+  // In the header's order.
+  BOOST_TEST(rows[0].raw.find("\"email\"") < rows[0].raw.find("\"City\""));
+}
+
+BOOST_AUTO_TEST_CASE(csv_invalid_utf8_passes_through_to_the_engine) {
+  const auto rows = readCsv("email,firstName,city\nava@acme.com,Zo\xC3,K\xFFln\n");
+  BOOST_TEST_REQUIRE(rows.size() == 1u);
+  BOOST_TEST(rows[0].row.firstName.value() == "Zo\xC3");
+  BOOST_TEST(rows[0].row.customFields->find("K\xFFln") != std::string::npos);
+  // The row as read is printable JSON all the same.
+  BOOST_TEST(leadterra::detail::isCleanUtf8(rows[0].raw));
+  BOOST_TEST(nlohmann::json::parse(rows[0].raw)["firstName"] == "Zo\xEF\xBF\xBD");
+}
+
+BOOST_AUTO_TEST_CASE(csv_rows_across_buffer_boundaries) {
+  // Well over the reader's 64 KiB buffer, with quoted cells, doubled quotes
+  // and line breaks falling on every offset.
+  std::string text = "email,note\n";
+  for (int i = 0; i < 5000; ++i) {
+    text += "lead" + std::to_string(i) + "@acme.com,\"say \"\"" + std::to_string(i) + "\"\",\nok\"\r\n";
+  }
+  const auto rows = readCsv(text);
+  BOOST_TEST_REQUIRE(rows.size() == 5000u);
+  for (int i = 0; i < 5000; ++i) {
+    BOOST_TEST_REQUIRE(rows[i].row.email.value() == "lead" + std::to_string(i) + "@acme.com");
+    BOOST_TEST_REQUIRE(customOf(rows[i].row)["note"] == "say \"" + std::to_string(i) + "\",\nok");
+  }
+  BOOST_TEST(rows[4999].line == 2u + 2u * 4999u);
+}
+
+BOOST_AUTO_TEST_CASE(csv_oversized_row_is_malformed_and_not_kept_whole) {
+  const std::string huge(3 * leadterra::detail::kMaxRowBytes, 'x');
+  const auto rows = readCsv("email,note\nava@acme.com,\"" + huge + "\"\nbo@acme.com,fine\n");
+  BOOST_TEST_REQUIRE(rows.size() == 2u);
+  BOOST_TEST((rows[0].row.defect == RowDefect::malformed));
+  BOOST_TEST(rows[0].defect.find("longer than") != std::string::npos);
+  BOOST_TEST(rows[0].raw.size() < leadterra::detail::kMaxRowBytes + 100);
+  BOOST_TEST(rows[1].row.company.isAbsent());
+  BOOST_TEST(customOf(rows[1].row)["note"] == "fine");
+}
+
+BOOST_AUTO_TEST_CASE(csv_refused_at_open) {
+  BOOST_TEST((openError("leads.csv", "firstName,company\nAva,Acme\n") == ErrorCode::invalid_argument));  // no email
+  BOOST_TEST((openError("leads.csv", "") == ErrorCode::invalid_argument));                               // no header
+  BOOST_TEST((openError("leads.csv", "\n\n") == ErrorCode::invalid_argument));
+  BOOST_TEST((openError("leads.csv", "email,Email\nava@acme.com,x\n") == ErrorCode::invalid_argument));  // twice
+  BOOST_TEST((openError("leads.csv", "email,city,city\n") == ErrorCode::invalid_argument));
+  BOOST_TEST((openError("leads.csv", "email,,city\n") == ErrorCode::invalid_argument));  // unnamed column
+  BOOST_TEST((openError("leads.csv", "email,\"city\n") == ErrorCode::invalid_argument));  // broken header
+  BOOST_TEST((openError("leads.txt", "email\nava@acme.com\n") == ErrorCode::invalid_argument));
+  BOOST_TEST((openError("leads", "email\nava@acme.com\n") == ErrorCode::invalid_argument));
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_is_refused) {
+  TempDir dir;
+  try {
+    (void)LeadFileReader::open(dir.file("absent.csv"));
+    BOOST_FAIL("opened a file that does not exist");
+  } catch (const leadterra::Error& e) {
+    BOOST_TEST((e.code() == ErrorCode::invalid_argument));
+    BOOST_TEST(std::string(e.what()).find("absent.csv") != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(extension_is_case_insensitive) {
+  TempDir dir;
+  const auto csv = readAll(dir, "LEADS.CSV", "email\nava@acme.com\n");
+  BOOST_TEST(csv.size() == 1u);
+  const auto jsonl = readAll(dir, "Leads.JsonL", "{\"email\":\"ava@acme.com\"}\n");
+  BOOST_TEST(jsonl.size() == 1u);
+}
+
+// ---- JSONL reader ----
+
+BOOST_AUTO_TEST_CASE(jsonl_reads_one_object_per_line) {
+  const auto rows = readJsonl(
+      "{\"email\":\"ava@acme.com\",\"firstName\":\"Ava\",\"customFields\":{\"city\":\"Berlin\"}}\n"
+      "{\"email\":\"bo@acme.com\",\"company\":null}\n");
+  BOOST_TEST_REQUIRE(rows.size() == 2u);
+  BOOST_TEST(rows[0].row.firstName.value() == "Ava");
+  BOOST_TEST(customOf(rows[0].row) == (nlohmann::json{{"city", "Berlin"}}));
+  BOOST_TEST(rows[1].row.company.isNull());
+  BOOST_TEST(rows[1].raw == "{\"email\":\"bo@acme.com\",\"company\":null}");
+  BOOST_TEST(rows[1].line == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(jsonl_skips_blank_lines_and_handles_crlf) {
+  const auto rows =
+      readJsonl("\n  \r\n{\"email\":\"ava@acme.com\"}\r\n\t\n{\"email\":\"bo@acme.com\"}  \r\n\n{\"email\":\"cy@acme.com\"}");
+  BOOST_TEST_REQUIRE(rows.size() == 3u);
+  BOOST_TEST(rows[0].row.email.value() == "ava@acme.com");
+  BOOST_TEST(rows[0].line == 3u);
+  BOOST_TEST(rows[1].line == 5u);
+  BOOST_TEST(rows[2].line == 7u);
+  BOOST_TEST(rows[2].row.email.value() == "cy@acme.com");  // last line without a newline
+  BOOST_TEST(rows[1].raw == "{\"email\":\"bo@acme.com\"}");
+}
+
+BOOST_AUTO_TEST_CASE(jsonl_malformed_lines_are_rows_not_failures) {
+  const auto rows = readJsonl(
+      "{\"email\":\"ava@acme.com\"}\n"
+      "{\"email\": \"bo@acme.com\"\n"
+      "[\"cy@acme.com\"]\n"
+      "\"dee@acme.com\"\n"
+      "{\"email\":\"ed@acme.com\"}\n");
+  BOOST_TEST_REQUIRE(rows.size() == 5u);
+  BOOST_TEST((rows[0].row.defect == RowDefect::none));
+  BOOST_TEST((rows[1].row.defect == RowDefect::malformed));
+  BOOST_TEST(rows[1].defect == "the line is not valid JSON");
+  BOOST_TEST(nlohmann::json::parse(rows[1].raw) == "{\"email\": \"bo@acme.com\"");  // the line, as a string
+  BOOST_TEST((rows[2].row.defect == RowDefect::malformed));
+  BOOST_TEST(rows[2].defect == "the line is not a JSON object");
+  BOOST_TEST((rows[3].row.defect == RowDefect::malformed));
+  BOOST_TEST((rows[4].row.defect == RowDefect::none));
+  BOOST_TEST(rows[4].row.email.value() == "ed@acme.com");
+}
+
+BOOST_AUTO_TEST_CASE(jsonl_wrong_types_and_unknown_keys_come_from_the_json_reader) {
+  const auto rows = readJsonl("{\"email\":\"ava@acme.com\",\"firstName\":42,\"firstname\":\"x\"}\n");
+  BOOST_TEST_REQUIRE(rows.size() == 1u);
+  BOOST_TEST((rows[0].row.defect == RowDefect::wrongType));
+  BOOST_TEST(rows[0].row.defectField == "firstName");
+  BOOST_TEST(rows[0].row.unknownFields == std::vector<std::string>{"firstname"});
+  BOOST_TEST(rows[0].defect.empty());
+}
+
+BOOST_AUTO_TEST_CASE(jsonl_raw_is_printable_even_with_invalid_utf8) {
+  const auto rows = readJsonl("{\"email\":\"ava@acme.com\",\"firstName\":\"Zo\xC3\"}\n\xFF\n");
+  BOOST_TEST_REQUIRE(rows.size() == 2u);
+  BOOST_TEST(leadterra::detail::isCleanUtf8(rows[0].raw));
+  BOOST_TEST(nlohmann::json::parse(rows[0].raw)["email"] == "ava@acme.com");
+  BOOST_TEST((rows[1].row.defect == RowDefect::malformed));
+  BOOST_TEST(leadterra::detail::isCleanUtf8(rows[1].raw));
+}
+
+BOOST_AUTO_TEST_CASE(jsonl_oversized_line_is_malformed) {
+  const std::string huge = "{\"email\":\"ava@acme.com\",\"x\":\"" + std::string(2 * leadterra::detail::kMaxRowBytes, 'x') +
+                           "\"}\n{\"email\":\"bo@acme.com\"}\n";
+  const auto rows = readJsonl(huge);
+  BOOST_TEST_REQUIRE(rows.size() == 2u);
+  BOOST_TEST((rows[0].row.defect == RowDefect::malformed));
+  BOOST_TEST(rows[0].defect.find("longer than") != std::string::npos);
+  BOOST_TEST(rows[0].raw.size() < 2048u);
+  BOOST_TEST(rows[1].row.email.value() == "bo@acme.com");
+  BOOST_TEST(rows[1].line == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(jsonl_empty_file_has_no_rows) {
+  BOOST_TEST(readJsonl("").empty());
+  BOOST_TEST(readJsonl("\n\n \n").empty());
+}
+
+// ---- importFile ----
+
+namespace {
+
+using leadterra::detail::ImportOptions;
+using leadterra::detail::importFile;
+
+struct ImportFixture : EngineFixture {
+  ImportFixture() { (void)seedCampaign(); }
+
+  leadterra::BulkResult import(const std::string& name, const std::string& text, const ImportOptions& options = {}) {
+    const std::string file = dir.file(name);
+    writeFile(file, text);
+    return importFile(*engine, "camp_01HZA1TPNQ8RD4KF", file, options);
+  }
+};
+
+std::string numberedCsv(int from, int to) {
+  std::string text = "email,firstName,company,jobTitle\n";
+  for (int i = from; i < to; ++i) {
+    text += "lead" + std::to_string(i) + "@acme.com,Lead" + std::to_string(i) + ",Acme,VP\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(import_csv_enrolls_the_seed_leads, ImportFixture) {
+  const auto result = import("seed.csv",
+                             "email,firstName,lastName,company,jobTitle\n"
+                             "ava@acmecorp.com,Ava,Chen,Acme Corp,VP Sales\n"
+                             "marcus@buildfast.io,Marcus,Webb,BuildFast,Head of Growth\n"
+                             "priya@nexusai.com,Priya,Sharma,Nexus AI,Director of Revenue\n");
+  BOOST_TEST(result.enrolled == 3);
+  BOOST_TEST(result.updated == 0);
+  BOOST_TEST(result.skipped == 0);
+  BOOST_TEST(result.failed == 0);
+  BOOST_TEST(result.totalInCampaign == 3);
+  const auto ava = engine->getLead("camp_01HZA1TPNQ8RD4KF", "ava@acmecorp.com");
+  BOOST_TEST_REQUIRE(ava.has_value());
+  BOOST_TEST(ava->lastName.value_or("") == "Chen");
+  BOOST_TEST(ava->jobTitle.value_or("") == "VP Sales");
+}
+
+BOOST_FIXTURE_TEST_CASE(import_runs_in_batches_with_progress, ImportFixture) {
+  std::vector<std::uint64_t> rowsSeen;
+  std::uint64_t lastBytes = 0;
+  std::uint64_t total = 0;
+  ImportOptions options;
+  options.batchSize = 10;
+  options.progress = [&](std::uint64_t bytes, std::uint64_t size, std::uint64_t rows) {
+    BOOST_TEST(bytes >= lastBytes);
+    lastBytes = bytes;
+    total = size;
+    rowsSeen.push_back(rows);
+  };
+  const auto result = import("leads.csv", numberedCsv(0, 25), options);
+  BOOST_TEST(result.enrolled == 25);
+  BOOST_TEST(result.totalInCampaign == 25);
+  BOOST_TEST(rowsSeen == (std::vector<std::uint64_t>{10, 20, 25}));
+  BOOST_TEST(lastBytes == total);
+  BOOST_TEST(total == numberedCsv(0, 25).size());
+}
+
+BOOST_FIXTURE_TEST_CASE(import_can_simply_be_run_again, ImportFixture) {
+  ImportOptions options;
+  options.batchSize = 7;
+  const auto first = import("leads.csv", numberedCsv(0, 20), options);
+  BOOST_TEST(first.enrolled == 20);
+  // An interrupted import (here: its first half) rerun in full: nothing doubles.
+  const auto again = import("leads.csv", numberedCsv(0, 30), options);
+  BOOST_TEST(again.enrolled == 10);
+  BOOST_TEST(again.updated == 20);
+  BOOST_TEST(again.totalInCampaign == 30);
+}
+
+BOOST_FIXTURE_TEST_CASE(import_error_indexes_are_rows_of_the_file, ImportFixture) {
+  std::string text = "email,firstName\n";
+  for (int i = 0; i < 12; ++i) {
+    if (i == 3) {
+      text += "not-an-email,Bad\n";
+    } else if (i == 9) {
+      text += ",NoEmail\n";
+    } else if (i == 10) {
+      text += "x@acme.com,Too,many\n";
+    } else {
+      text += "lead" + std::to_string(i) + "@acme.com,Lead\n";
+    }
+  }
+  ImportOptions options;
+  options.batchSize = 4;
+  options.rejectsPath = dir.file("rejects.jsonl");
+  const auto result = import("leads.csv", text, options);
+  BOOST_TEST(result.enrolled == 9);
+  BOOST_TEST(result.failed == 3);
+  BOOST_TEST_REQUIRE(result.errors.size() == 3u);
+  BOOST_TEST(result.errors[0].index == 3u);
+  BOOST_TEST((result.errors[0].code == RowCode::invalid_email));
+  BOOST_TEST(result.errors[1].index == 9u);
+  BOOST_TEST((result.errors[1].code == RowCode::missing_email));
+  BOOST_TEST(result.errors[2].index == 10u);
+  BOOST_TEST((result.errors[2].code == RowCode::malformed_row));
+  BOOST_TEST(result.errors[2].message.find("3 cells") != std::string::npos);  // the reader's reason
+
+  const auto rejects = lines(readFile(options.rejectsPath));
+  BOOST_TEST_REQUIRE(rejects.size() == 3u);
+  const auto first = nlohmann::json::parse(rejects[0]);
+  BOOST_TEST(first["index"] == 3);
+  BOOST_TEST(first["line"] == 5);
+  BOOST_TEST(first["code"] == "invalid_email");
+  BOOST_TEST(first["message"].is_string());
+  BOOST_TEST(first["row"] == (nlohmann::json{{"email", "not-an-email"}, {"firstName", "Bad"}}));
+  const auto third = nlohmann::json::parse(rejects[2]);
+  BOOST_TEST(third["index"] == 10);
+  BOOST_TEST(third["code"] == "malformed_row");
+  BOOST_TEST(third["row"]["(column 3)"] == "many");
+}
+
+BOOST_FIXTURE_TEST_CASE(import_keeps_the_first_errors_and_rejects_all, ImportFixture) {
+  std::string text = "email\n";
+  for (int i = 0; i < 7; ++i) text += "bad" + std::to_string(i) + "\n";
+  ImportOptions options;
+  options.batchSize = 3;
+  options.keptErrors = 2;
+  options.rejectsPath = dir.file("rejects.jsonl");
+  const auto result = import("bad.csv", text, options);
+  BOOST_TEST(result.failed == 7);
+  BOOST_TEST_REQUIRE(result.errors.size() == 2u);
+  BOOST_TEST(result.errors[1].index == 1u);
+  const auto rejects = lines(readFile(options.rejectsPath));
+  BOOST_TEST_REQUIRE(rejects.size() == 7u);
+  BOOST_TEST(nlohmann::json::parse(rejects[6])["index"] == 6);
+  BOOST_TEST(nlohmann::json::parse(rejects[6])["row"]["email"] == "bad6");
+}
+
+BOOST_FIXTURE_TEST_CASE(import_rejects_file_is_rewritten_each_run, ImportFixture) {
+  ImportOptions options;
+  options.rejectsPath = dir.file("rejects.jsonl");
+  (void)import("leads.csv", "email\nbad\n", options);
+  BOOST_TEST(lines(readFile(options.rejectsPath)).size() == 1u);
+  (void)import("leads.csv", "email\nok@acme.com\n", options);
+  BOOST_TEST(readFile(options.rejectsPath).empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(import_empty_cell_keeps_the_stored_value, ImportFixture) {
+  (void)import("a.csv", "email,firstName,company,city,tier\nava@acme.com,Ava,Acme,Berlin,gold\n");
+  const auto result = import("b.csv", "email,firstName,company,city,tier\nAVA@acme.com,,Acme GmbH,,silver\n");
+  BOOST_TEST(result.updated == 1);
+  const auto ava = engine->getLead("camp_01HZA1TPNQ8RD4KF", "ava@acme.com");
+  BOOST_TEST_REQUIRE(ava.has_value());
+  BOOST_TEST(ava->firstName.value_or("") == "Ava");
+  BOOST_TEST(ava->company.value_or("") == "Acme GmbH");
+  BOOST_TEST(nlohmann::json::parse(ava->customFields) == (nlohmann::json{{"city", "Berlin"}, {"tier", "silver"}}));
+}
+
+BOOST_FIXTURE_TEST_CASE(import_invalid_utf8_is_reported_by_the_engine, ImportFixture) {
+  ImportOptions options;
+  options.rejectsPath = dir.file("rejects.jsonl");
+  const auto result = import("utf8.csv", "email,firstName,city\na@acme.com,Zo\xC3,Ulm\nb@acme.com,Bo,K\xFFln\n", options);
+  BOOST_TEST(result.failed == 2);
+  BOOST_TEST_REQUIRE(result.errors.size() == 2u);
+  BOOST_TEST((result.errors[0].code == RowCode::invalid_field));
+  BOOST_TEST((result.errors[1].code == RowCode::invalid_field));
+  for (const auto& line : lines(readFile(options.rejectsPath))) {
+    BOOST_TEST(leadterra::detail::isCleanUtf8(line));
+    BOOST_TEST(nlohmann::json::accept(line));
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(import_jsonl_sums_unknown_fields_and_reports_malformed_lines, ImportFixture) {
+  ImportOptions options;
+  options.batchSize = 2;
+  const auto result = import("leads.jsonl",
+                             "{\"email\":\"a@acme.com\",\"firstname\":\"A\"}\n"
+                             "not json\n"
+                             "\n"
+                             "{\"email\":\"b@acme.com\",\"firstname\":\"B\"}\n"
+                             "{\"email\":\"c@acme.com\",\"firstname\":\"C\",\"title\":\"VP\"}\n",
+                             options);
+  BOOST_TEST(result.enrolled == 3);
+  BOOST_TEST(result.failed == 1);
+  BOOST_TEST_REQUIRE(result.errors.size() == 1u);
+  BOOST_TEST(result.errors[0].index == 1u);
+  BOOST_TEST((result.errors[0].code == RowCode::malformed_row));
+  BOOST_TEST(result.errors[0].message == "the line is not valid JSON");
+  BOOST_TEST(result.unknownFields.at("firstname") == 3);
+  BOOST_TEST(result.unknownFields.at("title") == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(import_sums_missing_tokens_over_batches, ImportFixture) {
+  // The seed steps use {{firstName}}, {{company}} and {{jobTitle}}.
+  ImportOptions options;
+  options.batchSize = 2;
+  const auto result = import("leads.csv",
+                             "email,firstName,company,jobTitle\n"
+                             "a@acme.com,A,,VP\n"
+                             "b@acme.com,B,Acme,VP\n"
+                             "c@acme.com,C,,VP\n",
+                             options);
+  BOOST_TEST(result.enrolled == 3);
+  BOOST_TEST(result.missingTokens.at("company") == 2);
+  BOOST_TEST(result.missingTokens.count("firstName") == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(import_queues_first_steps_in_a_running_campaign, ImportFixture) {
+  (void)engine->startCampaign("camp_01HZA1TPNQ8RD4KF");
+  ImportOptions options;
+  options.batchSize = 4;
+  const auto result = import("leads.csv", numberedCsv(0, 10), options);
+  BOOST_TEST(result.enrolled == 10);
+  BOOST_TEST(result.queued == 10);
+}
+
+BOOST_FIXTURE_TEST_CASE(import_of_a_file_without_rows_reports_the_campaign, ImportFixture) {
+  (void)import("first.csv", numberedCsv(0, 4));
+  const auto result = import("empty.csv", "email,firstName\n");
+  BOOST_TEST(result.enrolled == 0);
+  BOOST_TEST(result.totalInCampaign == 4);
+}
+
+BOOST_FIXTURE_TEST_CASE(import_into_an_unknown_campaign_is_not_found, ImportFixture) {
+  const std::string file = dir.file("leads.csv");
+  writeFile(file, numberedCsv(0, 3));
+  try {
+    (void)importFile(*engine, "camp_missing", file, {});
+    BOOST_FAIL("imported into a campaign that does not exist");
+  } catch (const leadterra::Error& e) {
+    BOOST_TEST((e.code() == ErrorCode::not_found));
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(import_refuses_a_zero_batch_size, ImportFixture) {
+  ImportOptions options;
+  options.batchSize = 0;
+  try {
+    (void)import("leads.csv", numberedCsv(0, 3), options);
+    BOOST_FAIL("a batch size of 0 was accepted");
+  } catch (const leadterra::Error& e) {
+    BOOST_TEST((e.code() == ErrorCode::invalid_argument));
+  }
+  BOOST_TEST(engine->getCampaign("camp_01HZA1TPNQ8RD4KF")->leadsEnrolled == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

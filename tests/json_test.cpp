@@ -1,0 +1,386 @@
+#define BOOST_TEST_MODULE json
+#include <boost/test/unit_test.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "test_util.hpp"
+
+using namespace leadterra;
+using Ordered = nlohmann::ordered_json;
+
+namespace {
+
+// The seed document's request body, byte for byte.
+const char* const kSeedBody = R"({
+  "leads": [
+    {
+      "email": "ava@acmecorp.com",
+      "firstName": "Ava",
+      "lastName": "Chen",
+      "company": "Acme Corp",
+      "jobTitle": "VP Sales"
+    },
+    {
+      "email": "marcus@buildfast.io",
+      "firstName": "Marcus",
+      "lastName": "Webb",
+      "company": "BuildFast",
+      "jobTitle": "Head of Growth"
+    },
+    {
+      "email": "priya@nexusai.com",
+      "firstName": "Priya",
+      "lastName": "Sharma",
+      "company": "Nexus AI",
+      "jobTitle": "Director of Revenue"
+    }
+  ]
+})";
+
+Timestamp at(std::int64_t epochSeconds) { return Timestamp{std::chrono::seconds{epochSeconds}}; }
+
+std::vector<std::string> keysOf(const std::string& objectText) {
+  std::vector<std::string> keys;
+  const Ordered doc = Ordered::parse(objectText);
+  for (const auto& [key, value] : doc.items()) keys.push_back(key);
+  return keys;
+}
+
+LeadInput onlyLead(const std::string& leadObject) {
+  const auto leads = leadterra::json::parseLeads(R"({"leads": [)" + leadObject + "]}");
+  BOOST_REQUIRE_EQUAL(leads.size(), 1u);
+  return leads[0];
+}
+
+bool throwsInvalidArgument(const std::function<void()>& f, const std::string& mentioning = {}) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.code() == ErrorCode::invalid_argument && std::string(e.what()).find(mentioning) != std::string::npos;
+  }
+  return false;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(json)
+
+// ---- parseLeads / parseLead ----
+
+BOOST_AUTO_TEST_CASE(seed_body_parses_into_the_three_seed_leads) {
+  const auto leads = leadterra::json::parseLeads(kSeedBody);
+  const auto expected = test::EngineFixture::seedLeads();
+  BOOST_REQUIRE_EQUAL(leads.size(), expected.size());
+  for (std::size_t i = 0; i < leads.size(); ++i) {
+    BOOST_TEST(leads[i].email.value() == expected[i].email.value());
+    BOOST_TEST(leads[i].firstName.value() == expected[i].firstName.value());
+    BOOST_TEST(leads[i].lastName.value() == expected[i].lastName.value());
+    BOOST_TEST(leads[i].company.value() == expected[i].company.value());
+    BOOST_TEST(leads[i].jobTitle.value() == expected[i].jobTitle.value());
+    BOOST_TEST(leads[i].email.hasValue());
+    BOOST_TEST(!leads[i].customFields.has_value());
+    BOOST_TEST((leads[i].defect == RowDefect::none));
+    BOOST_TEST(leads[i].unknownFields.empty());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(string_null_and_absent_keep_their_three_meanings) {
+  const LeadInput in = onlyLead(R"({"email": "a@b.co", "firstName": null, "company": ""})");
+  BOOST_TEST(in.email.hasValue());
+  BOOST_TEST(in.firstName.isNull());
+  BOOST_TEST(in.lastName.isAbsent());
+  BOOST_TEST(in.company.hasValue());
+  BOOST_TEST(in.company.value() == "");
+  BOOST_TEST(in.jobTitle.isAbsent());
+  BOOST_TEST((in.defect == RowDefect::none));
+}
+
+BOOST_AUTO_TEST_CASE(any_other_json_type_is_a_wrong_type_naming_the_field) {
+  for (const std::string value : {"5", "1.5", "true", "[]", "{}", "123456789012345678901234567890"}) {
+    for (const std::string field : {"email", "firstName", "lastName", "company", "jobTitle"}) {
+      const LeadInput in = onlyLead(R"({")" + field + R"(": )" + value + "}");
+      BOOST_TEST_CONTEXT(field << ": " << value) {
+        BOOST_TEST((in.defect == RowDefect::wrongType));
+        BOOST_TEST(in.defectField == field);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_first_wrong_field_is_reported_email_first) {
+  BOOST_TEST(onlyLead(R"({"jobTitle": 1, "company": 2, "email": 3})").defectField == "email");
+  BOOST_TEST(onlyLead(R"({"jobTitle": 1, "lastName": false, "email": "a@b.co"})").defectField == "lastName");
+  BOOST_TEST(onlyLead(R"({"customFields": 1, "jobTitle": []})").defectField == "jobTitle");
+}
+
+BOOST_AUTO_TEST_CASE(custom_fields_object_becomes_its_compact_text_in_key_order) {
+  const LeadInput in = onlyLead(R"({"email": "a@b.co", "customFields": {"z": 1, "a": {"deep": [1, null]}, "m": null}})");
+  BOOST_REQUIRE(in.customFields.has_value());
+  BOOST_TEST(*in.customFields == R"({"z":1,"a":{"deep":[1,null]},"m":null})");
+  BOOST_TEST((in.defect == RowDefect::none));
+}
+
+BOOST_AUTO_TEST_CASE(custom_fields_null_clears_and_other_types_are_wrong) {
+  BOOST_TEST(*onlyLead(R"({"customFields": null})").customFields == "null");
+  BOOST_TEST(!onlyLead(R"({"email": "a@b.co"})").customFields.has_value());
+  for (const std::string value : {"\"x\"", "[]", "1", "false"}) {
+    const LeadInput in = onlyLead(R"({"customFields": )" + value + "}");
+    BOOST_TEST((in.defect == RowDefect::wrongType));
+    BOOST_TEST(in.defectField == "customFields");
+    BOOST_TEST(!in.customFields.has_value());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(unknown_keys_are_listed_in_the_objects_order) {
+  const LeadInput in = onlyLead(R"({"firstname": "x", "email": "a@b.co", "Company": 1, "phone": null})");
+  BOOST_TEST(in.unknownFields == (std::vector<std::string>{"firstname", "Company", "phone"}), boost::test_tools::per_element());
+  BOOST_TEST((in.defect == RowDefect::none));  // unknown keys are not typed
+}
+
+BOOST_AUTO_TEST_CASE(elements_that_are_not_objects_are_malformed_rows) {
+  const auto leads = leadterra::json::parseLeads(R"({"leads": [5, "ava@acmecorp.com", null, [], {"email": "a@b.co"}]})");
+  BOOST_REQUIRE_EQUAL(leads.size(), 5u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    BOOST_TEST((leads[i].defect == RowDefect::malformed));
+    BOOST_TEST(leads[i].email.isAbsent());
+  }
+  BOOST_TEST((leads[4].defect == RowDefect::none));
+}
+
+BOOST_AUTO_TEST_CASE(a_body_without_a_leads_array_is_invalid_argument) {
+  for (const std::string body : {"", "not json", R"({"leads": [)", "[]", R"({"lead": []})", R"({"leads": {}})",
+                                 R"({"leads": null})", "\xff"}) {
+    BOOST_TEST_CONTEXT(body) { BOOST_TEST(throwsInvalidArgument([&] { (void)leadterra::json::parseLeads(body); })); }
+  }
+  BOOST_TEST(leadterra::json::parseLeads(R"({"leads": []})").empty());
+}
+
+BOOST_AUTO_TEST_CASE(nul_escapes_reach_the_engine_as_they_are) {
+  const LeadInput in = onlyLead(R"({"email": "a@b.co", "firstName": "A\u0000B"})");
+  BOOST_TEST(in.firstName.value() == std::string("A\0B", 3));
+}
+
+BOOST_AUTO_TEST_CASE(invalid_utf8_fails_only_its_row_with_the_bytes_as_sent) {
+  // One Latin-1 byte in Marcus's name; the other rows are untouched.
+  const std::string body = "{\"leads\": [{\"email\": \"ava@acmecorp.com\", \"firstName\": \"Ava\"},"
+                           " {\"email\": \"marcus@buildfast.io\", \"firstName\": \"Marc\xfas\"},"
+                           " {\"email\": \"priya@nexusai.com\", \"lastName\": \"\xc3\xa9\\u00e9\\\"\"}]}";
+  const auto leads = leadterra::json::parseLeads(body);
+  BOOST_REQUIRE_EQUAL(leads.size(), 3u);
+  BOOST_TEST(leads[0].firstName.value() == "Ava");
+  BOOST_TEST(leads[1].firstName.value() == "Marc\xfas");  // the engine rejects it: invalid_field
+  BOOST_TEST(leads[1].email.value() == "marcus@buildfast.io");
+  BOOST_TEST(leads[2].lastName.value() == "\xc3\xa9\xc3\xa9\"");
+}
+
+BOOST_AUTO_TEST_CASE(invalid_utf8_in_an_email_key_or_custom_fields_is_kept_or_reported) {
+  const std::string body = "{\"leads\": [{\"email\": \"\xe9@b.co\"}, {\"email\": \"a@b.co\", \"ph\xf6ne\": 1},"
+                           " {\"email\": \"a@b.co\", \"customFields\": {\"city\": \"K\xf6ln\"}}]}";
+  const auto leads = leadterra::json::parseLeads(body);
+  BOOST_REQUIRE_EQUAL(leads.size(), 3u);
+  BOOST_TEST(leads[0].email.value() == "\xe9@b.co");
+  BOOST_TEST(leads[1].unknownFields == (std::vector<std::string>{"ph\xf6ne"}), boost::test_tools::per_element());
+  BOOST_TEST((leads[2].defect == RowDefect::wrongType));
+  BOOST_TEST(leads[2].defectField == "customFields");
+}
+
+BOOST_AUTO_TEST_CASE(invalid_utf8_restores_even_when_the_body_holds_private_use_characters) {
+  // U+10FFFD raw and U+10FFFC escaped: neither may be mistaken for a stand-in.
+  const std::string body =
+      "{\"leads\": [{\"email\": \"a@b.co\", \"firstName\": \"\xf4\x8f\xbf\xbd\\uDBFF\\uDFFC\xff" "A\"}]}";
+  const auto leads = leadterra::json::parseLeads(body);
+  BOOST_REQUIRE_EQUAL(leads.size(), 1u);
+  BOOST_TEST(leads[0].firstName.value() == "\xf4\x8f\xbf\xbd\xf4\x8f\xbf\xbc\xff" "A");
+}
+
+BOOST_AUTO_TEST_CASE(invalid_utf8_outside_strings_is_not_json) {
+  BOOST_TEST(throwsInvalidArgument([] { (void)leadterra::json::parseLeads("{\"leads\": [\xff]}"); }));
+}
+
+BOOST_AUTO_TEST_CASE(parse_lead_reads_one_jsonl_line) {
+  const LeadInput in = leadterra::json::parseLead(R"({"email": "ava@acmecorp.com", "firstName": "Ava", "x": 1})" "\r");
+  BOOST_TEST(in.email.value() == "ava@acmecorp.com");
+  BOOST_TEST(in.firstName.value() == "Ava");
+  BOOST_TEST(in.unknownFields == (std::vector<std::string>{"x"}), boost::test_tools::per_element());
+  BOOST_TEST((leadterra::json::parseLead("{\"firstName\": 1}").defect == RowDefect::wrongType));
+  BOOST_TEST(leadterra::json::parseLead("\"\xff\"").email.isAbsent());
+  for (const std::string line : {"", "   ", "[1]", "\"ava@acmecorp.com\"", "{\"email\": ", "null", "{} {}"}) {
+    BOOST_TEST_CONTEXT(line) { BOOST_TEST((leadterra::json::parseLead(line).defect == RowDefect::malformed)); }
+  }
+  BOOST_TEST(leadterra::json::parseLead("{\"email\": \"a@b.co\", \"company\": \"\xff\"}").company.value() == "\xff");
+}
+
+// ---- parseSteps ----
+
+BOOST_AUTO_TEST_CASE(steps_parse_with_defaults) {
+  const auto steps = leadterra::json::parseSteps(R"({"steps": [
+      {"subject": "Hi {{firstName}}", "body": "About {{company}}"},
+      {"subject": "Again", "body": "<p>{{jobTitle}}</p>", "format": "html", "delayDays": 3},
+      {"subject": "", "body": "", "format": "text", "delayDays": 0.5}]})");
+  BOOST_REQUIRE_EQUAL(steps.size(), 3u);
+  BOOST_TEST((steps[0] == Step{"Hi {{firstName}}", "About {{company}}", StepFormat::text, 0}));
+  BOOST_TEST((steps[1] == Step{"Again", "<p>{{jobTitle}}</p>", StepFormat::html, 3}));
+  BOOST_TEST(steps[2].delayDays == 0.5);
+  BOOST_TEST(leadterra::json::parseSteps(R"({"steps": []})").empty());
+}
+
+BOOST_AUTO_TEST_CASE(steps_of_another_shape_are_rejected_naming_the_problem) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"nope", "not valid JSON"},
+      {R"([{"subject": "a", "body": "b"}])", "JSON object"},
+      {R"({})", "\"steps\""},
+      {R"({"steps": {}})", "\"steps\""},
+      {R"({"steps": [], "name": "x"})", "\"name\""},
+      {R"({"steps": [1]})", "step 1"},
+      {R"({"steps": [{"body": "b"}]})", "\"subject\" is missing"},
+      {R"({"steps": [{"subject": "a"}]})", "\"body\" is missing"},
+      {R"({"steps": [{"subject": "a", "body": 1}]})", "\"body\" must be a string"},
+      {R"({"steps": [{"subject": "a", "body": "b"}, {"subject": "a", "body": "b", "format": "markdown"}]})",
+       "step 2: \"format\""},
+      {R"({"steps": [{"subject": "a", "body": "b", "delayDays": -1}]})", "\"delayDays\""},
+      {R"({"steps": [{"subject": "a", "body": "b", "delayDays": "3"}]})", "\"delayDays\""},
+      {R"({"steps": [{"subject": "a", "body": "b", "delay_days": 3}]})", "\"delay_days\""},
+  };
+  for (const auto& [body, mention] : cases) {
+    BOOST_TEST_CONTEXT(body) { BOOST_TEST(throwsInvalidArgument([&] { (void)leadterra::json::parseSteps(body); }, mention)); }
+  }
+}
+
+// ---- toJson ----
+
+BOOST_AUTO_TEST_CASE(bulk_result_puts_the_seed_counts_first_and_omits_empty_extras) {
+  BulkResult r;
+  r.enrolled = 3;
+  r.totalInCampaign = 3;
+  const std::string text = leadterra::json::toJson(r);
+  BOOST_TEST(keysOf(text) ==
+                 (std::vector<std::string>{"enrolled", "updated", "skipped", "totalInCampaign", "failed", "queued",
+                                           "errors"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(text == R"({"enrolled":3,"updated":0,"skipped":0,"totalInCampaign":3,"failed":0,"queued":0,"errors":[]})");
+}
+
+BOOST_AUTO_TEST_CASE(bulk_result_lists_errors_missing_tokens_and_unknown_fields) {
+  BulkResult r;
+  r.failed = 1;
+  r.errors.push_back({2, "bad@", RowCode::invalid_email, "not an email"});
+  r.missingTokens = {{"company", 2}};
+  r.unknownFields = {{"firstname", 3}};
+  const Ordered doc = Ordered::parse(leadterra::json::toJson(r));
+  BOOST_TEST(doc["errors"].dump() == R"([{"index":2,"email":"bad@","code":"invalid_email","message":"not an email"}])");
+  BOOST_TEST(doc["missingTokens"].dump() == R"({"company":2})");
+  BOOST_TEST(doc["unknownFields"].dump() == R"({"firstname":3})");
+  BOOST_TEST(keysOf(leadterra::json::toJson(r)).back() == "unknownFields");
+}
+
+BOOST_AUTO_TEST_CASE(bulk_result_prints_an_invalid_utf8_email_without_throwing) {
+  BulkResult r;
+  r.errors.push_back({0, "\xff@b.co", RowCode::invalid_field, "invalid UTF-8"});
+  const Ordered doc = Ordered::parse(leadterra::json::toJson(r));
+  BOOST_TEST(doc["errors"][0]["email"].get<std::string>() == "\xef\xbf\xbd@b.co");  // U+FFFD
+}
+
+BOOST_AUTO_TEST_CASE(start_result_has_exactly_the_seeds_keys) {
+  const StartResult s{"camp_01HZA1TPNQ8RD4KF", CampaignStatus::running, at(test::kSeedEpoch), 3, 3};
+  BOOST_TEST(leadterra::json::toJson(s) == R"({"id":"camp_01HZA1TPNQ8RD4KF","status":"running",)"
+                                R"("startedAt":"2025-06-10T15:00:00Z","leadsEnrolled":3,"queuedMessages":3})");
+}
+
+BOOST_AUTO_TEST_CASE(campaign_shape_with_steps_and_a_null_start) {
+  Campaign c;
+  c.id = "camp_01HZA1TPNQ8RD4KF";
+  c.workspaceId = "ws_1";
+  c.name = "Seed";
+  c.createdAt = at(test::kSeedEpoch);
+  c.steps = {{"Hi", "Body", StepFormat::text, 0}, {"Again", "<b>x</b>", StepFormat::html, 3.5}};
+  const std::string text = leadterra::json::toJson(c);
+  BOOST_TEST(keysOf(text) == (std::vector<std::string>{"id", "workspaceId", "name", "status", "createdAt", "startedAt",
+                                                      "leadsEnrolled", "queuedMessages", "steps"}),
+             boost::test_tools::per_element());
+  const Ordered doc = Ordered::parse(text);
+  BOOST_TEST(doc["status"] == "draft");
+  BOOST_TEST(doc["startedAt"].is_null());
+  BOOST_TEST(doc["createdAt"] == "2025-06-10T15:00:00Z");
+  BOOST_TEST(doc["steps"].dump() == R"([{"subject":"Hi","body":"Body","format":"text","delayDays":0},)"
+                                    R"({"subject":"Again","body":"<b>x</b>","format":"html","delayDays":3.5}])");
+  c.status = CampaignStatus::paused;
+  c.startedAt = at(test::kSeedEpoch + 60);
+  BOOST_TEST(Ordered::parse(leadterra::json::toJson(c))["startedAt"] == "2025-06-10T15:01:00Z");
+  BOOST_TEST(Ordered::parse(leadterra::json::toJson(c))["status"] == "paused");
+}
+
+BOOST_AUTO_TEST_CASE(lead_shape_shows_custom_fields_as_an_object_and_absent_fields_as_null) {
+  Lead l;
+  l.id = "lead_1";
+  l.campaignId = "camp_1";
+  l.email = "ava@acmecorp.com";
+  l.firstName = "Ava";
+  l.customFields = R"({"city":"Paris","score":85})";
+  l.position = 1;
+  l.status = LeadStatus::replied;
+  l.createdAt = at(test::kSeedEpoch);
+  l.updatedAt = at(test::kSeedEpoch + 86400);
+  const std::string text = leadterra::json::toJson(l);
+  BOOST_TEST(keysOf(text) == (std::vector<std::string>{"id", "email", "firstName", "lastName", "company", "jobTitle",
+                                                      "customFields", "position", "status", "createdAt", "updatedAt"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(text == R"({"id":"lead_1","email":"ava@acmecorp.com","firstName":"Ava","lastName":null,)"
+                     R"("company":null,"jobTitle":null,"customFields":{"city":"Paris","score":85},"position":1,)"
+                     R"("status":"replied","createdAt":"2025-06-10T15:00:00Z","updatedAt":"2025-06-11T15:00:00Z"})");
+}
+
+BOOST_AUTO_TEST_CASE(message_shape_adds_lease_sent_and_error_only_where_set) {
+  Message m;
+  m.id = "msg_1";
+  m.campaignId = "camp_1";
+  m.email = "ava@acmecorp.com";
+  m.step = 2;
+  m.subject = "Hi Ava";
+  m.body = "<p>Acme</p>";
+  m.format = StepFormat::html;
+  m.scheduledAt = at(test::kSeedEpoch);
+  BOOST_TEST(leadterra::json::toJson(m) == R"({"id":"msg_1","campaignId":"camp_1","email":"ava@acmecorp.com","step":2,)"
+                                R"("subject":"Hi Ava","body":"<p>Acme</p>","format":"html","status":"queued",)"
+                                R"("scheduledAt":"2025-06-10T15:00:00Z","attempts":0})");
+  m.status = MessageStatus::sent;
+  m.attempts = 1;
+  m.leaseUntil = at(test::kSeedEpoch + 300);
+  m.sentAt = at(test::kSeedEpoch + 10);
+  m.lastError = "timeout";
+  const std::string text = leadterra::json::toJson(m);
+  BOOST_TEST(keysOf(text) == (std::vector<std::string>{"id", "campaignId", "email", "step", "subject", "body", "format",
+                                                      "status", "scheduledAt", "attempts", "leaseUntil", "sentAt",
+                                                      "lastError"}),
+             boost::test_tools::per_element());
+  const Ordered doc = Ordered::parse(text);
+  BOOST_TEST(doc["leaseUntil"] == "2025-06-10T15:05:00Z");
+  BOOST_TEST(doc["sentAt"] == "2025-06-10T15:00:10Z");
+  BOOST_TEST(doc["lastError"] == "timeout");
+  BOOST_TEST(doc["status"] == "sent");
+}
+
+BOOST_AUTO_TEST_CASE(workspace_and_suppression_entry_shapes) {
+  BOOST_TEST(leadterra::json::toJson(Workspace{"ws_1", "Acme", at(test::kSeedEpoch)}) ==
+             R"({"id":"ws_1","name":"Acme","createdAt":"2025-06-10T15:00:00Z"})");
+  BOOST_TEST(leadterra::json::toJson(SuppressionEntry{"acme.com", SuppressionKind::domain, at(test::kSeedEpoch)}) ==
+             R"({"entry":"acme.com","kind":"domain","createdAt":"2025-06-10T15:00:00Z"})");
+}
+
+// ---- Timestamps ----
+
+BOOST_AUTO_TEST_CASE(timestamps_round_trip_in_utc_with_z) {
+  BOOST_TEST(leadterra::json::formatTimestamp(at(test::kSeedEpoch)) == "2025-06-10T15:00:00Z");
+  BOOST_TEST(leadterra::json::formatTimestamp(at(0)) == "1970-01-01T00:00:00Z");
+  BOOST_TEST(leadterra::json::parseTimestamp("2025-06-10T15:00:00Z").time_since_epoch().count() == test::kSeedEpoch);
+  BOOST_TEST(leadterra::json::parseTimestamp("2025-06-10T17:00:00+02:00").time_since_epoch().count() == test::kSeedEpoch);
+  for (const std::string bad : {"", "2025-06-10", "2025-06-10 15:00:00Z", "2025-06-10T15:00:00", "2025-13-10T15:00:00Z",
+                                "2025-06-10T15:00:00Zjunk", "tomorrow"}) {
+    BOOST_TEST_CONTEXT(bad) { BOOST_TEST(throwsInvalidArgument([&] { (void)leadterra::json::parseTimestamp(bad); })); }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
