@@ -122,6 +122,24 @@ BOOST_AUTO_TEST_CASE(custom_fields_merge_as_json_merge_patch) {
   BOOST_TEST(engine->getLead("camp_01HZA1TPNQ8RD4KF", "a@acme.com")->customFields == "{}");
 }
 
+BOOST_AUTO_TEST_CASE(custom_fields_keep_the_order_they_were_first_written_in) {
+  seedCampaign();
+  LeadInput first = lead("a@acme.com");
+  first.customFields = R"({"zeta":"1","alpha":2})";
+  (void)engine->bulkUpsert("camp_01HZA1TPNQ8RD4KF", one(first));
+  BOOST_TEST(engine->getLead("camp_01HZA1TPNQ8RD4KF", "a@acme.com")->customFields == R"({"zeta":"1","alpha":2})");
+  LeadInput flat = lead("a@acme.com");
+  flat.customFields = R"({"mid":true,"zeta":"2"})";  // existing keys keep their place, new ones follow
+  (void)engine->bulkUpsert("camp_01HZA1TPNQ8RD4KF", one(flat));
+  BOOST_TEST(engine->getLead("camp_01HZA1TPNQ8RD4KF", "a@acme.com")->customFields ==
+             R"({"zeta":"2","alpha":2,"mid":true})");
+  LeadInput spaced = lead("a@acme.com");
+  spaced.customFields = R"({ "alpha" : 3, "deep" : {"x": null, "y": 1} })";  // the general path, same rules
+  (void)engine->bulkUpsert("camp_01HZA1TPNQ8RD4KF", one(spaced));
+  BOOST_TEST(engine->getLead("camp_01HZA1TPNQ8RD4KF", "a@acme.com")->customFields ==
+             R"({"zeta":"2","alpha":3,"mid":true,"deep":{"y":1}})");
+}
+
 BOOST_AUTO_TEST_CASE(new_lead_custom_fields_drop_null_keys) {
   seedCampaign();
   LeadInput in = lead("a@acme.com");

@@ -15,7 +15,7 @@ using leadterra::detail::isEmptyValue;
 using leadterra::detail::Tag;
 using leadterra::detail::Template;
 using leadterra::detail::Value;
-using nlohmann::json;
+using json = leadterra::detail::Json;  // nlohmann::ordered_json
 
 namespace {
 
@@ -29,7 +29,7 @@ Value lookup(const json& data, const Tag& tag) {
     if (it == cur->end()) return {};
     cur = &*it;
   }
-  return Value{nullptr, cur};
+  return Value{std::nullopt, cur};
 }
 
 std::string render(std::string_view text, const json& data, bool html = true) {
@@ -308,10 +308,10 @@ BOOST_AUTO_TEST_CASE(objects_and_arrays_render_as_compact_json) {
 
 BOOST_AUTO_TEST_CASE(string_values_render_as_they_are) {
   const std::string s = "O'Brien & co";
-  BOOST_TEST(renderValue(Value{&s, nullptr}, false) == s);
-  BOOST_TEST(renderValue(Value{&s, nullptr}, true) == "O&#39;Brien &amp; co");
+  BOOST_TEST(renderValue(Value{std::string_view(s), nullptr}, false) == s);
+  BOOST_TEST(renderValue(Value{std::string_view(s), nullptr}, true) == "O&#39;Brien &amp; co");
   const json j = "O'Brien";
-  BOOST_TEST(renderValue(Value{nullptr, &j}, false) == "O'Brien");  // not JSON-quoted
+  BOOST_TEST(renderValue(Value{std::nullopt, &j}, false) == "O'Brien");  // not JSON-quoted
   BOOST_TEST(renderValue(Value{}, true).empty());
 }
 
@@ -323,12 +323,12 @@ BOOST_AUTO_TEST_CASE(empty_value_means_missing_null_or_empty_string) {
   const json zero = 0;
   const json obj = json::object();
   BOOST_TEST(isEmptyValue(Value{}));
-  BOOST_TEST(isEmptyValue(Value{&empty, nullptr}));
-  BOOST_TEST(isEmptyValue(Value{nullptr, &null}));
-  BOOST_TEST(isEmptyValue(Value{nullptr, &emptyJson}));
-  BOOST_TEST(!isEmptyValue(Value{&full, nullptr}));
-  BOOST_TEST(!isEmptyValue(Value{nullptr, &zero}));
-  BOOST_TEST(!isEmptyValue(Value{nullptr, &obj}));
+  BOOST_TEST(isEmptyValue(Value{std::string_view(empty), nullptr}));
+  BOOST_TEST(isEmptyValue(Value{std::nullopt, &null}));
+  BOOST_TEST(isEmptyValue(Value{std::nullopt, &emptyJson}));
+  BOOST_TEST(!isEmptyValue(Value{std::string_view(full), nullptr}));
+  BOOST_TEST(!isEmptyValue(Value{std::nullopt, &zero}));
+  BOOST_TEST(!isEmptyValue(Value{std::nullopt, &obj}));
 }
 
 BOOST_AUTO_TEST_CASE(string_resolver_values_work_like_json_ones) {
@@ -337,7 +337,7 @@ BOOST_AUTO_TEST_CASE(string_resolver_values_work_like_json_ones) {
   const std::string empty;
   const auto byName = [&](const std::string* first) {
     return t.render(true, [&](const Tag& tag) {
-      return tag.name == "firstName" ? Value{first, nullptr} : Value{};
+      return tag.name == "firstName" ? Value{std::string_view(*first), nullptr} : Value{};
     });
   };
   BOOST_TEST(byName(&name) == "Hi &lt;Ada&gt; & ");

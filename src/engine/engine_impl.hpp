@@ -97,7 +97,7 @@ class EngineImpl {
   [[nodiscard]] Message loadMessage(std::int64_t seq);
 
   // ---- leads (enrollment.cpp) ----
-  [[nodiscard]] std::optional<LeadRecord> findLead(std::string_view campaignId, std::string_view email);
+  [[nodiscard]] std::optional<LeadRecord> findLead(const std::string& campaignId, const std::string& email);
   [[nodiscard]] Lead leadView(const LeadRecord& record, std::string_view campaignId) const;
   void setLeadStatus(std::int64_t leadSeq, LeadStatus status);
 

@@ -1,10 +1,18 @@
-// Enrollment: bulk upsert of leads by email (SPEC section 3), and lead reads.
+// Enrollment: bulk upsert of leads by email (SPEC sections 3 and 11), and
+// lead reads.
 //
 // Rows are applied one by one in array order inside one transaction, so the
 // result is exactly that of sending them one at a time: a second row with the
 // same email updates the lead the first one created.
+//
+// This is the engine's hot path. A new lead costs one INSERT; customFields of
+// the usual flat shape are validated, stored and merged as text (see
+// util/flat_json.hpp) without building a JSON document; statements are
+// prepared once and bound without copies.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <numeric>
 #include <unordered_map>
 
 #include "engine/engine_impl.hpp"
@@ -14,76 +22,15 @@
 
 namespace leadterra {
 
-using detail::optText;
+using detail::Json;
 using detail::seconds;
-using detail::timeAt;
-using nlohmann::json;
 
-namespace {
+// ---- Lead reads and writes ----
 
-constexpr std::size_t kMaxFieldBytes = 1024;
-constexpr std::size_t kMaxCustomBytes = 16 * 1024;
-constexpr std::size_t kMaxCustomKeys = 128;
-
-const std::string* standardField(const LeadRecord& lead, std::string_view name, bool& isStandard) {
-  isStandard = true;
-  if (name == "email") return &lead.email;
-  if (name == "firstName") return lead.firstName ? &*lead.firstName : nullptr;
-  if (name == "lastName") return lead.lastName ? &*lead.lastName : nullptr;
-  if (name == "company") return lead.company ? &*lead.company : nullptr;
-  if (name == "jobTitle") return lead.jobTitle ? &*lead.jobTitle : nullptr;
-  isStandard = false;
-  return nullptr;
-}
-
-}  // namespace
-
-// ---- Lead records ----
-
-LeadRecord readLeadRecord(SQLite::Statement& s, int first) {
-  LeadRecord r;
-  r.seq = s.getColumn(first).getInt64();
-  r.id = s.getColumn(first + 1).getString();
-  r.email = s.getColumn(first + 2).getString();
-  r.firstName = optText(s, first + 3);
-  r.lastName = optText(s, first + 4);
-  r.company = optText(s, first + 5);
-  r.jobTitle = optText(s, first + 6);
-  r.customFields = json::parse(s.getColumn(first + 7).getString(), nullptr, /*allow_exceptions=*/false);
-  if (!r.customFields.is_object()) r.customFields = json::object();
-  r.position = s.getColumn(first + 8).getInt64();
-  r.status = parseLeadStatus(s.getColumn(first + 9).getString()).value_or(LeadStatus::active);
-  r.createdAt = timeAt(s, first + 10);
-  r.updatedAt = timeAt(s, first + 11);
-  return r;
-}
-
-detail::Value resolveLeadTag(const LeadRecord& lead, const detail::Tag& tag) {
-  if (tag.path.empty()) return {};
-  bool isStandard = false;
-  const std::string* field = standardField(lead, tag.path[0], isStandard);
-  if (isStandard) {
-    // A standard field wins over a custom key of the same name, even when null;
-    // a string has no members, so a longer path finds nothing.
-    return tag.path.size() == 1 && field ? detail::Value{field, nullptr} : detail::Value{};
-  }
-  const json* node = &lead.customFields;
-  std::size_t i = tag.path[0] == "customFields" ? 1 : 0;
-  for (; i < tag.path.size(); ++i) {
-    if (!node->is_object()) return {};
-    auto it = node->find(tag.path[i]);
-    if (it == node->end()) return {};
-    node = &*it;
-  }
-  if (node->is_null()) return {};
-  if (node->is_string()) return {node->get_ptr<const std::string*>(), nullptr};
-  return {nullptr, node};
-}
-
-std::optional<LeadRecord> EngineImpl::findLead(std::string_view campaignId, std::string_view email) {
+std::optional<LeadRecord> EngineImpl::findLead(const std::string& campaignId, const std::string& email) {
   auto& s = db.statement("SELECT " LEADTERRA_LEAD_COLUMNS " FROM leads WHERE campaign_id = ? AND email = ?");
-  s.bind(1, std::string(campaignId));
-  s.bind(2, std::string(email));
+  detail::bindView(s, 1, campaignId);
+  detail::bindView(s, 2, email);
   if (!s.executeStep()) return std::nullopt;
   return readLeadRecord(s);
 }
@@ -97,7 +44,7 @@ Lead EngineImpl::leadView(const LeadRecord& r, std::string_view campaignId) cons
   lead.lastName = r.lastName;
   lead.company = r.company;
   lead.jobTitle = r.jobTitle;
-  lead.customFields = r.customFields.dump();
+  lead.customFields = r.customFields.text();
   lead.position = r.position;
   lead.status = r.status;
   lead.createdAt = r.createdAt;
@@ -107,31 +54,35 @@ Lead EngineImpl::leadView(const LeadRecord& r, std::string_view campaignId) cons
 
 void EngineImpl::setLeadStatus(std::int64_t leadSeq, LeadStatus status) {
   auto& s = db.statement("UPDATE leads SET status = ?, updated_at = ? WHERE seq = ?");
-  s.bind(1, std::string(toString(status)));
+  s.bindNoCopy(1, toString(status).data());
   s.bind(2, seconds(now()));
   s.bind(3, leadSeq);
   s.exec();
 }
 
-// ---- Row validation ----
-
 namespace {
+
+constexpr std::size_t kMaxFieldBytes = 1024;
+constexpr std::size_t kMaxCustomBytes = 16 * 1024;
+constexpr std::size_t kMaxCustomKeys = 128;
 
 struct RowFailure {
   RowCode code;
   std::string message;
 };
 
-bool hasNulInStrings(const json& j) {
+// ---- Validation ----
+
+bool hasNulInStrings(const Json& j) {
   switch (j.type()) {
-    case json::value_t::string:
+    case Json::value_t::string:
       return j.get_ref<const std::string&>().find('\0') != std::string::npos;
-    case json::value_t::object:
+    case Json::value_t::object:
       for (const auto& [key, value] : j.items()) {
         if (key.find('\0') != std::string::npos || hasNulInStrings(value)) return true;
       }
       return false;
-    case json::value_t::array:
+    case Json::value_t::array:
       for (const auto& value : j) {
         if (hasNulInStrings(value)) return true;
       }
@@ -141,24 +92,33 @@ bool hasNulInStrings(const json& j) {
   }
 }
 
-std::optional<RowFailure> checkCustomSize(const json& custom) {
-  if (custom.size() > kMaxCustomKeys) {
+std::optional<RowFailure> checkCustomLimits(std::size_t keys, std::size_t bytes) {
+  if (keys > kMaxCustomKeys) {
     return RowFailure{RowCode::field_too_long,
-                      fmt::format("customFields has {} keys; at most {} are kept", custom.size(), kMaxCustomKeys)};
+                      fmt::format("customFields has {} keys; at most {} are kept", keys, kMaxCustomKeys)};
   }
-  if (custom.dump().size() > kMaxCustomBytes) {
-    return RowFailure{RowCode::field_too_long, "customFields is over 16 KiB serialized"};
-  }
+  if (bytes > kMaxCustomBytes) return RowFailure{RowCode::field_too_long, "customFields is over 16 KiB serialized"};
   return std::nullopt;
 }
 
-// A validated row: its normalized email and parsed customFields patch.
+// The customFields of a validated row.
+struct Patch {
+  enum class Kind { absent, clear, flat, document };
+  Kind kind = Kind::absent;
+  std::string_view text;       // flat: the row's own text
+  detail::FlatObject index;    // flat
+  Json document;               // document: the parsed object
+};
+
+// A validated row: its normalized email and customFields patch. Reused from
+// row to row so that its buffers are allocated once per call.
 struct CleanRow {
   std::string email;
-  std::optional<json> customPatch;  // nullopt: absent; null: clear; object: merge
+  Patch custom;
 };
 
 std::optional<RowFailure> validate(const LeadInput& in, CleanRow& out) {
+  out.custom.kind = Patch::Kind::absent;
   if (in.defect == RowDefect::malformed) return RowFailure{RowCode::malformed_row, "the row is not a lead object"};
   // Email problems are reported before any other field's.
   if (in.defect == RowDefect::wrongType && in.defectField == "email") {
@@ -191,31 +151,44 @@ std::optional<RowFailure> validate(const LeadInput& in, CleanRow& out) {
       return RowFailure{RowCode::field_too_long, fmt::format("{} is over {} bytes", name, kMaxFieldBytes)};
     }
   }
-  if (in.customFields) {
-    if (in.customFields->size() > 4 * kMaxCustomBytes) {
-      return RowFailure{RowCode::field_too_long, "customFields is over 16 KiB serialized"};
-    }
-    json patch = json::parse(*in.customFields, nullptr, /*allow_exceptions=*/false);
-    if (patch.is_discarded()) {
-      return RowFailure{RowCode::invalid_field, "customFields is not valid JSON (or has invalid UTF-8)"};
-    }
-    if (!patch.is_object() && !patch.is_null()) {
-      return RowFailure{RowCode::invalid_field, "customFields must be an object or null"};
-    }
-    if (hasNulInStrings(patch)) return RowFailure{RowCode::invalid_field, "customFields has a NUL byte"};
-    if (auto failure = checkCustomSize(patch)) return failure;
-    out.customPatch = std::move(patch);
+  if (!in.customFields) return std::nullopt;
+  Patch& p = out.custom;
+  if (p.index.parse(*in.customFields)) {  // the fast path: flat and already compact
+    p.kind = Patch::Kind::flat;
+    p.text = *in.customFields;
+    return std::nullopt;
   }
+  if (in.customFields->size() > 4 * kMaxCustomBytes) {  // too long whatever its spacing
+    return RowFailure{RowCode::field_too_long, "customFields is over 16 KiB serialized"};
+  }
+  Json patch = Json::parse(*in.customFields, nullptr, /*allow_exceptions=*/false);
+  if (patch.is_discarded()) {
+    return RowFailure{RowCode::invalid_field, "customFields is not valid JSON (or has invalid UTF-8)"};
+  }
+  if (patch.is_null()) {
+    p.kind = Patch::Kind::clear;
+    return std::nullopt;
+  }
+  if (!patch.is_object()) return RowFailure{RowCode::invalid_field, "customFields must be an object or null"};
+  if (hasNulInStrings(patch)) return RowFailure{RowCode::invalid_field, "customFields has a NUL byte"};
+  if (auto failure = checkCustomLimits(patch.size(), patch.dump(-1, ' ', false).size())) return failure;
+  p.kind = Patch::Kind::document;
+  p.document = std::move(patch);
   return std::nullopt;
 }
 
-// Applies the patch: absent keeps, null clears, a string replaces. Returns
-// whether the stored value changed.
+// ---- Merging ----
+
+// merge: absent keeps, a string replaces, null clears.
 bool mergeField(std::optional<std::string>& stored, const FieldPatch& patch) {
   if (patch.isAbsent()) return false;
-  std::optional<std::string> next = patch.isNull() ? std::nullopt : std::optional<std::string>(patch.value());
-  if (next == stored) return false;
-  stored = std::move(next);
+  if (patch.isNull()) {
+    const bool had = stored.has_value();
+    stored.reset();
+    return had;
+  }
+  if (stored == patch.value()) return false;
+  stored = patch.value();
   return true;
 }
 
@@ -229,54 +202,117 @@ bool fillField(std::optional<std::string>& stored, const FieldPatch& patch) {
 
 // replace: the row is the record; absent and null both clear.
 bool replaceField(std::optional<std::string>& stored, const FieldPatch& patch) {
-  std::optional<std::string> next = patch.hasValue() ? std::optional<std::string>(patch.value()) : std::nullopt;
-  if (next == stored) return false;
-  stored = std::move(next);
+  if (!patch.hasValue()) {
+    const bool had = stored.has_value();
+    stored.reset();
+    return had;
+  }
+  if (stored == patch.value()) return false;
+  stored = patch.value();
   return true;
 }
 
-// Writes the row into the lead by the mode. Returns whether anything changed.
-// Sequence state (position, status) is not the mode's business.
-bool mergeLead(LeadRecord& lead, const LeadInput& in, const CleanRow& row, MergeMode mode) {
-  auto field = mode == MergeMode::merge ? mergeField : mode == MergeMode::fillEmpty ? fillField : replaceField;
-  bool changed = field(lead.firstName, in.firstName);
-  changed |= field(lead.lastName, in.lastName);
-  changed |= field(lead.company, in.company);
-  changed |= field(lead.jobTitle, in.jobTitle);
-
-  json merged = mode == MergeMode::replace ? json::object() : lead.customFields;
-  if (row.customPatch) {
-    const json& patch = *row.customPatch;
-    if (mode == MergeMode::fillEmpty) {
-      // Only keys the lead does not have yet; nulls in the patch add nothing.
-      if (patch.is_object()) {
-        for (const auto& [key, value] : patch.items()) {
-          if (!value.is_null() && !merged.contains(key)) merged[key] = value;
-        }
-      }
-    } else {
-      merged.merge_patch(patch);  // RFC 7396; a null patch clears all
+// The patch written into a lead's customFields by the mode, through JSON
+// documents: the general path.
+Json mergeDocuments(const Json& stored, const Json& patch, MergeMode mode) {
+  if (mode == MergeMode::fillEmpty) {
+    // Only keys the lead does not have yet; nulls in the patch add nothing.
+    Json merged = stored;
+    for (const auto& [key, value] : patch.items()) {
+      if (!value.is_null() && !merged.contains(key)) merged[key] = value;
     }
+    return merged;
   }
-  if (!merged.is_object()) merged = json::object();
-  if (merged != lead.customFields) {
-    lead.customFields = std::move(merged);
-    changed = true;
-  }
-  return changed;
+  Json merged = mode == MergeMode::replace ? Json::object() : stored;
+  merged.merge_patch(patch);  // RFC 7396
+  if (!merged.is_object()) merged = Json::object();
+  return merged;
 }
 
-// The tokens of the campaign's steps used without a fallback, by name as written.
-struct TokenSet {
-  std::vector<const detail::Tag*> tags;  // one per distinct name
+// Writes the row's customFields into the lead by the mode. Sets `changed`;
+// fails (changing nothing) when the result would exceed the limits.
+std::optional<RowFailure> mergeCustom(CustomFields& custom, const Patch& p, MergeMode mode, bool& changed,
+                                      std::string& scratch) {
+  changed = false;
+  auto become = [&](CustomFields next) {
+    if (next == custom) return;
+    custom = std::move(next);
+    changed = true;
+  };
+  switch (p.kind) {
+    case Patch::Kind::absent:
+      if (mode == MergeMode::replace) become(CustomFields{});
+      return std::nullopt;
+    case Patch::Kind::clear:
+      if (mode != MergeMode::fillEmpty) become(CustomFields{});
+      return std::nullopt;
+    case Patch::Kind::flat:
+      if (custom.isFlat()) {
+        std::size_t keys = 0;
+        detail::FlatObject::merge(custom.text(), custom.flatIndex(), p.text, p.index, mode, scratch, keys);
+        if (auto failure = checkCustomLimits(keys, scratch.size())) return failure;
+        if (scratch != custom.text()) become(CustomFields::fromText(scratch));
+        return std::nullopt;
+      }
+      break;  // a flat patch into a nested object: the general path
+    case Patch::Kind::document:
+      break;
+  }
+  const Json patch = p.kind == Patch::Kind::flat ? Json::parse(p.text) : p.document;
+  Json merged = mergeDocuments(custom.json(), patch, mode);
+  if (merged == custom.json()) return std::nullopt;
+  CustomFields next = CustomFields::fromJson(std::move(merged));
+  if (auto failure = checkCustomLimits(next.size(), next.text().size())) return failure;
+  become(std::move(next));
+  return std::nullopt;
+}
 
-  explicit TokenSet(const std::vector<CompiledStep>& steps) {
+// Writes the row into an existing lead by the mode. Returns whether anything
+// changed. Sequence state (position, status) is not the mode's business.
+std::optional<RowFailure> mergeLead(LeadRecord& lead, const LeadInput& in, const CleanRow& row, MergeMode mode,
+                                    bool& changed, std::string& scratch) {
+  auto field = mode == MergeMode::merge ? mergeField : mode == MergeMode::fillEmpty ? fillField : replaceField;
+  LeadRecord next = lead;
+  bool fields = field(next.firstName, in.firstName);
+  fields |= field(next.lastName, in.lastName);
+  fields |= field(next.company, in.company);
+  fields |= field(next.jobTitle, in.jobTitle);
+  bool custom = false;
+  if (auto failure = mergeCustom(next.customFields, row.custom, mode, custom, scratch)) return failure;
+  changed = fields || custom;
+  if (changed) lead = std::move(next);
+  return std::nullopt;
+}
+
+// A new lead's customFields: in every mode, the patch applied to an empty object.
+CustomFields newCustomFields(const Patch& p) {
+  switch (p.kind) {
+    case Patch::Kind::flat:
+      return CustomFields::fromText(std::string(p.text));
+    case Patch::Kind::document:
+      return CustomFields::fromJson(mergeDocuments(Json::object(), p.document, MergeMode::merge));
+    default:
+      return CustomFields{};
+  }
+}
+
+std::optional<std::string> newField(const FieldPatch& patch) {
+  return patch.hasValue() ? std::optional<std::string>(patch.value()) : std::nullopt;
+}
+
+// ---- missingTokens ----
+
+// The tokens of the campaign's steps used without a fallback, by name as
+// written, and which of them each enrolled or updated lead renders empty.
+class MissingTokens {
+ public:
+  explicit MissingTokens(const std::vector<CompiledStep>& steps) {
     std::unordered_map<std::string_view, bool> seen;
     auto add = [&](const detail::Template& t) {
       for (const detail::Tag& tag : t.tags()) {
         if (tag.fallback || seen[tag.name]) continue;
         seen[tag.name] = true;
-        tags.push_back(&tag);
+        tags_.push_back(&tag);
       }
     };
     for (const CompiledStep& step : steps) {
@@ -285,12 +321,31 @@ struct TokenSet {
     }
   }
 
-  // Bit i set: token i renders empty for this lead.
-  [[nodiscard]] std::vector<bool> missing(const LeadRecord& lead) const {
-    std::vector<bool> out(tags.size());
-    for (std::size_t i = 0; i < tags.size(); ++i) out[i] = detail::isEmptyValue(resolveLeadTag(lead, *tags[i]));
-    return out;
+  // The lead's state after this row; a later row of the same lead replaces it.
+  void record(const LeadRecord& lead) {
+    if (tags_.empty()) return;
+    seqs_.push_back(lead.seq);
+    for (const detail::Tag* tag : tags_) empty_.push_back(detail::isEmptyValue(resolveLeadTag(lead, *tag)));
   }
+
+  // Counts distinct leads by their last recorded state.
+  void sumInto(std::map<std::string, std::int64_t>& out) const {
+    std::vector<std::size_t> order(seqs_.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return seqs_[a] < seqs_[b]; });
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      if (k + 1 < order.size() && seqs_[order[k + 1]] == seqs_[order[k]]) continue;  // not the lead's last row
+      const std::size_t base = order[k] * tags_.size();
+      for (std::size_t t = 0; t < tags_.size(); ++t) {
+        if (empty_[base + t]) ++out[tags_[t]->name];
+      }
+    }
+  }
+
+ private:
+  std::vector<const detail::Tag*> tags_;  // one per distinct name
+  std::vector<std::int64_t> seqs_;
+  std::vector<bool> empty_;  // tags_.size() entries per recorded row
 };
 
 }  // namespace
@@ -360,21 +415,28 @@ BulkResult EngineImpl::upsertIdempotent(const CampaignRow& campaign, std::span<c
 
 BulkResult EngineImpl::upsertRows(const CampaignRow& campaign, std::span<const LeadInput> leads, MergeMode mode,
                                   bool details) {
-  EngineImpl& e = *this;
-  const std::vector<CompiledStep> steps = EngineImpl::compile(e.loadSteps(campaign.id));
+  const std::vector<CompiledStep> steps = compile(loadSteps(campaign.id));
   const bool running = campaign.status == CampaignStatus::running;
-  const bool anySuppressed = e.hasSuppressions(campaign.workspaceId);
-  const TokenSet tokens(steps);
-  const Timestamp now = e.now();
+  const bool anySuppressed = hasSuppressions(campaign.workspaceId);
+  MissingTokens missing(steps);
+  const Timestamp now = this->now();
+  const std::int64_t nowSeconds = seconds(now);
+
+  auto& insert = db.statement(
+      "INSERT INTO leads (id, campaign_id, email, first_name, last_name, company, job_title, custom_fields, "
+      "position, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 'active', ?, ?) "
+      "ON CONFLICT (campaign_id, email) DO NOTHING");
+  detail::bindView(insert, 2, campaign.id);
+  insert.bind(9, nowSeconds);
+  insert.bind(10, nowSeconds);
 
   BulkResult result;
   if (details) result.rows.reserve(leads.size());
-  std::unordered_map<std::int64_t, std::vector<bool>> missingByLead;  // the lead's state after its last row
   CleanRow row;
+  std::string scratch;
   for (std::size_t index = 0; index < leads.size(); ++index) {
     const LeadInput& in = leads[index];
     for (const std::string& key : in.unknownFields) ++result.unknownFields[key];
-    row = CleanRow{};
     auto outcome = [&](RowOutcome o, std::optional<RowCode> code = std::nullopt) {
       if (!details) return;
       // A failed row's email as given (it may not be an email at all), else the normalized one.
@@ -392,89 +454,90 @@ BulkResult EngineImpl::upsertRows(const CampaignRow& campaign, std::span<const L
       fail(std::move(*failure));
       continue;
     }
-    if (anySuppressed && e.isSuppressed(campaign.workspaceId, row.email)) {
+    if (anySuppressed && isSuppressed(campaign.workspaceId, row.email)) {
       ++result.skipped;
       outcome(RowOutcome::skipped);
       continue;
     }
-    if (std::optional<LeadRecord> lead = e.findLead(campaign.id, row.email)) {
-      bool changed = mergeLead(*lead, in, row, mode);
-      if (auto failure = checkCustomSize(lead->customFields)) {
-        fail(std::move(*failure));
-        continue;
+
+    // A new lead: one INSERT, which does nothing when the email is taken.
+    LeadRecord lead;
+    lead.id = newId("lead_");
+    lead.email = row.email;
+    lead.firstName = newField(in.firstName);
+    lead.lastName = newField(in.lastName);
+    lead.company = newField(in.company);
+    lead.jobTitle = newField(in.jobTitle);
+    lead.customFields = newCustomFields(row.custom);
+    lead.createdAt = lead.updatedAt = now;
+    insert.reset();
+    detail::bindView(insert, 1, lead.id);
+    detail::bindView(insert, 3, lead.email);
+    detail::bindOptView(insert, 4, lead.firstName);
+    detail::bindOptView(insert, 5, lead.lastName);
+    detail::bindOptView(insert, 6, lead.company);
+    detail::bindOptView(insert, 7, lead.jobTitle);
+    detail::bindView(insert, 8, lead.customFields.text());
+    if (insert.exec() == 1) {
+      lead.seq = db.raw().getLastInsertRowid();
+      ++result.enrolled;
+      outcome(RowOutcome::enrolled);
+      if (running && !steps.empty()) {
+        queueStep(campaign, steps, lead, 1, now);
+        ++result.queued;
       }
-      // Not suppressed now (checked above): a lead suppressed earlier resumes.
-      const bool resumed = lead->status == LeadStatus::suppressed;
-      if (resumed) lead->status = LeadStatus::active;
-      if (changed || resumed) {
-        auto& u = e.db.statement(
-            "UPDATE leads SET first_name = ?, last_name = ?, company = ?, job_title = ?, custom_fields = ?, "
-            "status = ?, updated_at = ? WHERE seq = ?");
-        detail::bindOpt(u, 1, lead->firstName);
-        detail::bindOpt(u, 2, lead->lastName);
-        detail::bindOpt(u, 3, lead->company);
-        detail::bindOpt(u, 4, lead->jobTitle);
-        u.bind(5, lead->customFields.dump());
-        u.bind(6, std::string(toString(lead->status)));
-        u.bind(7, seconds(now));
-        u.bind(8, lead->seq);
-        u.exec();
-      }
-      if (running) {
-        if (auto live = e.liveMessage(lead->seq)) {
-          if (changed && live->status == MessageStatus::queued) {
-            e.rerenderMessage(live->seq, steps[static_cast<std::size_t>(live->step - 1)], *lead);
-          }
-        } else if (e.ensureQueued(campaign, steps, *lead, now)) {
-          ++result.queued;
-        }
-      }
-      ++result.updated;
-      outcome(RowOutcome::updated);
-      missingByLead[lead->seq] = tokens.missing(*lead);
+      missing.record(lead);
       continue;
     }
-    LeadRecord lead;
-    lead.id = e.newId("lead_");
-    lead.email = row.email;
-    mergeLead(lead, in, row, mode);
-    lead.createdAt = lead.updatedAt = now;
-    auto& s = e.db.statement(
-        "INSERT INTO leads (id, campaign_id, email, first_name, last_name, company, job_title, custom_fields, "
-        "position, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 'active', ?, ?)");
-    s.bind(1, lead.id);
-    s.bind(2, campaign.id);
-    s.bind(3, lead.email);
-    detail::bindOpt(s, 4, lead.firstName);
-    detail::bindOpt(s, 5, lead.lastName);
-    detail::bindOpt(s, 6, lead.company);
-    detail::bindOpt(s, 7, lead.jobTitle);
-    s.bind(8, lead.customFields.dump());
-    s.bind(9, seconds(now));
-    s.bind(10, seconds(now));
-    s.exec();
-    lead.seq = e.db.raw().getLastInsertRowid();
-    ++result.enrolled;
-    outcome(RowOutcome::enrolled);
-    if (running && !steps.empty()) {
-      e.queueStep(campaign, steps, lead, 1, now);
-      ++result.queued;
+
+    // The lead exists: merge the row into it.
+    std::optional<LeadRecord> existing = findLead(campaign.id, row.email);
+    if (!existing) throw Error(ErrorCode::storage_error, "a lead vanished inside its transaction");
+    bool changed = false;
+    if (auto failure = mergeLead(*existing, in, row, mode, changed, scratch)) {
+      fail(std::move(*failure));
+      continue;
     }
-    missingByLead[lead.seq] = tokens.missing(lead);
+    // Not suppressed now (checked above): a lead suppressed earlier resumes.
+    const bool resumed = existing->status == LeadStatus::suppressed;
+    if (resumed) existing->status = LeadStatus::active;
+    if (changed || resumed) {
+      auto& u = db.statement(
+          "UPDATE leads SET first_name = ?, last_name = ?, company = ?, job_title = ?, custom_fields = ?, "
+          "status = ?, updated_at = ? WHERE seq = ?");
+      detail::bindOptView(u, 1, existing->firstName);
+      detail::bindOptView(u, 2, existing->lastName);
+      detail::bindOptView(u, 3, existing->company);
+      detail::bindOptView(u, 4, existing->jobTitle);
+      detail::bindView(u, 5, existing->customFields.text());
+      u.bindNoCopy(6, toString(existing->status).data());  // a literal: NUL-terminated
+      u.bind(7, nowSeconds);
+      u.bind(8, existing->seq);
+      u.exec();
+    }
+    if (running) {
+      if (auto live = liveMessage(existing->seq)) {
+        if (changed && live->status == MessageStatus::queued) {
+          rerenderMessage(live->seq, steps[static_cast<std::size_t>(live->step - 1)], *existing);
+        }
+      } else if (ensureQueued(campaign, steps, *existing, now)) {
+        ++result.queued;
+      }
+    }
+    ++result.updated;
+    outcome(RowOutcome::updated);
+    missing.record(*existing);
   }
+  insert.reset();
 
   if (result.enrolled > 0) {
-    auto& s = e.db.statement("UPDATE campaigns SET lead_count = lead_count + ? WHERE id = ?");
+    auto& s = db.statement("UPDATE campaigns SET lead_count = lead_count + ? WHERE id = ?");
     s.bind(1, result.enrolled);
     s.bind(2, campaign.id);
     s.exec();
   }
   result.totalInCampaign = campaign.leadCount + result.enrolled;
-  for (const auto& [seq, missing] : missingByLead) {
-    for (std::size_t i = 0; i < missing.size(); ++i) {
-      if (missing[i]) ++result.missingTokens[tokens.tags[i]->name];
-    }
-  }
+  missing.sumInto(result.missingTokens);
   return result;
 }
 

@@ -5,16 +5,48 @@
 #pragma once
 
 #include <SQLiteCpp/Statement.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "leadterra/lead.hpp"
 #include "template/template.hpp"
+#include "util/flat_json.hpp"
 
 namespace leadterra {
+
+// A lead's customFields: always a JSON object, kept as its compact text (what
+// is stored) with, for the usual flat shape, an index into it. A JSON
+// document is built only when something needs one (a nested path, a merge
+// with a non-flat patch). Keys keep the order they were first written in.
+class CustomFields {
+ public:
+  CustomFields() : text_("{}"), flat_(true) {}
+
+  // From compact JSON object text (as stored, or as validated by the engine).
+  [[nodiscard]] static CustomFields fromText(std::string text);
+  [[nodiscard]] static CustomFields fromJson(detail::Json json);
+
+  [[nodiscard]] const std::string& text() const noexcept { return text_; }
+  [[nodiscard]] bool isFlat() const noexcept { return flat_; }
+  [[nodiscard]] const detail::FlatObject& flatIndex() const noexcept { return index_; }
+  [[nodiscard]] std::size_t size() const;
+  // The document, parsed on first use.
+  [[nodiscard]] const detail::Json& json() const;
+
+  // The value at path[first..]; the whole object when the range is empty.
+  [[nodiscard]] detail::Value find(const std::vector<std::string>& path, std::size_t first) const;
+
+  friend bool operator==(const CustomFields& a, const CustomFields& b) { return a.text_ == b.text_; }
+
+ private:
+  std::string text_;
+  bool flat_ = false;
+  detail::FlatObject index_;
+  mutable std::optional<detail::Json> json_;
+};
 
 struct LeadRecord {
   std::int64_t seq = 0;
@@ -24,14 +56,19 @@ struct LeadRecord {
   std::optional<std::string> lastName;
   std::optional<std::string> company;
   std::optional<std::string> jobTitle;
-  nlohmann::json customFields = nlohmann::json::object();
+  CustomFields customFields;
   std::int64_t position = 0;
   LeadStatus status = LeadStatus::active;
   Timestamp createdAt{};
   Timestamp updatedAt{};
 };
 
-// The columns readLeadRecord expects, in order, for "SELECT " kLeadColumns " FROM leads ...".
+// The record a new lead enrolled from `in` would have (email normalized,
+// customFields the patch applied to an empty object), without validating it:
+// for previews such as the CLI's render command.
+[[nodiscard]] LeadRecord previewRecord(const LeadInput& in);
+
+// The columns readLeadRecord expects, in order, for "SELECT " LEADTERRA_LEAD_COLUMNS " FROM leads ...".
 #define LEADTERRA_LEAD_COLUMNS \
   "leads.seq, leads.id, leads.email, leads.first_name, leads.last_name, leads.company, leads.job_title, " \
   "leads.custom_fields, leads.position, leads.status, leads.created_at, leads.updated_at"

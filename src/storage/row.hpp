@@ -1,10 +1,12 @@
 // Small helpers to move values between SQLiteCpp statements and our types.
 #pragma once
 
+#include <SQLiteCpp/Column.h>
 #include <SQLiteCpp/Statement.h>
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "leadterra/clock.hpp"
 
@@ -29,6 +31,18 @@ namespace leadterra::detail {
 inline void bindOpt(SQLite::Statement& s, int index, const std::optional<std::string>& value) {
   if (value) {
     s.bind(index, *value);
+  } else {
+    s.bind(index);  // NULL
+  }
+}
+
+// Binds text without copying it: the caller keeps `text` alive until the
+// statement has run (the hot path of bulk upserts).
+inline void bindView(SQLite::Statement& s, int index, const std::string& text) { s.bindNoCopy(index, text); }
+
+inline void bindOptView(SQLite::Statement& s, int index, const std::optional<std::string>& value) {
+  if (value) {
+    s.bindNoCopy(index, *value);
   } else {
     s.bind(index);  // NULL
   }

@@ -164,39 +164,39 @@ void appendInteger(std::string& out, Int n) {
 }  // namespace
 
 bool isEmptyValue(const Value& v) noexcept {
-  if (v.str != nullptr) return v.str->empty();
+  if (v.text) return v.text->empty();
   if (v.json == nullptr || v.json->is_null()) return true;
   return v.json->is_string() && v.json->get_ref<const std::string&>().empty();
 }
 
 void appendValue(std::string& out, const Value& v, bool escape) {
-  if (v.str != nullptr) {
-    appendText(out, *v.str, escape);
+  if (v.text) {
+    appendText(out, *v.text, escape);
     return;
   }
   if (v.json == nullptr) return;
-  const nlohmann::json& j = *v.json;
+  const Json& j = *v.json;
   switch (j.type()) {
-    case nlohmann::json::value_t::null:
-    case nlohmann::json::value_t::discarded:
+    case Json::value_t::null:
+    case Json::value_t::discarded:
       return;
-    case nlohmann::json::value_t::string:
+    case Json::value_t::string:
       appendText(out, j.get_ref<const std::string&>(), escape);
       return;
-    case nlohmann::json::value_t::boolean:
+    case Json::value_t::boolean:
       out.append(j.get<bool>() ? "true" : "false");
       return;
-    case nlohmann::json::value_t::number_integer:
+    case Json::value_t::number_integer:
       appendInteger(out, j.get<std::int64_t>());
       return;
-    case nlohmann::json::value_t::number_unsigned:
+    case Json::value_t::number_unsigned:
       appendInteger(out, j.get<std::uint64_t>());
       return;
     default:
       // Floats (nlohmann's shortest round-trip form: 1.21, 3.0, 1e+100),
       // objects and arrays (compact JSON). Invalid UTF-8 inside an object is
       // replaced rather than thrown: rendering never fails.
-      appendText(out, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), escape);
+      appendText(out, j.dump(-1, ' ', false, Json::error_handler_t::replace), escape);
       return;
   }
 }

@@ -23,11 +23,14 @@ struct Tag {
   std::optional<std::string> fallback;  // trimmed text after '|', template text, never escaped
 };
 
-// A looked-up value: a string, any JSON value, or missing (both null).
-// JSON null counts as missing.
+// JSON documents keep their keys in the order written.
+using Json = nlohmann::ordered_json;
+
+// A looked-up value: text (a string, or a scalar's JSON text, rendered as it
+// is), any JSON value, or missing (neither). JSON null counts as missing.
 struct Value {
-  const std::string* str = nullptr;
-  const nlohmann::json* json = nullptr;
+  std::optional<std::string_view> text;
+  const Json* json = nullptr;
 };
 
 // True when the value renders as the empty string (missing, null, "").

@@ -1,0 +1,123 @@
+#include "engine/lead_record.hpp"
+
+#include "storage/row.hpp"
+#include "util/text.hpp"
+
+namespace leadterra {
+
+using detail::Json;
+
+CustomFields CustomFields::fromText(std::string text) {
+  CustomFields c;
+  c.text_ = std::move(text);
+  c.flat_ = c.index_.parse(c.text_);
+  if (!c.flat_) {
+    // Stored text is engine-written JSON; anything unreadable counts as empty.
+    Json json = Json::parse(c.text_, nullptr, /*allow_exceptions=*/false);
+    if (!json.is_object()) {
+      json = Json::object();
+      c.text_ = "{}";
+      c.flat_ = true;
+      return c;
+    }
+    c.json_ = std::move(json);
+  }
+  return c;
+}
+
+CustomFields CustomFields::fromJson(Json json) {
+  if (!json.is_object()) json = Json::object();
+  CustomFields c = fromText(json.dump(-1, ' ', false, Json::error_handler_t::replace));
+  if (!c.json_) c.json_ = std::move(json);
+  return c;
+}
+
+std::size_t CustomFields::size() const { return flat_ ? index_.size() : json().size(); }
+
+const Json& CustomFields::json() const {
+  if (!json_) json_ = Json::parse(text_, nullptr, /*allow_exceptions=*/false);
+  if (!json_->is_object()) json_ = Json::object();
+  return *json_;
+}
+
+detail::Value CustomFields::find(const std::vector<std::string>& path, std::size_t first) const {
+  if (flat_ && path.size() == first + 1) {
+    if (auto v = index_.find(text_, path[first])) return {*v, nullptr};
+    return {};
+  }
+  const Json* node = &json();
+  for (std::size_t i = first; i < path.size(); ++i) {
+    if (!node->is_object()) return {};
+    auto it = node->find(path[i]);
+    if (it == node->end()) return {};
+    node = &*it;
+  }
+  if (node->is_null()) return {};
+  if (node->is_string()) return {std::string_view(node->get_ref<const std::string&>()), nullptr};
+  return {std::nullopt, node};
+}
+
+namespace {
+
+const std::string* standardField(const LeadRecord& lead, std::string_view name, bool& isStandard) {
+  isStandard = true;
+  if (name == "email") return &lead.email;
+  if (name == "firstName") return lead.firstName ? &*lead.firstName : nullptr;
+  if (name == "lastName") return lead.lastName ? &*lead.lastName : nullptr;
+  if (name == "company") return lead.company ? &*lead.company : nullptr;
+  if (name == "jobTitle") return lead.jobTitle ? &*lead.jobTitle : nullptr;
+  isStandard = false;
+  return nullptr;
+}
+
+std::optional<std::string> valueOf(const FieldPatch& field) {
+  return field.hasValue() ? std::optional<std::string>(field.value()) : std::nullopt;
+}
+
+}  // namespace
+
+detail::Value resolveLeadTag(const LeadRecord& lead, const detail::Tag& tag) {
+  if (tag.path.empty()) return {};
+  bool isStandard = false;
+  const std::string* field = standardField(lead, tag.path[0], isStandard);
+  if (isStandard) {
+    // A standard field wins over a custom key of the same name, even when null;
+    // a string has no members, so a longer path finds nothing.
+    return tag.path.size() == 1 && field ? detail::Value{std::string_view(*field), nullptr} : detail::Value{};
+  }
+  return lead.customFields.find(tag.path, tag.path[0] == "customFields" ? 1 : 0);
+}
+
+LeadRecord previewRecord(const LeadInput& in) {
+  LeadRecord record;
+  if (in.email.hasValue()) (void)detail::normalizeEmail(in.email.value(), record.email);
+  record.firstName = valueOf(in.firstName);
+  record.lastName = valueOf(in.lastName);
+  record.company = valueOf(in.company);
+  record.jobTitle = valueOf(in.jobTitle);
+  if (in.customFields) {
+    Json merged = Json::object();
+    merged.merge_patch(Json::parse(*in.customFields, nullptr, /*allow_exceptions=*/false));
+    record.customFields = CustomFields::fromJson(std::move(merged));
+  }
+  return record;
+}
+
+LeadRecord readLeadRecord(SQLite::Statement& s, int first) {
+  LeadRecord r;
+  r.seq = s.getColumn(first).getInt64();
+  r.id = s.getColumn(first + 1).getString();
+  r.email = s.getColumn(first + 2).getString();
+  r.firstName = detail::optText(s, first + 3);
+  r.lastName = detail::optText(s, first + 4);
+  r.company = detail::optText(s, first + 5);
+  r.jobTitle = detail::optText(s, first + 6);
+  r.customFields = CustomFields::fromText(s.getColumn(first + 7).getString());
+  r.position = s.getColumn(first + 8).getInt64();
+  r.status = parseLeadStatus(s.getColumn(first + 9).getString()).value_or(LeadStatus::active);
+  r.createdAt = detail::timeAt(s, first + 10);
+  r.updatedAt = detail::timeAt(s, first + 11);
+  return r;
+}
+
+}  // namespace leadterra
