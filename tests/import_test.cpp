@@ -560,6 +560,40 @@ BOOST_FIXTURE_TEST_CASE(import_empty_cell_keeps_the_stored_value, ImportFixture)
   BOOST_TEST(nlohmann::json::parse(ava->customFields) == (nlohmann::json{{"city", "Berlin"}, {"tier", "silver"}}));
 }
 
+BOOST_FIXTURE_TEST_CASE(import_mode_applies_to_every_batch, ImportFixture) {
+  const std::string first = "email,firstName,company,city\n"
+                            "a@acme.com,Ann,Acme,Oslo\n"
+                            "b@acme.com,Bob,,Bergen\n"
+                            "c@acme.com,Cy,Acme,Rome\n";
+  (void)import("first.csv", first);
+  const std::string second = "email,firstName,company,tier\n"
+                             "a@acme.com,Anna,,gold\n"
+                             "b@acme.com,Robert,Bobco,silver\n"
+                             "c@acme.com,,Cyco,\n";
+  ImportOptions options;
+  options.batchSize = 2;  // the mode holds in the second batch too
+  options.mode = leadterra::MergeMode::fillEmpty;
+  const auto filled = import("second.csv", second, options);
+  BOOST_TEST(filled.updated == 3);
+  const auto lead = [&](const char* email) { return *engine->getLead("camp_01HZA1TPNQ8RD4KF", email); };
+  BOOST_TEST(lead("a@acme.com").firstName.value() == "Ann");  // had a value: kept
+  BOOST_TEST(lead("b@acme.com").company.value() == "Bobco");  // was empty: filled
+  BOOST_TEST(lead("c@acme.com").company.value() == "Acme");
+  BOOST_TEST(nlohmann::json::parse(lead("a@acme.com").customFields) ==
+             (nlohmann::json{{"city", "Oslo"}, {"tier", "gold"}}));  // a missing key added
+
+  // replace: the row becomes the record, so an empty cell clears its field.
+  options.mode = leadterra::MergeMode::replace;
+  const auto replaced = import("second.csv", second, options);
+  BOOST_TEST(replaced.updated == 3);
+  BOOST_TEST(lead("a@acme.com").firstName.value() == "Anna");
+  BOOST_TEST(!lead("a@acme.com").company.has_value());
+  BOOST_TEST(!lead("c@acme.com").firstName.has_value());
+  BOOST_TEST(lead("c@acme.com").company.value() == "Cyco");
+  BOOST_TEST(nlohmann::json::parse(lead("a@acme.com").customFields) == (nlohmann::json{{"tier", "gold"}}));
+  BOOST_TEST(lead("c@acme.com").customFields == "{}");
+}
+
 BOOST_FIXTURE_TEST_CASE(import_invalid_utf8_is_reported_by_the_engine, ImportFixture) {
   ImportOptions options;
   options.rejectsPath = dir.file("rejects.jsonl");

@@ -3,10 +3,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "json/json_internal.hpp"
 #include "test_util.hpp"
 
 using namespace leadterra;
@@ -250,6 +253,62 @@ BOOST_AUTO_TEST_CASE(steps_of_another_shape_are_rejected_naming_the_problem) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(steps_document_may_carry_the_sending_rules) {
+  const std::string doc = R"({"timeZone": "Europe/Oslo", "steps": [{"subject": "a", "body": "b"}],
+      "sendWindow": {"days": ["mon", "wed"], "startHour": 8, "endHour": 18}, "dailyCap": 40})";
+  BOOST_TEST(leadterra::json::parseSteps(doc).size() == 1u);
+  const CampaignSchedule s = detail::parseSchedule(detail::Json::parse(doc));
+  BOOST_TEST(s.timeZone == "Europe/Oslo");
+  BOOST_REQUIRE(s.sendWindow.has_value());
+  BOOST_TEST((s.sendWindow->days == std::array<bool, 7>{true, false, true, false, false, false, false}));
+  BOOST_TEST(s.sendWindow->startHour == 8);
+  BOOST_TEST(s.sendWindow->endHour == 18);
+  BOOST_TEST(s.dailyCap.value() == 40);
+}
+
+BOOST_AUTO_TEST_CASE(absent_or_null_sending_rules_are_the_defaults) {
+  BOOST_TEST((detail::parseSchedule(detail::Json::parse(R"({"steps": []})")) == CampaignSchedule{}));
+  BOOST_TEST((detail::parseSchedule(detail::Json::parse(R"({"sendWindow": null, "dailyCap": null})")) ==
+              CampaignSchedule{}));
+  // A window's absent keys take SendWindow's defaults: Monday to Friday, 9 to 17.
+  const CampaignSchedule s = detail::parseSchedule(detail::Json::parse(R"({"sendWindow": {"startHour": 7}})"));
+  BOOST_REQUIRE(s.sendWindow.has_value());
+  BOOST_TEST((s.sendWindow->days == SendWindow{}.days));
+  BOOST_TEST(s.sendWindow->startHour == 7);
+  BOOST_TEST(s.sendWindow->endHour == 17);
+}
+
+BOOST_AUTO_TEST_CASE(sending_rules_of_another_shape_are_rejected_naming_the_key) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"("timeZone": 1)", "\"timeZone\""},
+      {R"("sendWindow": "9-17")", "\"sendWindow\""},
+      {R"("sendWindow": {"days": "mon"})", "\"days\""},
+      {R"("sendWindow": {"days": ["Monday"]})", "\"Monday\" is not a day"},
+      {R"("sendWindow": {"days": [1]})", "1 is not a day"},
+      {R"("sendWindow": {"startHour": 9.5})", "\"startHour\""},
+      {R"("sendWindow": {"endHour": "17"})", "\"endHour\""},
+      {R"("sendWindow": {"startHour": 99999999999})", "\"startHour\""},
+      {R"("sendWindow": {"start": 9})", "unknown key \"start\""},
+      {R"("dailyCap": 2.5)", "\"dailyCap\""},
+      {R"("dailyCap": "50")", "\"dailyCap\""},
+      {R"("dailyCap": 18446744073709551615)", "\"dailyCap\""},
+  };
+  for (const auto& [member, mention] : cases) {
+    const std::string doc = R"({"steps": [], )" + member + "}";
+    BOOST_TEST_CONTEXT(doc) {
+      BOOST_TEST(throwsInvalidArgument([&] { (void)leadterra::json::parseSteps(doc); }, mention));
+      BOOST_TEST(throwsInvalidArgument([&] { (void)leadterra::json::parseSteps(doc); }, "steps document: "));
+      BOOST_TEST(throwsInvalidArgument([&] { (void)detail::parseSchedule(detail::Json::parse(doc)); }, mention));
+    }
+  }
+  // Values are the engine's to judge: the shape is right, so these pass here.
+  const CampaignSchedule s = detail::parseSchedule(
+      detail::Json::parse(R"({"timeZone": "Mars/Olympus", "sendWindow": {"days": [], "endHour": 30}, "dailyCap": 0})"));
+  BOOST_TEST(s.timeZone == "Mars/Olympus");
+  BOOST_TEST(s.dailyCap.value() == 0);
+  BOOST_TEST(s.sendWindow->endHour == 30);
+}
+
 // ---- toJson ----
 
 BOOST_AUTO_TEST_CASE(bulk_result_puts_the_seed_counts_first_and_omits_empty_extras) {
@@ -277,6 +336,43 @@ BOOST_AUTO_TEST_CASE(bulk_result_lists_errors_missing_tokens_and_unknown_fields)
   BOOST_TEST(keysOf(leadterra::json::toJson(r)).back() == "unknownFields");
 }
 
+BOOST_AUTO_TEST_CASE(bulk_result_with_rows_and_flags_keeps_the_seed_order_and_adds_them_last) {
+  BulkResult r;
+  r.enrolled = 1;
+  r.failed = 1;
+  r.totalInCampaign = 1;
+  r.errors.push_back({1, "nope", RowCode::invalid_email, "bad"});
+  r.unknownFields = {{"firstname", 1}};
+  r.rows.push_back({0, "ava@acmecorp.com", RowOutcome::enrolled, std::nullopt});
+  r.rows.push_back({1, "nope", RowOutcome::failed, RowCode::invalid_email});
+  r.dryRun = true;
+  r.replayed = true;
+  const std::string text = leadterra::json::toJson(r);
+  BOOST_TEST(keysOf(text) == (std::vector<std::string>{"enrolled", "updated", "skipped", "totalInCampaign", "failed",
+                                                      "queued", "errors", "unknownFields", "dryRun", "replayed",
+                                                      "rows"}),
+             boost::test_tools::per_element());
+  const Ordered doc = Ordered::parse(text);
+  // code only on a failed row
+  BOOST_TEST(doc["rows"].dump() == R"([{"index":0,"email":"ava@acmecorp.com","outcome":"enrolled"},)"
+                                   R"({"index":1,"email":"nope","outcome":"failed","code":"invalid_email"}])");
+  BOOST_TEST(doc["dryRun"] == true);
+  BOOST_TEST(doc["replayed"] == true);
+}
+
+BOOST_AUTO_TEST_CASE(bulk_result_omits_false_flags_and_empty_rows) {
+  BulkResult r;
+  r.rows.push_back({0, "a@b.co", RowOutcome::skipped, std::nullopt});
+  BOOST_TEST(keysOf(leadterra::json::toJson(r)).back() == "rows");
+  r.rows.clear();
+  r.dryRun = true;
+  BOOST_TEST(keysOf(leadterra::json::toJson(r)).back() == "dryRun");
+  const auto keys = keysOf(leadterra::json::toJson(BulkResult{}));
+  for (const char* absent : {"rows", "dryRun", "replayed"}) {
+    BOOST_TEST(std::count(keys.begin(), keys.end(), absent) == 0);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(bulk_result_prints_an_invalid_utf8_email_without_throwing) {
   BulkResult r;
   r.errors.push_back({0, "\xff@b.co", RowCode::invalid_field, "invalid UTF-8"});
@@ -299,9 +395,13 @@ BOOST_AUTO_TEST_CASE(campaign_shape_with_steps_and_a_null_start) {
   c.steps = {{"Hi", "Body", StepFormat::text, 0}, {"Again", "<b>x</b>", StepFormat::html, 3.5}};
   const std::string text = leadterra::json::toJson(c);
   BOOST_TEST(keysOf(text) == (std::vector<std::string>{"id", "workspaceId", "name", "status", "createdAt", "startedAt",
-                                                      "leadsEnrolled", "queuedMessages", "steps"}),
+                                                      "leadsEnrolled", "queuedMessages", "steps", "timeZone",
+                                                      "sendWindow", "dailyCap"}),
              boost::test_tools::per_element());
   const Ordered doc = Ordered::parse(text);
+  BOOST_TEST(doc["timeZone"] == "UTC");  // the default sending rules: any time, no cap
+  BOOST_TEST(doc["sendWindow"].is_null());
+  BOOST_TEST(doc["dailyCap"].is_null());
   BOOST_TEST(doc["status"] == "draft");
   BOOST_TEST(doc["startedAt"].is_null());
   BOOST_TEST(doc["createdAt"] == "2025-06-10T15:00:00Z");
@@ -311,6 +411,21 @@ BOOST_AUTO_TEST_CASE(campaign_shape_with_steps_and_a_null_start) {
   c.startedAt = at(test::kSeedEpoch + 60);
   BOOST_TEST(Ordered::parse(leadterra::json::toJson(c))["startedAt"] == "2025-06-10T15:01:00Z");
   BOOST_TEST(Ordered::parse(leadterra::json::toJson(c))["status"] == "paused");
+}
+
+BOOST_AUTO_TEST_CASE(campaign_shape_shows_the_window_days_in_week_order_and_the_cap) {
+  Campaign c;
+  c.schedule.timeZone = "America/New_York";
+  SendWindow w;
+  w.days = {false, false, false, false, true, true, true};  // Friday .. Sunday
+  w.startHour = 22;
+  w.endHour = 6;
+  c.schedule.sendWindow = w;
+  c.schedule.dailyCap = 50;
+  const Ordered doc = Ordered::parse(leadterra::json::toJson(c));
+  BOOST_TEST(doc["timeZone"] == "America/New_York");
+  BOOST_TEST(doc["sendWindow"].dump() == R"({"days":["fri","sat","sun"],"startHour":22,"endHour":6})");
+  BOOST_TEST(doc["dailyCap"] == 50);
 }
 
 BOOST_AUTO_TEST_CASE(lead_shape_shows_custom_fields_as_an_object_and_absent_fields_as_null) {

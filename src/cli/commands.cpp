@@ -11,9 +11,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -77,6 +79,18 @@ const CLI::Validator kPositiveInteger(
     },
     "INTEGER>=1");
 
+// A merge mode's name, as the library spells it (bulk.hpp).
+const CLI::Validator kMergeModeName(
+    [](const std::string& text) -> std::string {
+      if (parseMergeMode(text)) return {};
+      return fmt::format("\"{}\" is not a merge mode: merge, fillEmpty or replace", text);
+    },
+    "merge|fillEmpty|replace");
+
+const CLI::Validator kNotEmpty(
+    [](const std::string& text) -> std::string { return text.empty() ? "must not be empty" : std::string(); },
+    "NON-EMPTY");
+
 // ---- workspace ----
 
 void addWorkspace(CLI::App& app, Context& ctx) {
@@ -97,6 +111,80 @@ struct CampaignArgs {
   std::string stepsFile;
 };
 
+struct ScheduleArgs {
+  std::string id;
+  std::string timeZone;
+  std::vector<std::string> days;
+  int startHour = 0;
+  int endHour = 0;
+  std::int64_t dailyCap = 0;
+  bool noWindow = false;
+  bool noCap = false;
+};
+
+// `campaign schedule`: the given flags are laid over the campaign's current
+// sending rules, so that changing one (the cap) keeps the others (the window).
+void addCampaignSchedule(CLI::App& group, Context& ctx) {
+  auto a = std::make_shared<ScheduleArgs>();
+  auto* sub = group.add_subcommand(
+      "schedule", "Set the time zone, send window and daily cap (given flags only) -> {\"campaign\": {...}}");
+  sub->add_option("id", a->id, "Campaign id")->required();
+  auto* zone =
+      sub->add_option("--time-zone", a->timeZone, "IANA time zone of the window and the cap's day, e.g. Europe/Oslo");
+  // transform, not check: IsMember then also writes "Mon" as "mon".
+  const std::vector<std::string> dayNames(std::begin(detail::kDayNames), std::end(detail::kDayNames));
+  auto* days = sub->add_option("--days", a->days, "Days a window opens, e.g. mon,tue,wed,thu,fri")
+                   ->delimiter(',')
+                   ->transform(CLI::IsMember(dayNames, CLI::ignore_case));
+  auto* start = sub->add_option("--start-hour", a->startHour, "Hour the window opens, 0-23")->check(CLI::Range(0, 23));
+  auto* end = sub->add_option("--end-hour", a->endHour, "Hour it closes, 0-24; <= start: the next day")
+                  ->check(CLI::Range(0, 24));
+  auto* cap = sub->add_option("--daily-cap", a->dailyCap, "Most messages handed out per calendar day")
+                  ->check(kPositiveInteger);
+  sub->add_flag("--no-window", a->noWindow, "Send at any time")->excludes(days)->excludes(start)->excludes(end);
+  sub->add_flag("--no-cap", a->noCap, "No daily cap")->excludes(cap);
+  onRun(sub, ctx, [&ctx, a, zone, days, start, end, cap] {
+    const auto given = [](const CLI::Option* o) { return o->count() > 0; };
+    const bool windowFlags = given(days) || given(start) || given(end);
+    if (!given(zone) && !windowFlags && !given(cap) && !a->noWindow && !a->noCap) {
+      throw UsageError(
+          "campaign schedule: give at least one of --time-zone, --days, --start-hour, --end-hour, --daily-cap, "
+          "--no-window, --no-cap");
+    }
+    // Read, then write: two transactions. Another writer changing the same
+    // campaign's rules in between is overwritten (last write wins), which is
+    // what a person at a terminal expects.
+    CampaignEngine& engine = ctx.engine();
+    const auto campaign = engine.getCampaign(a->id);
+    if (!campaign) throw Error(ErrorCode::not_found, fmt::format("no campaign \"{}\"", a->id));
+    CampaignSchedule schedule = campaign->schedule;
+    if (given(zone)) schedule.timeZone = a->timeZone;
+    if (a->noWindow) {
+      schedule.sendWindow.reset();
+    } else if (windowFlags) {
+      // A campaign without a window starts from the default one (Mon-Fri, 9-17).
+      SendWindow window = schedule.sendWindow.value_or(SendWindow{});
+      if (given(days)) {
+        window.days.fill(false);
+        for (const std::string& day : a->days) {
+          const auto* found = std::find(std::begin(detail::kDayNames), std::end(detail::kDayNames), day);
+          if (found == std::end(detail::kDayNames)) throw UsageError(fmt::format("--days: \"{}\" is not a day", day));
+          window.days[static_cast<std::size_t>(found - std::begin(detail::kDayNames))] = true;
+        }
+      }
+      if (given(start)) window.startHour = a->startHour;
+      if (given(end)) window.endHour = a->endHour;
+      schedule.sendWindow = window;
+    }
+    if (a->noCap) {
+      schedule.dailyCap.reset();
+    } else if (given(cap)) {
+      schedule.dailyCap = a->dailyCap;
+    }
+    ctx.print(wrap("campaign", toJsonValue(engine.setSchedule(a->id, schedule))));
+  });
+}
+
 void addCampaign(CLI::App& app, Context& ctx) {
   auto* group = addGroup(app, ctx, "campaign", "Campaigns and their lifecycle");
   auto a = std::make_shared<CampaignArgs>();
@@ -105,13 +193,18 @@ void addCampaign(CLI::App& app, Context& ctx) {
   create->add_option("--workspace", a->workspace, "Workspace id")->required();
   create->add_option("--id", a->id, "Id matching ^[A-Za-z0-9_-]{1,64}$ (default: camp_ + ULID)");
   create->add_option("--name", a->name, "Campaign name")->required();
-  create->add_option("--steps", a->stepsFile, R"(Steps file ({"steps": [...]}), or - for stdin)");
+  create->add_option("--steps", a->stepsFile,
+                      R"(Steps file ({"steps": [...]}, optionally "timeZone", "sendWindow", "dailyCap"), or - for stdin)");
   onRun(create, ctx, [&ctx, a] {
     CampaignSpec spec;
     spec.workspaceId = a->workspace;
     spec.id = a->id;
     spec.name = a->name;
-    if (!a->stepsFile.empty()) spec.steps = json::parseSteps(readInput(a->stepsFile));
+    if (!a->stepsFile.empty()) {
+      const std::string text = readInput(a->stepsFile);
+      spec.steps = json::parseSteps(text);  // checks the whole document, sending rules included
+      spec.schedule = detail::parseSchedule(Json::parse(text));
+    }
     ctx.print(wrap("campaign", toJsonValue(ctx.engine().createCampaign(spec))));
   });
 
@@ -130,6 +223,8 @@ void addCampaign(CLI::App& app, Context& ctx) {
   auto* pause = group->add_subcommand("pause", "Pause a running campaign -> {\"campaign\": {...}}");
   pause->add_option("id", a->id, "Campaign id")->required();
   onRun(pause, ctx, [&ctx, a] { ctx.print(wrap("campaign", toJsonValue(ctx.engine().pauseCampaign(a->id)))); });
+
+  addCampaignSchedule(*group, ctx);
 }
 
 // ---- leads ----
@@ -140,8 +235,7 @@ struct LeadsArgs {
   std::string email;
   std::size_t batchSize = detail::ImportOptions{}.batchSize;
   std::string rejects;
-  // Options of a later version, recognised so that they fail clearly.
-  std::string mode;
+  std::string mode = "merge";
   std::string idempotencyKey;
   bool dryRun = false;
   bool details = false;
@@ -173,18 +267,22 @@ void addLeads(CLI::App& app, Context& ctx) {
   auto* bulk = group->add_subcommand("bulk", R"(Bulk upsert the seed's {"leads": [...]} body -> {"result": {...}})");
   bulk->add_option("--campaign", a->campaign, "Campaign id")->required();
   bulk->add_option("file", a->file, "Body file, or - for stdin (default)");
-  std::vector<CLI::Option*> later = {
-      bulk->add_option("--mode", a->mode, "merge | fillEmpty | replace (not supported yet)"),
-      bulk->add_flag("--dry-run", a->dryRun, "(not supported yet)"),
-      bulk->add_option("--idempotency-key", a->idempotencyKey, "(not supported yet)"),
-      bulk->add_flag("--details", a->details, "(not supported yet)"),
-  };
-  onRun(bulk, ctx, [&ctx, a, later] {
-    for (const CLI::Option* option : later) {
-      if (option->count() > 0) throw UsageError(option->get_name() + " is not supported yet");
-    }
+  bulk->add_option("--mode", a->mode, "How rows write into existing leads: merge, fillEmpty or replace")
+      ->check(kMergeModeName)
+      ->capture_default_str();
+  bulk->add_flag("--dry-run", a->dryRun, "Print the result the call would give; write nothing");
+  bulk->add_option("--idempotency-key", a->idempotencyKey,
+                   "A repeat with this key and the same body replays the first result; another body is a conflict")
+      ->check(kNotEmpty);
+  bulk->add_flag("--details", a->details, "Add rows: [{index, email, outcome, code}] for every row");
+  onRun(bulk, ctx, [&ctx, a] {
+    BulkOptions options;
+    options.mode = *parseMergeMode(a->mode);  // checked while parsing
+    options.dryRun = a->dryRun;
+    options.idempotencyKey = a->idempotencyKey;
+    options.details = a->details;
     const std::vector<LeadInput> leads = json::parseLeads(readInput(a->file));
-    ctx.print(wrap("result", toJsonValue(ctx.engine().bulkUpsert(a->campaign, leads))));
+    ctx.print(wrap("result", toJsonValue(ctx.engine().bulkUpsert(a->campaign, leads, options))));
   });
 
   auto* import = group->add_subcommand("import", "Stream a .csv or .jsonl file in batches -> {\"result\": {...}}");
@@ -192,9 +290,13 @@ void addLeads(CLI::App& app, Context& ctx) {
   import->add_option("file", a->file, "A .csv (header row with an email column) or .jsonl file")->required();
   import->add_option("--batch-size", a->batchSize, "Rows per transaction")->check(kPositiveInteger)->capture_default_str();
   import->add_option("--rejects", a->rejects, "Write one JSON line per failed row to this file");
+  import->add_option("--mode", a->mode, "How rows write into existing leads: merge, fillEmpty or replace")
+      ->check(kMergeModeName)
+      ->capture_default_str();
   onRun(import, ctx, [&ctx, a] {
     detail::ImportOptions options;
     options.batchSize = a->batchSize;
+    options.mode = *parseMergeMode(a->mode);  // checked while parsing
     options.rejectsPath = a->rejects;
     CampaignEngine& engine = ctx.engine();
     ProgressBar bar;

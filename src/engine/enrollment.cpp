@@ -348,6 +348,30 @@ class MissingTokens {
   std::vector<bool> empty_;  // tags_.size() entries per recorded row
 };
 
+// The order in which a call's rows are applied: by normalized email, rows of
+// one email in the caller's order. Rows of different emails never affect one
+// another, so the result is the one of applying them in the caller's order,
+// while the lead index is written front to back: far fewer pages are visited
+// than with random keys, which is what keeps big campaigns fast.
+std::vector<std::size_t> keyOrder(std::span<const LeadInput> leads) {
+  std::string keys;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> at(leads.size());
+  std::string email;
+  for (std::size_t i = 0; i < leads.size(); ++i) {
+    email.clear();
+    if (leads[i].email.hasValue()) (void)detail::normalizeEmail(leads[i].email.value(), email);
+    at[i] = {static_cast<std::uint32_t>(keys.size()), static_cast<std::uint32_t>(email.size())};
+    keys += email;
+  }
+  std::vector<std::size_t> order(leads.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  const std::string_view all = keys;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return all.substr(at[a].first, at[a].second) < all.substr(at[b].first, at[b].second);
+  });
+  return order;
+}
+
 }  // namespace
 
 // ---- Public ----
@@ -434,7 +458,7 @@ BulkResult EngineImpl::upsertRows(const CampaignRow& campaign, std::span<const L
   if (details) result.rows.reserve(leads.size());
   CleanRow row;
   std::string scratch;
-  for (std::size_t index = 0; index < leads.size(); ++index) {
+  for (const std::size_t index : keyOrder(leads)) {
     const LeadInput& in = leads[index];
     for (const std::string& key : in.unknownFields) ++result.unknownFields[key];
     auto outcome = [&](RowOutcome o, std::optional<RowCode> code = std::nullopt) {
@@ -529,6 +553,11 @@ BulkResult EngineImpl::upsertRows(const CampaignRow& campaign, std::span<const L
     missing.record(*existing);
   }
   insert.reset();
+  // Rows ran in key order; report them in the caller's order.
+  std::sort(result.errors.begin(), result.errors.end(),
+            [](const RowError& a, const RowError& b) { return a.index < b.index; });
+  std::sort(result.rows.begin(), result.rows.end(),
+            [](const RowResult& a, const RowResult& b) { return a.index < b.index; });
 
   if (result.enrolled > 0) {
     auto& s = db.statement("UPDATE campaigns SET lead_count = lead_count + ? WHERE id = ?");

@@ -81,9 +81,12 @@ BulkResult importFile(CampaignEngine& engine, std::string_view campaignId, const
   std::size_t firstIndex = 0;  // index in the file of rows[0]
   bool called = false;
   BulkResult total;
+  BulkOptions bulkOptions;
+  bulkOptions.mode = options.mode;
 
   const auto runBatch = [&] {
-    BulkResult batch = engine.bulkUpsert(campaignId, std::span<const LeadInput>(rows.data(), filled), scope);
+    BulkResult batch =
+        engine.bulkUpsert(campaignId, std::span<const LeadInput>(rows.data(), filled), bulkOptions, scope);
     called = true;
     total.enrolled += batch.enrolled;
     total.updated += batch.updated;

@@ -57,6 +57,9 @@ inline constexpr std::size_t kMaxRowBytes = std::size_t{1} << 20;
 
 struct ImportOptions {
   std::size_t batchSize = 1000;  // rows per bulkUpsert / transaction
+  // How each row writes into a lead that exists (bulk.hpp). With CSV, whose
+  // empty cells are absent fields, `replace` clears every field left empty.
+  MergeMode mode = MergeMode::merge;
   std::string rejectsPath;       // when set: one JSON line per failed row ({"index","code","message","row"})
   // Called after each batch with (bytesRead, totalBytes, rowsSoFar).
   std::function<void(std::uint64_t, std::uint64_t, std::uint64_t)> progress;

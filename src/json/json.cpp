@@ -9,9 +9,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
+#include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +29,7 @@ namespace leadterra {
 namespace {
 
 using detail::Json;
+using detail::kDayNames;
 
 // Bytes of the well-formed UTF-8 sequence that starts at s[i]; 0 when the
 // bytes there are ill-formed (overlong, surrogate, > U+10FFFF, truncated).
@@ -255,6 +260,69 @@ Json delayValue(double days) {
   return Json(days);
 }
 
+// The keys of a campaign document that carry its sending rules.
+constexpr std::string_view kScheduleKeys[] = {"timeZone", "sendWindow", "dailyCap"};
+
+bool isScheduleKey(std::string_view key) {
+  for (const std::string_view k : kScheduleKeys) {
+    if (k == key) return true;
+  }
+  return false;
+}
+
+// A JSON integer (not 9.0, not "9") that fits in int64.
+std::optional<std::int64_t> wholeNumber(const Json& value) {
+  if (value.is_number_unsigned()) {
+    const auto u = value.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+    return static_cast<std::int64_t>(u);
+  }
+  if (value.is_number_integer()) return value.get<std::int64_t>();
+  return std::nullopt;
+}
+
+[[noreturn]] void scheduleProblem(const std::string& problem) { throw Error(ErrorCode::invalid_argument, problem); }
+
+// An hour of a window; the engine checks the range, this only keeps the
+// value an int so that a wild number cannot wrap into the range.
+int windowHour(const Json& value, std::string_view key) {
+  const auto n = wholeNumber(value);
+  if (!n || *n < -1000 || *n > 1000) scheduleProblem(fmt::format(R"("sendWindow": "{}" must be a whole number)", key));
+  return static_cast<int>(*n);
+}
+
+SendWindow windowFromValue(const Json& value) {
+  if (!value.is_object()) {
+    scheduleProblem(R"("sendWindow" must be null or an object {"days": [...], "startHour", "endHour"})");
+  }
+  SendWindow w;
+  for (const auto& [key, item] : value.items()) {
+    if (key == "days") {
+      if (!item.is_array()) scheduleProblem(R"("sendWindow": "days" must be an array like ["mon", "tue"])");
+      w.days.fill(false);
+      for (const Json& day : item) {
+        const std::string_view* found = nullptr;
+        if (day.is_string()) {
+          found = std::find(std::begin(kDayNames), std::end(kDayNames), day.get_ref<const std::string&>());
+        }
+        if (found == nullptr || found == std::end(kDayNames)) {
+          scheduleProblem(fmt::format(
+              R"("sendWindow": {} is not a day; write "mon", "tue", "wed", "thu", "fri", "sat" or "sun")",
+              detail::dump(day)));
+        }
+        w.days[static_cast<std::size_t>(found - std::begin(kDayNames))] = true;
+      }
+    } else if (key == "startHour") {
+      w.startHour = windowHour(item, key);
+    } else if (key == "endHour") {
+      w.endHour = windowHour(item, key);
+    } else {
+      scheduleProblem(fmt::format(R"("sendWindow": unknown key "{}")", key));
+    }
+  }
+  return w;
+}
+
 }  // namespace
 
 // ---- Values (json_internal.hpp) ----
@@ -287,6 +355,22 @@ Json toJsonValue(const BulkResult& result) {
   out["errors"] = std::move(errors);
   if (!result.missingTokens.empty()) out["missingTokens"] = result.missingTokens;
   if (!result.unknownFields.empty()) out["unknownFields"] = result.unknownFields;
+  // The flags before the rows, so that a long preview still says up front
+  // that nothing was written.
+  if (result.dryRun) out["dryRun"] = true;
+  if (result.replayed) out["replayed"] = true;
+  if (!result.rows.empty()) {
+    Json rows = Json::array();
+    for (const RowResult& r : result.rows) {
+      Json row = Json::object();
+      row["index"] = r.index;
+      row["email"] = r.email;
+      row["outcome"] = std::string(toString(r.outcome));
+      if (r.code) row["code"] = std::string(toString(*r.code));
+      rows.push_back(std::move(row));
+    }
+    out["rows"] = std::move(rows);
+  }
   return out;
 }
 
@@ -320,7 +404,41 @@ Json toJsonValue(const Campaign& campaign) {
   Json steps = Json::array();
   for (const Step& step : campaign.steps) steps.push_back(toJsonValue(step));
   out["steps"] = std::move(steps);
+  out["timeZone"] = campaign.schedule.timeZone;
+  out["sendWindow"] = toJsonValue(campaign.schedule.sendWindow);
+  out["dailyCap"] = campaign.schedule.dailyCap ? Json(*campaign.schedule.dailyCap) : Json(nullptr);
   return out;
+}
+
+Json toJsonValue(const std::optional<SendWindow>& window) {
+  if (!window) return Json(nullptr);
+  Json days = Json::array();
+  for (std::size_t i = 0; i < window->days.size(); ++i) {
+    if (window->days[i]) days.push_back(std::string(kDayNames[i]));
+  }
+  Json out = Json::object();
+  out["days"] = std::move(days);
+  out["startHour"] = window->startHour;
+  out["endHour"] = window->endHour;
+  return out;
+}
+
+CampaignSchedule parseSchedule(const Json& object) {
+  if (!object.is_object()) scheduleProblem("the sending rules must be a JSON object");
+  CampaignSchedule schedule;
+  if (const auto it = object.find("timeZone"); it != object.end()) {
+    if (!it->is_string()) scheduleProblem(R"("timeZone" must be an IANA time zone name like "Europe/Oslo")");
+    schedule.timeZone = it->get<std::string>();
+  }
+  if (const auto it = object.find("sendWindow"); it != object.end() && !it->is_null()) {
+    schedule.sendWindow = windowFromValue(*it);
+  }
+  if (const auto it = object.find("dailyCap"); it != object.end() && !it->is_null()) {
+    const auto cap = wholeNumber(*it);
+    if (!cap) scheduleProblem(R"("dailyCap" must be null or a whole number)");
+    schedule.dailyCap = *cap;
+  }
+  return schedule;
 }
 
 Json toJsonValue(const StartResult& start) {
@@ -429,10 +547,17 @@ std::vector<Step> parseSteps(std::string_view body) {
   };
   if (!doc.is_object()) fail(R"(must be a JSON object {"steps": [...]})");
   for (const auto& [key, value] : doc.items()) {
-    if (key != "steps") fail(fmt::format("unknown key \"{}\"", key));
+    if (key != "steps" && !isScheduleKey(key)) fail(fmt::format("unknown key \"{}\"", key));
   }
   const auto steps = doc.find("steps");
   if (steps == doc.end() || !steps->is_array()) fail(R"(has no "steps" array)");
+  // The sending rules are read by parseSchedule; a document is accepted
+  // whole or not at all, so their shape is checked here too.
+  try {
+    (void)detail::parseSchedule(doc);
+  } catch (const Error& e) {
+    fail(e.what());
+  }
 
   std::vector<Step> out;
   for (std::size_t i = 0; i < steps->size(); ++i) {

@@ -7,7 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "leadterra/bulk.hpp"
 #include "leadterra/campaign.hpp"
@@ -20,9 +22,16 @@ namespace leadterra::detail {
 
 using Json = nlohmann::ordered_json;
 
+// The days of SendWindow::days (Monday .. Sunday) as the JSON and the CLI
+// write them.
+inline constexpr std::string_view kDayNames[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
 [[nodiscard]] Json toJsonValue(const BulkResult& result);
 [[nodiscard]] Json toJsonValue(const Workspace& workspace);
 [[nodiscard]] Json toJsonValue(const Step& step);
+// null, or {"days": ["mon", ...], "startHour", "endHour"}.
+[[nodiscard]] Json toJsonValue(const std::optional<SendWindow>& window);
+// The seed's keys, then "steps", "timeZone", "sendWindow", "dailyCap".
 [[nodiscard]] Json toJsonValue(const Campaign& campaign);
 [[nodiscard]] Json toJsonValue(const StartResult& start);
 [[nodiscard]] Json toJsonValue(const Lead& lead);
@@ -31,6 +40,15 @@ using Json = nlohmann::ordered_json;
 // {"added" | "removed", "leadsSuppressed", "messagesCancelled"}.
 enum class SuppressionOp { add, remove };
 [[nodiscard]] Json toJsonValue(const SuppressionResult& result, SuppressionOp op);
+
+// Reads the sending rules of a campaign document, its optional top-level keys
+// "timeZone" (an IANA name), "sendWindow" (null, or {"days": ["mon", ...],
+// "startHour", "endHour"}, absent keys taking SendWindow's defaults) and
+// "dailyCap" (null or a whole number). Other keys of `object` are left to the
+// caller; absent keys give CampaignSchedule's defaults. Checks shapes only
+// (the engine judges the values: a known zone, hours in range, a cap >= 1).
+// Throws Error(invalid_argument) naming the key of the wrong shape.
+[[nodiscard]] CampaignSchedule parseSchedule(const Json& object);
 
 // A timestamp as its ISO-8601 string.
 [[nodiscard]] Json timestampValue(Timestamp t);
