@@ -498,4 +498,24 @@ BOOST_AUTO_TEST_CASE(timestamps_round_trip_in_utc_with_z) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(parse_schedule_reads_the_sending_rules_of_a_document) {
+  const leadterra::CampaignSchedule s = leadterra::json::parseSchedule(
+      R"({"steps": [], "timeZone": "Europe/Oslo", "sendWindow": {"days": ["mon", "fri"], "startHour": 8,
+          "endHour": 16}, "dailyCap": 50})");
+  BOOST_TEST(s.timeZone == "Europe/Oslo");
+  BOOST_REQUIRE(s.sendWindow.has_value());
+  BOOST_TEST(s.sendWindow->days[0]);
+  BOOST_TEST(!s.sendWindow->days[1]);
+  BOOST_TEST(s.sendWindow->days[4]);
+  BOOST_TEST(s.sendWindow->startHour == 8);
+  BOOST_TEST(s.sendWindow->endHour == 16);
+  BOOST_TEST(s.dailyCap.value() == 50);
+  const leadterra::CampaignSchedule defaults = leadterra::json::parseSchedule("{}");
+  BOOST_TEST(defaults.timeZone == "UTC");
+  BOOST_TEST(!defaults.sendWindow.has_value());
+  BOOST_TEST(!defaults.dailyCap.has_value());
+  BOOST_CHECK_THROW((void)leadterra::json::parseSchedule("[1]"), leadterra::Error);
+  BOOST_CHECK_THROW((void)leadterra::json::parseSchedule(R"({"dailyCap": "many"})"), leadterra::Error);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -29,9 +29,18 @@ namespace leadterra::json {
 // object gives a RowDefect::malformed row; it never throws for the row's content.
 [[nodiscard]] LeadInput parseLead(std::string_view object);
 
-// Reads a steps document, {"steps": [{"subject", "body", "format", "delayDays"}, ...]}.
-// Throws Error(invalid_argument) when it does not have that shape.
+// Reads a steps document, {"steps": [{"subject", "body", "format", "delayDays"}, ...]},
+// which may also carry the campaign's sending rules ("timeZone", "sendWindow",
+// "dailyCap"; see parseSchedule). Throws Error(invalid_argument) when it does
+// not have that shape.
 [[nodiscard]] std::vector<Step> parseSteps(std::string_view body);
+
+// Reads the optional "timeZone", "sendWindow" ({"days": ["mon", ...],
+// "startHour", "endHour"}) and "dailyCap" of a steps document (other keys are
+// ignored); absent keys give the defaults. Throws Error(invalid_argument) for
+// text that is not a JSON object or a key of the wrong shape. Whether the time
+// zone exists is checked by the engine.
+[[nodiscard]] CampaignSchedule parseSchedule(std::string_view body);
 
 // Each returns one JSON object's text (compact), without the wrapping key
 // the CLI adds ({"result": ...}, {"campaign": ...}, ...).

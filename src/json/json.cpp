@@ -540,6 +540,12 @@ LeadInput parseLead(std::string_view object) {
   return leadFromValue(value, marker);
 }
 
+CampaignSchedule parseSchedule(std::string_view body) {
+  const Json doc = parseDocument(body, "the document");
+  if (!doc.is_object()) throw Error(ErrorCode::invalid_argument, "the document must be a JSON object");
+  return detail::parseSchedule(doc);
+}
+
 std::vector<Step> parseSteps(std::string_view body) {
   const Json doc = parseDocument(body, "the steps document");
   const auto fail = [](const std::string& problem) {
