@@ -288,7 +288,7 @@ std::optional<RowFailure> mergeLead(LeadRecord& lead, const LeadInput& in, const
 CustomFields newCustomFields(const Patch& p) {
   switch (p.kind) {
     case Patch::Kind::flat:
-      return CustomFields::fromText(std::string(p.text));
+      return CustomFields::fromFlat(p.text, p.index);
     case Patch::Kind::document:
       return CustomFields::fromJson(mergeDocuments(Json::object(), p.document, MergeMode::merge));
     default:
@@ -458,6 +458,7 @@ BulkResult EngineImpl::upsertRows(const CampaignRow& campaign, std::span<const L
   if (details) result.rows.reserve(leads.size());
   CleanRow row;
   std::string scratch;
+  bool expectExisting = false;
   for (const std::size_t index : keyOrder(leads)) {
     const LeadInput& in = leads[index];
     for (const std::string& key : in.unknownFields) ++result.unknownFields[key];
@@ -484,39 +485,47 @@ BulkResult EngineImpl::upsertRows(const CampaignRow& campaign, std::span<const L
       continue;
     }
 
-    // A new lead: one INSERT, which does nothing when the email is taken.
-    LeadRecord lead;
-    lead.id = newId("lead_");
-    lead.email = row.email;
-    lead.firstName = newField(in.firstName);
-    lead.lastName = newField(in.lastName);
-    lead.company = newField(in.company);
-    lead.jobTitle = newField(in.jobTitle);
-    lead.customFields = newCustomFields(row.custom);
-    lead.createdAt = lead.updatedAt = now;
-    insert.reset();
-    detail::bindView(insert, 1, lead.id);
-    detail::bindView(insert, 3, lead.email);
-    detail::bindOptView(insert, 4, lead.firstName);
-    detail::bindOptView(insert, 5, lead.lastName);
-    detail::bindOptView(insert, 6, lead.company);
-    detail::bindOptView(insert, 7, lead.jobTitle);
-    detail::bindView(insert, 8, lead.customFields.text());
-    if (insert.exec() == 1) {
-      lead.seq = db.raw().getLastInsertRowid();
-      ++result.enrolled;
-      outcome(RowOutcome::enrolled);
-      if (running && !steps.empty()) {
-        queueStep(campaign, steps, lead, 1, now);
-        ++result.queued;
+    // A new lead costs one INSERT, which does nothing when the email is
+    // taken; an existing one a SELECT. Which to try first follows the
+    // previous row: calls tend to be all new leads or all updates.
+    std::optional<LeadRecord> existing;
+    if (expectExisting) existing = findLead(campaign.id, row.email);
+    if (!existing) {
+      LeadRecord lead;
+      lead.id = newId("lead_");
+      lead.email = row.email;
+      lead.firstName = newField(in.firstName);
+      lead.lastName = newField(in.lastName);
+      lead.company = newField(in.company);
+      lead.jobTitle = newField(in.jobTitle);
+      lead.customFields = newCustomFields(row.custom);
+      lead.createdAt = lead.updatedAt = now;
+      insert.reset();
+      detail::bindView(insert, 1, lead.id);
+      detail::bindView(insert, 3, lead.email);
+      detail::bindOptView(insert, 4, lead.firstName);
+      detail::bindOptView(insert, 5, lead.lastName);
+      detail::bindOptView(insert, 6, lead.company);
+      detail::bindOptView(insert, 7, lead.jobTitle);
+      detail::bindView(insert, 8, lead.customFields.text());
+      if (insert.exec() == 1) {
+        lead.seq = db.raw().getLastInsertRowid();
+        ++result.enrolled;
+        outcome(RowOutcome::enrolled);
+        if (running && !steps.empty()) {
+          queueStep(campaign, steps, lead, 1, now);
+          ++result.queued;
+        }
+        missing.record(lead);
+        expectExisting = false;
+        continue;
       }
-      missing.record(lead);
-      continue;
+      existing = findLead(campaign.id, row.email);
+      if (!existing) throw Error(ErrorCode::storage_error, "a lead vanished inside its transaction");
     }
+    expectExisting = true;
 
     // The lead exists: merge the row into it.
-    std::optional<LeadRecord> existing = findLead(campaign.id, row.email);
-    if (!existing) throw Error(ErrorCode::storage_error, "a lead vanished inside its transaction");
     bool changed = false;
     if (auto failure = mergeLead(*existing, in, row, mode, changed, scratch)) {
       fail(std::move(*failure));

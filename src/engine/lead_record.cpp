@@ -32,6 +32,13 @@ CustomFields CustomFields::fromJson(Json json) {
   return c;
 }
 
+CustomFields CustomFields::fromFlat(std::string_view text, const detail::FlatObject& index) {
+  CustomFields c;
+  c.text_.assign(text);
+  c.index_ = index;  // offsets into the same bytes
+  return c;
+}
+
 std::size_t CustomFields::size() const { return flat_ ? index_.size() : json().size(); }
 
 const Json& CustomFields::json() const {

@@ -28,6 +28,8 @@ class CustomFields {
   // From compact JSON object text (as stored, or as validated by the engine).
   [[nodiscard]] static CustomFields fromText(std::string text);
   [[nodiscard]] static CustomFields fromJson(detail::Json json);
+  // From flat text already indexed by the caller (saves indexing it again).
+  [[nodiscard]] static CustomFields fromFlat(std::string_view text, const detail::FlatObject& index);
 
   [[nodiscard]] const std::string& text() const noexcept { return text_; }
   [[nodiscard]] bool isFlat() const noexcept { return flat_; }
