@@ -9,20 +9,14 @@
 
 using namespace leadterra;
 using leadterra::test::EngineFixture;
+using leadterra::test::epoch;
+using leadterra::test::errorCodeOf;
 using Json = nlohmann::json;
 
 namespace {
 
 constexpr const char* kCamp = "camp_01HZA1TPNQ8RD4KF";
 
-std::string codeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return std::string(toString(e.code()));
-  }
-  return "none";
-}
 
 std::vector<LeadInput> rowsOf(LeadInput in) {
   std::vector<LeadInput> v;
@@ -189,10 +183,10 @@ BOOST_FIXTURE_TEST_CASE(a_repeated_key_with_another_payload_or_mode_is_a_conflic
   BulkOptions keyed;
   keyed.idempotencyKey = "k1";
   (void)engine->bulkUpsert(kCamp, seedLeads(), keyed);
-  BOOST_TEST(codeOf([&] { (void)engine->bulkUpsert(kCamp, rowsOf(lead("other@acme.com")), keyed); }) == "conflict");
+  BOOST_TEST(errorCodeOf([&] { (void)engine->bulkUpsert(kCamp, rowsOf(lead("other@acme.com")), keyed); }) == "conflict");
   BulkOptions otherMode = keyed;
   otherMode.mode = MergeMode::replace;
-  BOOST_TEST(codeOf([&] { (void)engine->bulkUpsert(kCamp, seedLeads(), otherMode); }) == "conflict");
+  BOOST_TEST(errorCodeOf([&] { (void)engine->bulkUpsert(kCamp, seedLeads(), otherMode); }) == "conflict");
   BOOST_TEST(!engine->getLead(kCamp, "other@acme.com"));
 }
 

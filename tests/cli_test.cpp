@@ -32,31 +32,7 @@ constexpr const char* kCampaign = "camp_01HZA1TPNQ8RD4KF";
 constexpr const char* kNow = "2025-06-10T15:00:00Z";
 
 // The seed document's request body, byte for byte.
-const char* const kSeedBody = R"({
-    "leads": [
-      {
-        "email": "ava@acmecorp.com",
-        "firstName": "Ava",
-        "lastName": "Chen",
-        "company": "Acme Corp",
-        "jobTitle": "VP Sales"
-      },
-      {
-        "email": "marcus@buildfast.io",
-        "firstName": "Marcus",
-        "lastName": "Webb",
-        "company": "BuildFast",
-        "jobTitle": "Head of Growth"
-      },
-      {
-        "email": "priya@nexusai.com",
-        "firstName": "Priya",
-        "lastName": "Sharma",
-        "company": "Nexus AI",
-        "jobTitle": "Director of Revenue"
-      }
-    ]
-  })";
+const std::string kSeedBody = readFile(LEADTERRA_TEST_DATA_DIR "/seed-body.json");
 
 const char* const kSteps = R"({"steps": [
     {"subject": "Quick question, {{firstName}}", "body": "Hi {{firstName}}, how does {{company}} do outbound?"},

@@ -10,20 +10,13 @@
 
 using namespace leadterra;
 using leadterra::test::EngineFixture;
+using leadterra::test::epoch;
+using leadterra::test::errorCodeOf;
 
 namespace {
 
 constexpr const char* kCamp = "camp_01HZA1TPNQ8RD4KF";
-std::int64_t epoch(Timestamp t) { return t.time_since_epoch().count(); }
 
-std::string codeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return std::string(toString(e.code()));
-  }
-  return "none";
-}
 
 struct Running : EngineFixture {
   Running() {
@@ -144,7 +137,7 @@ BOOST_AUTO_TEST_CASE(a_permanent_failure_bounces_the_lead) {
   // A bounced lead is not queued again by an upsert.
   const BulkResult r = engine->bulkUpsert(kCamp, std::vector<LeadInput>{lead(m.email, "New")});
   BOOST_TEST(r.queued == 0);
-  BOOST_TEST(codeOf([&] { engine->markSent(m.id); }) == "conflict");
+  BOOST_TEST(errorCodeOf([&] { engine->markSent(m.id); }) == "conflict");
 }
 
 BOOST_AUTO_TEST_CASE(a_reply_stops_the_lead_for_good) {
@@ -156,7 +149,7 @@ BOOST_AUTO_TEST_CASE(a_reply_stops_the_lead_for_good) {
   BOOST_TEST(again.queued == 0);
   BOOST_TEST(toString(engine->getLead(kCamp, "ava@acmecorp.com")->status) == "replied");
   for (const Message& m : engine->claimDue(10, 60)) BOOST_TEST(m.email != "ava@acmecorp.com");
-  BOOST_TEST(codeOf([&] { engine->markReplied(kCamp, "nobody@acme.com"); }) == "not_found");
+  BOOST_TEST(errorCodeOf([&] { engine->markReplied(kCamp, "nobody@acme.com"); }) == "not_found");
 }
 
 BOOST_AUTO_TEST_CASE(a_message_cancelled_while_claimed_is_recorded_as_sent_and_queues_nothing) {
@@ -172,9 +165,9 @@ BOOST_AUTO_TEST_CASE(a_message_cancelled_while_claimed_is_recorded_as_sent_and_q
 }
 
 BOOST_AUTO_TEST_CASE(unknown_message_ids_are_not_found) {
-  BOOST_TEST(codeOf([&] { engine->markSent("msg_nope"); }) == "not_found");
-  BOOST_TEST(codeOf([&] { engine->markFailed("msg_nope", "x", true); }) == "not_found");
-  BOOST_TEST(codeOf([&] { (void)engine->claimDue(0, 60); }) == "invalid_argument");
+  BOOST_TEST(errorCodeOf([&] { engine->markSent("msg_nope"); }) == "not_found");
+  BOOST_TEST(errorCodeOf([&] { engine->markFailed("msg_nope", "x", true); }) == "not_found");
+  BOOST_TEST(errorCodeOf([&] { (void)engine->claimDue(0, 60); }) == "invalid_argument");
 }
 
 BOOST_AUTO_TEST_CASE(two_engines_claiming_at_once_never_share_a_message) {

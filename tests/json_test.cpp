@@ -18,31 +18,7 @@ using Ordered = nlohmann::ordered_json;
 namespace {
 
 // The seed document's request body, byte for byte.
-const char* const kSeedBody = R"({
-  "leads": [
-    {
-      "email": "ava@acmecorp.com",
-      "firstName": "Ava",
-      "lastName": "Chen",
-      "company": "Acme Corp",
-      "jobTitle": "VP Sales"
-    },
-    {
-      "email": "marcus@buildfast.io",
-      "firstName": "Marcus",
-      "lastName": "Webb",
-      "company": "BuildFast",
-      "jobTitle": "Head of Growth"
-    },
-    {
-      "email": "priya@nexusai.com",
-      "firstName": "Priya",
-      "lastName": "Sharma",
-      "company": "Nexus AI",
-      "jobTitle": "Director of Revenue"
-    }
-  ]
-})";
+const std::string kSeedBody = leadterra::test::readFile(LEADTERRA_TEST_DATA_DIR "/seed-body.json");
 
 Timestamp at(std::int64_t epochSeconds) { return Timestamp{std::chrono::seconds{epochSeconds}}; }
 

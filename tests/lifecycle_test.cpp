@@ -7,21 +7,14 @@
 
 using namespace leadterra;
 using leadterra::test::EngineFixture;
+using leadterra::test::epoch;
+using leadterra::test::errorCodeOf;
 
 namespace {
 
 constexpr const char* kCamp = "camp_01HZA1TPNQ8RD4KF";
 
-std::string codeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return std::string(toString(e.code()));
-  }
-  return "none";
-}
 
-std::int64_t epoch(Timestamp t) { return t.time_since_epoch().count(); }
 
 }  // namespace
 
@@ -42,19 +35,19 @@ BOOST_AUTO_TEST_CASE(caller_ids_are_kept_and_generated_ids_are_prefixed_ulids) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_ids_and_duplicates_are_rejected) {
-  BOOST_TEST(codeOf([&] { engine->createWorkspace({"bad id!", ""}); }) == "invalid_argument");
-  BOOST_TEST(codeOf([&] { engine->createWorkspace({std::string(65, 'a'), ""}); }) == "invalid_argument");
+  BOOST_TEST(errorCodeOf([&] { engine->createWorkspace({"bad id!", ""}); }) == "invalid_argument");
+  BOOST_TEST(errorCodeOf([&] { engine->createWorkspace({std::string(65, 'a'), ""}); }) == "invalid_argument");
   seedCampaign();
-  BOOST_TEST(codeOf([&] { engine->createWorkspace({"ws_test", ""}); }) == "conflict");
-  BOOST_TEST(codeOf([&] { seedCampaign(); }) == "conflict");
-  BOOST_TEST(codeOf([&] { engine->createCampaign({"ws_nope", "c1", "x", {}, {}}); }) == "not_found");
-  BOOST_TEST(codeOf([&] { engine->createCampaign({"ws_test", "c2", "x", {{"s", "b", StepFormat::text, -1}}, {}}); }) ==
+  BOOST_TEST(errorCodeOf([&] { engine->createWorkspace({"ws_test", ""}); }) == "conflict");
+  BOOST_TEST(errorCodeOf([&] { seedCampaign(); }) == "conflict");
+  BOOST_TEST(errorCodeOf([&] { engine->createCampaign({"ws_nope", "c1", "x", {}, {}}); }) == "not_found");
+  BOOST_TEST(errorCodeOf([&] { engine->createCampaign({"ws_test", "c2", "x", {{"s", "b", StepFormat::text, -1}}, {}}); }) ==
              "invalid_argument");
 }
 
 BOOST_AUTO_TEST_CASE(a_campaign_without_steps_cannot_start) {
   seedCampaign("camp_empty", {});
-  BOOST_TEST(codeOf([&] { engine->startCampaign("camp_empty"); }) == "no_steps");
+  BOOST_TEST(errorCodeOf([&] { engine->startCampaign("camp_empty"); }) == "no_steps");
   BOOST_TEST(toString(engine->getCampaign("camp_empty")->status) == "draft");
 }
 
@@ -150,16 +143,16 @@ BOOST_AUTO_TEST_CASE(pause_keeps_queued_messages_but_hands_none_out) {
 
 BOOST_AUTO_TEST_CASE(pausing_a_draft_is_a_conflict) {
   seedCampaign();
-  BOOST_TEST(codeOf([&] { engine->pauseCampaign(kCamp); }) == "conflict");
+  BOOST_TEST(errorCodeOf([&] { engine->pauseCampaign(kCamp); }) == "conflict");
 }
 
 BOOST_AUTO_TEST_CASE(steps_cannot_be_edited_while_running) {
   seedCampaign();
   (void)engine->startCampaign(kCamp);
   const Step step{"s", "b", StepFormat::text, 1};
-  BOOST_TEST(codeOf([&] { engine->addStep(kCamp, step); }) == "conflict");
-  BOOST_TEST(codeOf([&] { engine->replaceStep(kCamp, 1, step); }) == "conflict");
-  BOOST_TEST(codeOf([&] { engine->removeStep(kCamp, 1); }) == "conflict");
+  BOOST_TEST(errorCodeOf([&] { engine->addStep(kCamp, step); }) == "conflict");
+  BOOST_TEST(errorCodeOf([&] { engine->replaceStep(kCamp, 1, step); }) == "conflict");
+  BOOST_TEST(errorCodeOf([&] { engine->removeStep(kCamp, 1); }) == "conflict");
 }
 
 BOOST_AUTO_TEST_CASE(replacing_a_step_rerenders_its_queued_messages) {
@@ -174,7 +167,7 @@ BOOST_AUTO_TEST_CASE(replacing_a_step_rerenders_its_queued_messages) {
   BOOST_TEST(messages[0].subject == "Hello Ava");
   BOOST_TEST(messages[0].body == "<p>Acme Corp</p>");
   BOOST_TEST(toString(messages[0].format) == "html");
-  BOOST_TEST(codeOf([&] { engine->replaceStep(kCamp, 9, {"s", "b", StepFormat::text, 0}); }) == "not_found");
+  BOOST_TEST(errorCodeOf([&] { engine->replaceStep(kCamp, 9, {"s", "b", StepFormat::text, 0}); }) == "not_found");
 }
 
 BOOST_AUTO_TEST_CASE(html_bodies_escape_values_and_subjects_never_do) {
@@ -210,7 +203,7 @@ BOOST_AUTO_TEST_CASE(a_step_already_sent_cannot_be_removed) {
   (void)engine->startCampaign(kCamp);
   (void)engine->markSent(engine->claimDue(1, 60).at(0).id);
   (void)engine->pauseCampaign(kCamp);
-  BOOST_TEST(codeOf([&] { engine->removeStep(kCamp, 1); }) == "conflict");
+  BOOST_TEST(errorCodeOf([&] { engine->removeStep(kCamp, 1); }) == "conflict");
   const Campaign added = engine->addStep(kCamp, {"three", "3", StepFormat::text, 2});
   BOOST_TEST(added.steps.size() == 3U);
 }
@@ -220,8 +213,8 @@ BOOST_AUTO_TEST_CASE(scope_hides_campaigns_of_other_workspaces) {
   engine->createWorkspace({"ws_other", "Other"});
   BOOST_TEST(engine->getCampaign(kCamp, Scope{"ws_test"}).has_value());
   BOOST_TEST(!engine->getCampaign(kCamp, Scope{"ws_other"}).has_value());
-  BOOST_TEST(codeOf([&] { (void)engine->bulkUpsert(kCamp, seedLeads(), Scope{"ws_other"}); }) == "not_found");
-  BOOST_TEST(codeOf([&] { engine->startCampaign(kCamp, Scope{"ws_other"}); }) == "not_found");
+  BOOST_TEST(errorCodeOf([&] { (void)engine->bulkUpsert(kCamp, seedLeads(), Scope{"ws_other"}); }) == "not_found");
+  BOOST_TEST(errorCodeOf([&] { engine->startCampaign(kCamp, Scope{"ws_other"}); }) == "not_found");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

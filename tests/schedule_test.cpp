@@ -8,22 +8,15 @@
 using namespace leadterra;
 using namespace std::chrono;
 using leadterra::test::EngineFixture;
+using leadterra::test::epoch;
+using leadterra::test::errorCodeOf;
 
 namespace {
 
 std::int64_t utc(year_month_day day, int hour, int minute = 0) {
   return duration_cast<seconds>((sys_days{day} + hours{hour} + minutes{minute}).time_since_epoch()).count();
 }
-std::int64_t epoch(Timestamp t) { return t.time_since_epoch().count(); }
 
-std::string codeOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return std::string(toString(e.code()));
-  }
-  return "none";
-}
 
 SendWindow window(std::initializer_list<int> days, int start, int end) {
   SendWindow w;
@@ -173,17 +166,17 @@ BOOST_AUTO_TEST_CASE(bad_schedules_are_invalid_arguments) {
   seedCampaign();
   CampaignSchedule zone;
   zone.timeZone = "Mars/Olympus_Mons";
-  BOOST_TEST(codeOf([&] { engine->setSchedule("camp_01HZA1TPNQ8RD4KF", zone); }) == "invalid_argument");
+  BOOST_TEST(errorCodeOf([&] { engine->setSchedule("camp_01HZA1TPNQ8RD4KF", zone); }) == "invalid_argument");
   CampaignSchedule hours;
   hours.sendWindow = window({0}, 9, 25);
-  BOOST_TEST(codeOf([&] { engine->setSchedule("camp_01HZA1TPNQ8RD4KF", hours); }) == "invalid_argument");
+  BOOST_TEST(errorCodeOf([&] { engine->setSchedule("camp_01HZA1TPNQ8RD4KF", hours); }) == "invalid_argument");
   CampaignSchedule noDays;
   noDays.sendWindow = window({}, 9, 17);
-  BOOST_TEST(codeOf([&] { engine->setSchedule("camp_01HZA1TPNQ8RD4KF", noDays); }) == "invalid_argument");
+  BOOST_TEST(errorCodeOf([&] { engine->setSchedule("camp_01HZA1TPNQ8RD4KF", noDays); }) == "invalid_argument");
   CampaignSchedule cap;
   cap.dailyCap = 0;
-  BOOST_TEST(codeOf([&] { engine->setSchedule("camp_01HZA1TPNQ8RD4KF", cap); }) == "invalid_argument");
-  BOOST_TEST(codeOf([&] { engine->createCampaign({"ws_test", "camp_z", "Z", {}, zone}); }) == "invalid_argument");
+  BOOST_TEST(errorCodeOf([&] { engine->setSchedule("camp_01HZA1TPNQ8RD4KF", cap); }) == "invalid_argument");
+  BOOST_TEST(errorCodeOf([&] { engine->createCampaign({"ws_test", "camp_z", "Z", {}, zone}); }) == "invalid_argument");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <ostream>
 #include <memory>
 #include <random>
@@ -67,6 +68,19 @@ class ManualClock {
  private:
   std::shared_ptr<std::atomic<std::int64_t>> now_;
 };
+
+// The code of the leadterra::Error that `fn` throws, "none" if it throws none.
+inline std::string errorCodeOf(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return std::string(toString(e.code()));
+  }
+  return "none";
+}
+
+// Seconds since the epoch, for comparisons Boost.Test can print.
+inline std::int64_t epoch(Timestamp t) { return t.time_since_epoch().count(); }
 
 inline std::string readFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

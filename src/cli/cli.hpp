@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "json/json_internal.hpp"
 #include "leadterra/engine.hpp"
@@ -53,6 +54,21 @@ class Context {
  private:
   std::unique_ptr<CampaignEngine> engine_;
 };
+
+// {"key": value}: the one-key documents every command prints.
+[[nodiscard]] inline detail::Json wrap(const std::string& key, detail::Json value) {
+  detail::Json doc = detail::Json::object();
+  doc[key] = std::move(value);
+  return doc;
+}
+
+// A JSON array of the items' shapes.
+template <typename T>
+[[nodiscard]] detail::Json arrayOf(const std::vector<T>& items) {
+  detail::Json out = detail::Json::array();
+  for (const T& item : items) out.push_back(detail::toJsonValue(item));
+  return out;
+}
 
 // The whole input of FILE, or of stdin for "-" or an empty name. Throws
 // Error(invalid_argument) when it cannot be read.

@@ -31,18 +31,6 @@ namespace {
 using detail::Json;
 using detail::toJsonValue;
 
-Json wrap(const std::string& key, Json value) {
-  Json doc = Json::object();
-  doc[key] = std::move(value);
-  return doc;
-}
-
-template <typename T>
-Json arrayOf(const std::vector<T>& items) {
-  Json out = Json::array();
-  for (const T& item : items) out.push_back(toJsonValue(item));
-  return out;
-}
 
 // The leaf command `sub` runs `run` once the command line has parsed.
 void onRun(CLI::App* sub, Context& ctx, std::function<void()> run) {

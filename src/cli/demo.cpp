@@ -71,18 +71,6 @@ void heading(const std::string& text) {
   std::fflush(stderr);
 }
 
-Json wrap(const std::string& key, Json value) {
-  Json doc = Json::object();
-  doc[key] = std::move(value);
-  return doc;
-}
-
-template <typename T>
-Json arrayOf(const std::vector<T>& items) {
-  Json out = Json::array();
-  for (const T& item : items) out.push_back(toJsonValue(item));
-  return out;
-}
 
 // The demo never reuses data: without --db it starts over in its own file;
 // a file named with --db must not exist yet (it is not the demo's to delete).

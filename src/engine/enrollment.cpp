@@ -179,37 +179,32 @@ std::optional<RowFailure> validate(const LeadInput& in, CleanRow& out) {
 
 // ---- Merging ----
 
+// Sets the stored field to `next` (nullptr: clear it); returns whether it changed.
+bool assign(std::optional<std::string>& stored, const std::string* next) {
+  if (next == nullptr ? !stored.has_value() : stored == *next) return false;
+  if (next == nullptr) {
+    stored.reset();
+  } else {
+    stored = *next;
+  }
+  return true;
+}
+
+const std::string* valueOrNull(const FieldPatch& patch) { return patch.hasValue() ? &patch.value() : nullptr; }
+
 // merge: absent keeps, a string replaces, null clears.
 bool mergeField(std::optional<std::string>& stored, const FieldPatch& patch) {
-  if (patch.isAbsent()) return false;
-  if (patch.isNull()) {
-    const bool had = stored.has_value();
-    stored.reset();
-    return had;
-  }
-  if (stored == patch.value()) return false;
-  stored = patch.value();
-  return true;
+  return !patch.isAbsent() && assign(stored, valueOrNull(patch));
 }
 
 // fillEmpty: only a field that is null or "" takes the row's string.
 bool fillField(std::optional<std::string>& stored, const FieldPatch& patch) {
-  if (!patch.hasValue() || (stored && !stored->empty())) return false;
-  if (stored == patch.value()) return false;
-  stored = patch.value();
-  return true;
+  return patch.hasValue() && (!stored || stored->empty()) && assign(stored, &patch.value());
 }
 
 // replace: the row is the record; absent and null both clear.
 bool replaceField(std::optional<std::string>& stored, const FieldPatch& patch) {
-  if (!patch.hasValue()) {
-    const bool had = stored.has_value();
-    stored.reset();
-    return had;
-  }
-  if (stored == patch.value()) return false;
-  stored = patch.value();
-  return true;
+  return assign(stored, valueOrNull(patch));
 }
 
 // The patch written into a lead's customFields by the mode, through JSON
