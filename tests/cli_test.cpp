@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE cli
 #include <boost/test/unit_test.hpp>
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -84,7 +86,18 @@ class Cli {
 
   // Exactly these arguments.
   Run raw(const std::vector<std::string>& args, const std::string& input = {}) {
-    const std::string in = dir.file("stdin"), out = dir.file("stdout"), err = dir.file("stderr");
+    return finish(start(args, input));
+  }
+
+  // A process started and not yet waited for; `tag` keeps the files of
+  // processes that run at the same time apart.
+  struct Pending {
+    pid_t pid = 0;
+    std::string out, err;
+  };
+
+  Pending start(const std::vector<std::string>& args, const std::string& input = {}, const std::string& tag = {}) {
+    const std::string in = dir.file("stdin" + tag), out = dir.file("stdout" + tag), err = dir.file("stderr" + tag);
     writeFile(in, input);
     std::vector<std::string> argv = {LEADTERRA_CLI_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -102,10 +115,14 @@ class Cli {
     const int spawned = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, pointers.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     BOOST_REQUIRE_EQUAL(spawned, 0);
+    return {pid, out, err};
+  }
+
+  Run finish(const Pending& p) {
     int wstatus = 0;
-    BOOST_REQUIRE_EQUAL(waitpid(pid, &wstatus, 0), pid);
+    BOOST_REQUIRE_EQUAL(waitpid(p.pid, &wstatus, 0), p.pid);
     BOOST_REQUIRE(WIFEXITED(wstatus));
-    return {WEXITSTATUS(wstatus), readFile(out), readFile(err)};
+    return {WEXITSTATUS(wstatus), readFile(p.out), readFile(p.err)};
   }
 
   std::string file(const std::string& name, const std::string& text) {
@@ -740,6 +757,35 @@ BOOST_AUTO_TEST_CASE(messages_list_shows_the_rendered_outbox) {
   BOOST_TEST(cli({"messages", "list", "--campaign", kCampaign}).json()["messages"].size() == 3u);
   checkFailure(cli({"messages", "list", "--campaign", kCampaign, "--status", "lost"}), 2, "invalid_argument");
   checkFailure(cli({"messages", "list", "--campaign", "camp_none"}), 1, "not_found");
+}
+
+BOOST_AUTO_TEST_CASE(two_processes_claiming_at_once_never_get_the_same_message) {
+  Cli cli;
+  cli.seedCampaign();
+  std::string body = R"({"leads": [)";
+  for (int i = 0; i < 300; ++i) body += (i ? "," : "") + fmt::format(R"({{"email": "lead{}@acme.com"}})", i);
+  body += "]}";
+  BOOST_REQUIRE_EQUAL(cli({"leads", "bulk", "--campaign", kCampaign}, body).status, 0);
+  BOOST_REQUIRE_EQUAL(cli({"campaign", "start", kCampaign}).status, 0);
+  // Two processes in rounds, each claiming up to 40 at a time, at the same moment.
+  std::set<std::string> seen;
+  std::size_t handed = 0;
+  for (int round = 0; round < 5; ++round) {
+    const std::vector<std::string> claim = {"--db", cli.db, "--now", kNow, "messages", "claim", "--limit", "40"};
+    const Cli::Pending a = cli.start(claim, {}, "a");
+    const Cli::Pending b = cli.start(claim, {}, "b");
+    for (const Run& r : {cli.finish(a), cli.finish(b)}) {
+      BOOST_TEST_INFO(r.err);
+      BOOST_REQUIRE_EQUAL(r.status, 0);
+      const Json doc = r.json();
+      for (const Json& m : doc.at("messages")) {
+        seen.insert(m.at("id").get<std::string>());
+        ++handed;
+      }
+    }
+  }
+  BOOST_TEST(handed == seen.size());  // no message handed out twice
+  BOOST_TEST(handed == 300U);         // and all of them handed out
 }
 
 BOOST_AUTO_TEST_CASE(messages_claim_then_sent_advances_the_lead_and_queues_step_two) {
