@@ -43,6 +43,26 @@ BOOST_AUTO_TEST_CASE(a_domain_blocks_itself_and_subdomains_not_lookalikes) {
   BOOST_TEST(engine->getLead(kCamp, "d@acme.com.evil.io").has_value());
 }
 
+BOOST_AUTO_TEST_CASE(the_check_is_the_same_for_lists_shorter_and_longer_than_the_call) {
+  // A list no longer than the call is checked in memory, a longer one by
+  // index lookups: both must give the same outcomes.
+  seedCampaign();
+  (void)add(*engine, {"acme.com", "x@beta.io", "gamma.org"});
+  const std::vector<LeadInput> probes{lead("a@mail.acme.com"), lead("x@beta.io"), lead("y@beta.io"),
+                                      lead("z@notgamma.org")};
+  for (std::size_t n : {std::size_t{1}, probes.size()}) {
+    BOOST_TEST_CONTEXT("rows per call: " << n) {
+      std::int64_t skipped = 0;
+      for (std::size_t i = 0; i < probes.size(); i += n) {
+        std::vector<LeadInput> call(probes.begin() + static_cast<std::ptrdiff_t>(i),
+                                    probes.begin() + static_cast<std::ptrdiff_t>(std::min(i + n, probes.size())));
+        skipped += engine->bulkUpsert(kCamp, call).skipped;
+      }
+      BOOST_TEST(skipped == 2);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(domain_without_at_sign_is_a_domain_entry) {
   seedCampaign();
   (void)add(*engine, {"BuildFast.io"});

@@ -41,6 +41,13 @@ struct Options {
   // Default: 16 MiB.
   std::int64_t cacheSizeKiB = 16 * 1024;
 
+  // Pages the write-ahead log may hold before SQLite copies them back into
+  // the database file (PRAGMA wal_autocheckpoint). Larger values checkpoint
+  // less often, which roughly doubles the rate of many small bulk calls, at
+  // the cost of a larger -wal file (about 4 KiB a page) between checkpoints.
+  // Default: 10,000 pages (about 40 MiB); SQLite's own default is 1,000.
+  std::int64_t walAutocheckpointPages = 10000;
+
   // true: PRAGMA synchronous=FULL, each commit survives a power loss.
   // false: synchronous=NORMAL (WAL), a commit survives a crash of the
   // application; a power loss may lose the last commits, never corrupt the file.

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/lead_record.hpp"
@@ -109,7 +110,21 @@ class EngineImpl {
                                             const BulkOptions& options);
 
   // ---- suppression.cpp ----
-  [[nodiscard]] bool hasSuppressions(std::string_view workspaceId);
+  // How the rows of one call are checked against the workspace's list: in
+  // memory when the list is no longer than the call (loading it costs less
+  // than a lookup per row), else with index lookups.
+  class SuppressionCheck {
+   public:
+    [[nodiscard]] bool matches(EngineImpl& engine, std::string_view email) const;
+
+   private:
+    friend class EngineImpl;
+    std::string workspaceId_;
+    bool any_ = false;
+    bool inMemory_ = false;
+    std::unordered_set<std::string> entries_;
+  };
+  [[nodiscard]] SuppressionCheck suppressionCheck(const std::string& workspaceId, std::size_t rows);
   // Whether the normalized email, or its domain or a parent domain, is on the list.
   [[nodiscard]] bool isSuppressed(std::string_view workspaceId, std::string_view email);
 };

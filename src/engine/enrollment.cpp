@@ -117,7 +117,10 @@ struct CleanRow {
   Patch custom;
 };
 
-std::optional<RowFailure> validate(const LeadInput& in, CleanRow& out) {
+// `key` is the row's email as normalizeEmail left it, `check` its verdict
+// (worked out once per row, by keyOrder).
+std::optional<RowFailure> validate(const LeadInput& in, std::string_view key, detail::EmailCheck check,
+                                   CleanRow& out) {
   out.custom.kind = Patch::Kind::absent;
   if (in.defect == RowDefect::malformed) return RowFailure{RowCode::malformed_row, "the row is not a lead object"};
   // Email problems are reported before any other field's.
@@ -125,7 +128,8 @@ std::optional<RowFailure> validate(const LeadInput& in, CleanRow& out) {
     return RowFailure{RowCode::invalid_field, "email must be a string"};
   }
   if (!in.email.hasValue()) return RowFailure{RowCode::missing_email, "email is required"};
-  switch (detail::normalizeEmail(in.email.value(), out.email)) {
+  out.email.assign(key);
+  switch (check) {
     case detail::EmailCheck::ok:
       break;
     case detail::EmailCheck::missing:
@@ -160,6 +164,11 @@ std::optional<RowFailure> validate(const LeadInput& in, CleanRow& out) {
   }
   if (in.customFields->size() > 4 * kMaxCustomBytes) {  // too long whatever its spacing
     return RowFailure{RowCode::field_too_long, "customFields is over 16 KiB serialized"};
+  }
+  // Before parsing: the checks below recurse once per level of the document.
+  if (detail::jsonNestingDepth(*in.customFields) > detail::kMaxJsonDepth) {
+    return RowFailure{RowCode::field_too_long,
+                      fmt::format("customFields is nested deeper than {} levels", detail::kMaxJsonDepth)};
   }
   Json patch = Json::parse(*in.customFields, nullptr, /*allow_exceptions=*/false);
   if (patch.is_discarded()) {
@@ -343,29 +352,44 @@ class MissingTokens {
   std::vector<bool> empty_;  // tags_.size() entries per recorded row
 };
 
-// The order in which a call's rows are applied: by normalized email, rows of
-// one email in the caller's order. Rows of different emails never affect one
-// another, so the result is the one of applying them in the caller's order,
-// while the lead index is written front to back: far fewer pages are visited
-// than with random keys, which is what keeps big campaigns fast.
-std::vector<std::size_t> keyOrder(std::span<const LeadInput> leads) {
-  std::string keys;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> at(leads.size());
-  std::string email;
-  for (std::size_t i = 0; i < leads.size(); ++i) {
-    email.clear();
-    if (leads[i].email.hasValue()) (void)detail::normalizeEmail(leads[i].email.value(), email);
-    at[i] = {static_cast<std::uint32_t>(keys.size()), static_cast<std::uint32_t>(email.size())};
-    keys += email;
+// The rows' normalized emails, and the order in which a call's rows are
+// applied: by normalized email, rows of one email in the caller's order.
+// Rows of different emails never affect one another, so the result is the
+// one of applying them in the caller's order, while the lead index is
+// written front to back: far fewer pages are visited than with random keys,
+// which is what keeps big campaigns fast.
+class RowKeys {
+ public:
+  explicit RowKeys(std::span<const LeadInput> leads) : at_(leads.size()), checks_(leads.size()) {
+    std::string email;
+    for (std::size_t i = 0; i < leads.size(); ++i) {
+      email.clear();
+      checks_[i] = leads[i].email.hasValue() ? detail::normalizeEmail(leads[i].email.value(), email)
+                                             : detail::EmailCheck::missing;
+      at_[i] = {static_cast<std::uint32_t>(keys_.size()), static_cast<std::uint32_t>(email.size())};
+      keys_ += email;
+    }
+    // (key, index) pairs sort into key order with equal keys in row order.
+    order_.resize(leads.size());
+    std::iota(order_.begin(), order_.end(), std::size_t{0});
+    std::sort(order_.begin(), order_.end(), [this](std::size_t a, std::size_t b) {
+      const std::string_view ka = key(a), kb = key(b);
+      return ka < kb || (ka == kb && a < b);
+    });
   }
-  std::vector<std::size_t> order(leads.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  const std::string_view all = keys;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return all.substr(at[a].first, at[a].second) < all.substr(at[b].first, at[b].second);
-  });
-  return order;
-}
+
+  [[nodiscard]] const std::vector<std::size_t>& order() const noexcept { return order_; }
+  [[nodiscard]] std::string_view key(std::size_t row) const noexcept {
+    return std::string_view(keys_).substr(at_[row].first, at_[row].second);
+  }
+  [[nodiscard]] detail::EmailCheck check(std::size_t row) const noexcept { return checks_[row]; }
+
+ private:
+  std::string keys_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> at_;
+  std::vector<detail::EmailCheck> checks_;
+  std::vector<std::size_t> order_;
+};
 
 }  // namespace
 
@@ -436,7 +460,7 @@ BulkResult EngineImpl::upsertRows(const CampaignRow& campaign, std::span<const L
                                   bool details) {
   const std::vector<CompiledStep> steps = compile(loadSteps(campaign.id));
   const bool running = campaign.status == CampaignStatus::running;
-  const bool anySuppressed = hasSuppressions(campaign.workspaceId);
+  const SuppressionCheck suppressed = suppressionCheck(campaign.workspaceId, leads.size());
   MissingTokens missing(steps);
   const Timestamp now = this->now();
   const std::int64_t nowSeconds = seconds(now);
@@ -454,7 +478,8 @@ BulkResult EngineImpl::upsertRows(const CampaignRow& campaign, std::span<const L
   CleanRow row;
   std::string scratch;
   bool expectExisting = false;
-  for (const std::size_t index : keyOrder(leads)) {
+  const RowKeys keys(leads);
+  for (const std::size_t index : keys.order()) {
     const LeadInput& in = leads[index];
     for (const std::string& key : in.unknownFields) ++result.unknownFields[key];
     auto outcome = [&](RowOutcome o, std::optional<RowCode> code = std::nullopt) {
@@ -470,11 +495,11 @@ BulkResult EngineImpl::upsertRows(const CampaignRow& campaign, std::span<const L
       result.errors.push_back({index, in.email.hasValue() ? in.email.value() : std::string(), f.code,
                                std::move(f.message)});
     };
-    if (auto failure = validate(in, row)) {
+    if (auto failure = validate(in, keys.key(index), keys.check(index), row)) {
       fail(std::move(*failure));
       continue;
     }
-    if (anySuppressed && isSuppressed(campaign.workspaceId, row.email)) {
+    if (suppressed.matches(*this, row.email)) {
       ++result.skipped;
       outcome(RowOutcome::skipped);
       continue;

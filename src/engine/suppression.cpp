@@ -59,12 +59,6 @@ bool domainMatches(std::string_view domain, const std::unordered_set<std::string
 
 }  // namespace
 
-bool EngineImpl::hasSuppressions(std::string_view workspaceId) {
-  auto& s = db.statement("SELECT 1 FROM suppressions WHERE workspace_id = ? LIMIT 1");
-  s.bind(1, std::string(workspaceId));
-  return s.executeStep();
-}
-
 bool EngineImpl::isSuppressed(std::string_view workspaceId, std::string_view email) {
   auto& s = db.statement("SELECT 1 FROM suppressions WHERE workspace_id = ? AND entry = ?");
   auto probe = [&](std::string_view entry) {
@@ -78,6 +72,34 @@ bool EngineImpl::isSuppressed(std::string_view workspaceId, std::string_view ema
   std::string_view domain = detail::emailDomain(email);
   while (domain.find('.') != std::string_view::npos) {
     if (probe(domain)) return true;
+    domain.remove_prefix(domain.find('.') + 1);
+  }
+  return false;
+}
+
+EngineImpl::SuppressionCheck EngineImpl::suppressionCheck(const std::string& workspaceId, std::size_t rows) {
+  SuppressionCheck check;
+  check.workspaceId_ = workspaceId;
+  auto& s = db.statement("SELECT entry FROM suppressions WHERE workspace_id = ? LIMIT ?");
+  s.bind(1, workspaceId);
+  s.bind(2, static_cast<std::int64_t>(rows) + 1);
+  while (s.executeStep()) check.entries_.insert(s.getColumn(0).getString());
+  check.any_ = !check.entries_.empty();
+  check.inMemory_ = check.entries_.size() <= rows;
+  if (!check.inMemory_) check.entries_.clear();
+  return check;
+}
+
+bool EngineImpl::SuppressionCheck::matches(EngineImpl& engine, std::string_view email) const {
+  if (!any_) return false;
+  if (!inMemory_) return engine.isSuppressed(workspaceId_, email);
+  // The email, its domain and each parent domain of at least two labels.
+  std::string candidate(email);
+  if (entries_.count(candidate)) return true;
+  std::string_view domain = detail::emailDomain(email);
+  while (domain.find('.') != std::string_view::npos) {
+    candidate.assign(domain);
+    if (entries_.count(candidate)) return true;
     domain.remove_prefix(domain.find('.') + 1);
   }
   return false;

@@ -23,6 +23,7 @@
 
 #include "json/json_internal.hpp"
 #include "leadterra/error.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 
 namespace leadterra {
@@ -75,8 +76,10 @@ std::string encodeUtf8(char32_t cp) {
 // marker (a code point that occurs nowhere in the text, raw or escaped)
 // followed by the byte in two hex digits; restore() turns markers back into
 // the original bytes in the values read, and the engine then rejects that
-// field with the code and message it gives any invalid UTF-8. A well-formed
-// text (the normal case) is parsed as it is, without a copy.
+// field with the code and message it gives any invalid UTF-8. An escaped lone
+// surrogate ("\ud800") is valid JSON text but no UTF-8 string: it is marked
+// the same way, as the three (ill-formed) bytes it would encode to. A
+// well-formed text (the normal case) is parsed as it is, without a copy.
 class ByteMarker {
  public:
   // The text to hand to the parser.
@@ -84,7 +87,7 @@ class ByteMarker {
     std::size_t i = 0;
     while (i < text.size()) {
       const std::size_t n = utf8SequenceLength(text, i);
-      if (n == 0) break;
+      if (n == 0 || (text[i] == '\\' && surrogateAt(text, i + 1) >= 0)) break;
       i += n;
     }
     if (i == text.size() || !chooseMarker(text)) return text;
@@ -94,8 +97,21 @@ class ByteMarker {
     for (i = 0; i < text.size();) {
       const char c = text[i];
       if (inString && c == '\\' && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0x80) {
-        marked_.append(text.substr(i, 2));
-        i += 2;
+        const long unit = surrogateAt(text, i + 1);
+        if (unit >= 0xD800 && unit <= 0xDBFF && text.substr(i + 6, 1) == "\\" &&
+            surrogateAt(text, i + 7) >= 0xDC00) {
+          marked_.append(text.substr(i, 12));  // a pair: one code point, well-formed
+          i += 12;
+        } else if (unit >= 0) {
+          for (const long byte : {0xE0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3F), 0x80 | (unit & 0x3F)}) {
+            marked_ += marker_;
+            marked_ += fmt::format("{:02X}", byte);
+          }
+          i += 6;
+        } else {
+          marked_.append(text.substr(i, 2));
+          i += 2;
+        }
         continue;
       }
       if (c == '"') inString = !inString;
@@ -149,6 +165,23 @@ class ByteMarker {
   }
 
  private:
+  // The UTF-16 surrogate (D800-DFFF) of a "uXXXX" escape at text[at], else -1.
+  static long surrogateAt(std::string_view text, std::size_t at) {
+    if (at + 5 > text.size() || text[at] != 'u') return -1;
+    long unit = 0;
+    for (std::size_t k = at + 1; k < at + 5; ++k) {
+      const char h = text[k];
+      if (h >= '0' && h <= '9') {
+        unit = unit * 16 + (h - '0');
+      } else if ((h >= 'a' && h <= 'f') || (h >= 'A' && h <= 'F')) {
+        unit = unit * 16 + ((h | 0x20) - 'a' + 10);
+      } else {
+        return -1;
+      }
+    }
+    return unit >= 0xD800 && unit <= 0xDFFF ? unit : -1;
+  }
+
   // A private-use code point of plane 16 absent from the text, both as UTF-8
   // and as a \u surrogate-pair escape. False when every candidate occurs.
   bool chooseMarker(std::string_view text) {
@@ -211,6 +244,20 @@ bool isLeadKey(std::string_view key) {
   return false;
 }
 
+// Whether arrays and objects nest deeper than `limit` levels in `value`
+// (itself one level), found without recursion.
+bool nestedDeeperThan(const Json& value, std::size_t limit) {
+  std::vector<std::pair<const Json*, std::size_t>> pending{{&value, 1}};
+  while (!pending.empty()) {
+    const auto [node, depth] = pending.back();
+    pending.pop_back();
+    if (!node->is_structured()) continue;
+    if (depth > limit) return true;
+    for (const Json& item : *node) pending.emplace_back(&item, depth + 1);
+  }
+  return false;
+}
+
 LeadInput leadFromValue(const Json& value, const ByteMarker& marker) {
   LeadInput in;
   if (!value.is_object()) {
@@ -236,6 +283,13 @@ LeadInput leadFromValue(const Json& value, const ByteMarker& marker) {
   if (const auto it = value.find(kCustomFields); it != value.end()) {
     if (it->is_null()) {
       in.customFields = "null";
+    } else if (it->is_object() && nestedDeeperThan(*it, detail::kMaxJsonDepth)) {
+      // Writing it as text (and marksAnywhere) would recurse once per level,
+      // and a 1 MiB line can nest half a million. The engine gets an object
+      // just past the limit instead, which it refuses (field_too_long) as it
+      // refuses any text nested too deep; nothing of the row is stored.
+      in.customFields = "{\"\":" + std::string(detail::kMaxJsonDepth, '[') +
+                        std::string(detail::kMaxJsonDepth, ']') + "}";
     } else if (!it->is_object() || marker.marksAnywhere(*it)) {
       // A patch with ill-formed UTF-8 cannot be written as JSON text; it is
       // reported as the field it is.

@@ -50,6 +50,13 @@ SQLite::Database openConnection(const std::string& path, const Options& options)
 
 Database::Database(const std::string& path, const Options& options) : db_(openConnection(path, options)) {
   try {
+    // A file SQLite could open only for reading (its mode, a read-only file
+    // system) is refused before any statement runs: a first read would create
+    // the -wal and -shm files with the file's read-only mode, and they would
+    // keep the database read-only after the file is made writable again.
+    if (sqlite3_db_readonly(db_.getHandle(), "main") == 1) {
+      throw Error(ErrorCode::storage_error, fmt::format("{} is read-only; the engine needs to write it", path));
+    }
     // Check the version before anything writes to the file: a newer file is
     // refused untouched (switching it to WAL would already modify its header).
     const int version = db_.execAndGet("PRAGMA user_version").getInt();
@@ -62,6 +69,7 @@ Database::Database(const std::string& path, const Options& options) : db_(openCo
     db_.exec(options.fullSync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db_.exec("PRAGMA foreign_keys=ON");
     db_.exec(fmt::format("PRAGMA cache_size=-{}", options.cacheSizeKiB));
+    db_.exec(fmt::format("PRAGMA wal_autocheckpoint={}", options.walAutocheckpointPages));
     db_.exec("PRAGMA temp_store=MEMORY");
     migrate();
   } catch (...) {

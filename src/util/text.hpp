@@ -54,4 +54,14 @@ enum class EmailCheck {
 // ^[A-Za-z0-9_-]{1,64}$
 [[nodiscard]] bool isValidId(std::string_view id) noexcept;
 
+// How deep customFields may nest (`{}` is one level, `{"a":[1]}` two).
+// Deeper is field_too_long: JSON libraries write, compare and merge a
+// document by recursing once per level, so depth must be bounded like size.
+inline constexpr std::size_t kMaxJsonDepth = 64;
+
+// The deepest nesting of arrays and objects in JSON text, counted without
+// parsing (brackets inside strings do not count). For text that is not JSON
+// the number means little; the caller parses it afterwards anyway.
+[[nodiscard]] std::size_t jsonNestingDepth(std::string_view json) noexcept;
+
 }  // namespace leadterra::detail
