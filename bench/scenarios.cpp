@@ -1,0 +1,624 @@
+#include "scenarios.hpp"
+
+#include <fmt/format.h>
+#include <leadterra/leadterra.hpp>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <unordered_set>
+
+#include "child.hpp"
+#include "engine/engine_impl.hpp"  // EngineImpl::render: the engine's own rendering of a step
+#include "leads.hpp"
+#include "raw_baseline.hpp"
+#include "util/flat_json.hpp"
+#include "util/text.hpp"
+
+namespace bench {
+
+using leadterra::BulkResult;
+using leadterra::CampaignEngine;
+using leadterra::LeadInput;
+
+std::string Config::toJson() const {
+  nlohmann::json j = {{"reps", reps},
+                      {"growthReps", growthReps},
+                      {"leads", leads},
+                      {"batchCalls", batchCalls},
+                      {"batchSize", batchSize},
+                      {"growthTotal", growthTotal},
+                      {"growthSlice", growthSlice},
+                      {"growthBaseline", growthBaseline},
+                      {"cliRows", cliRows},
+                      {"renders", renders},
+                      {"seed", seed},
+                      {"cacheSizeKiB", cacheSizeKiB},
+                      {"side", side == Side::both ? "both" : side == Side::engine ? "engine" : "raw"}};
+  return j.dump();
+}
+
+namespace {
+
+constexpr const char* kWorkspace = "ws_bench";
+constexpr const char* kCampaign = "camp_bench";
+
+// A fresh folder for one repetition's files, removed afterwards.
+class Scratch {
+ public:
+  explicit Scratch(const std::filesystem::path& root) {
+    static std::atomic<int> counter{0};
+    path_ = root / fmt::format("run-{}", ++counter);
+    std::filesystem::create_directories(path_);
+  }
+  ~Scratch() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+leadterra::Step stepOne() {
+  leadterra::Step step;
+  step.subject = kStepSubject;
+  step.body = kStepBody;
+  step.format = leadterra::StepFormat::text;
+  return step;
+}
+
+// A file with the benchmark's workspace and campaign (one step), its
+// suppression list, and the campaign started when `running`. Not timed.
+std::unique_ptr<CampaignEngine> openCampaign(const std::string& path, bool running,
+                                             const SuppressionList* suppressions) {
+  auto engine = CampaignEngine::open(path);
+  engine->createWorkspace({kWorkspace, "Benchmark"});
+  leadterra::CampaignSpec spec;
+  spec.workspaceId = kWorkspace;
+  spec.id = kCampaign;
+  spec.name = "Benchmark";
+  spec.steps = {stepOne()};
+  engine->createCampaign(spec);
+  if (suppressions) {
+    const std::vector<std::string> entries = suppressions->entries();
+    (void)engine->addSuppressions(kWorkspace, entries);
+  }
+  if (running) (void)engine->startCampaign(kCampaign);
+  return engine;
+}
+
+void checkResult(const BulkResult& r, const Expected& e, std::int64_t queued, const std::string& what) {
+  if (r.failed != 0) {
+    const auto& first = r.errors.front();
+    throw BenchFailure(fmt::format("{}: {} rows failed; the first, row {} ({}): {}", what, r.failed, first.index,
+                                   first.email, first.message));
+  }
+  expect(r.enrolled == e.enrolled && r.updated == e.updated && r.skipped == e.skipped,
+         fmt::format("{}: engine reported enrolled/updated/skipped {}/{}/{}, expected {}/{}/{}", what, r.enrolled,
+                     r.updated, r.skipped, e.enrolled, e.updated, e.skipped));
+  expect(r.queued == queued, fmt::format("{}: engine queued {}, expected {}", what, r.queued, queued));
+}
+
+// Runs both sides of one repetition (or the one --side asks for, to profile
+// it alone), alternating which goes first so that neither always meets a
+// warmer page cache.
+template <typename EngineSide, typename RawSide>
+void bothSides(const Config& c, int rep, EngineSide&& engineSide, RawSide&& rawSide) {
+  const bool engine = c.side != Side::raw;
+  const bool raw = c.side != Side::engine;
+  if (rep % 2 == 0) {
+    if (raw) rawSide();
+    if (engine) engineSide();
+  } else {
+    if (engine) engineSide();
+    if (raw) rawSide();
+  }
+}
+
+Figure figure(std::string id, std::string label, std::string unit) {
+  Figure f;
+  f.id = std::move(id);
+  f.label = std::move(label);
+  f.unit = std::move(unit);
+  return f;
+}
+
+double rate(std::size_t n, double seconds) { return static_cast<double>(n) / seconds; }
+
+std::string rows(std::size_t n) { return withCommas(static_cast<double>(n)); }
+
+void progress(const std::string& text) { std::cerr << "  " << text << std::endl; }
+
+}  // namespace
+
+// ---- 1 and 2: draft campaign, one call of new leads, then the same again ----
+
+void runDraft(const Config& c, Report& report) {
+  progress("draft: generating leads");
+  const std::vector<LeadInput> leads = makeLeads(c.seed, 0, c.leads);
+  std::unordered_set<std::string> seen;
+  const Expected first = expectedCounts(leads, seen);
+  const Expected again = expectedCounts(leads, seen);
+  const auto n = leads.size();
+
+  Figure fresh = figure("draft.new", fmt::format("Draft: bulkUpsert {} new leads", rows(n)), "leads/s");
+  Figure repeat = figure("draft.again", fmt::format("Draft: the same {} again (updates)", rows(n)), "leads/s");
+  fresh.target = repeat.target = {Target::Kind::ratioAtLeast, 1.0};
+  fresh.note = fmt::format("one call, one transaction; {} in-call repeats count as updates. Baseline: prepared "
+                           "INSERT ... ON CONFLICT DO UPDATE (json_patch for customFields), one transaction",
+                           first.updated);
+  for (int rep = 0; rep < c.reps; ++rep) {
+    progress(fmt::format("draft: repetition {}/{}", rep + 1, c.reps));
+    bothSides(
+        c, rep,
+        [&] {
+          Scratch dir(c.scratch);
+          auto engine = openCampaign(dir.file("engine.db"), false, nullptr);
+          BulkResult r;
+          const Timing t1 = measure([&] { r = engine->bulkUpsert(kCampaign, leads); });
+          checkResult(r, first, 0, "draft, new leads");
+          expect(r.totalInCampaign == first.enrolled, "draft: totalInCampaign");
+          const Timing t2 = measure([&] { r = engine->bulkUpsert(kCampaign, leads); });
+          checkResult(r, again, 0, "draft, same leads again");
+          fresh.addRate(n, t1);
+          repeat.addRate(n, t2);
+        },
+        [&] {
+          Scratch dir(c.scratch);
+          RawStore raw(dir.file("raw.db"), c.cacheSizeKiB);
+          const Timing t1 = measure([&] { (void)raw.upsert(kCampaign, leads); });
+          expect(raw.count("leads") == first.enrolled, "raw baseline: lead count after the first call");
+          const Timing t2 = measure([&] { (void)raw.upsert(kCampaign, leads); });
+          expect(raw.count("leads") == first.enrolled, "raw baseline: lead count after the second call");
+          fresh.addBaselineRate(n, t1);
+          repeat.addBaselineRate(n, t2);
+        });
+  }
+  report.add(std::move(fresh));
+  report.add(std::move(repeat));
+}
+
+// ---- 3: running campaign: suppression checks, rendering, queueing ----
+
+void runRunning(const Config& c, Report& report) {
+  progress("running: generating leads");
+  const std::vector<LeadInput> leads = makeLeads(c.seed, 0, c.leads);
+  const SuppressionList suppressions = makeSuppressions(c.seed, 0, c.leads);
+  std::unordered_set<std::string> seen;
+  const Expected first = expectedCounts(leads, seen, &suppressions);
+  const Expected again = expectedCounts(leads, seen, &suppressions);
+  const auto n = leads.size();
+
+  Figure fresh = figure("running.new", fmt::format("Running: {} new leads, step 1 queued", rows(n)), "leads/s");
+  Figure repeat = figure("running.again", fmt::format("Running: the same {} again", rows(n)), "leads/s");
+  fresh.target = repeat.target = {Target::Kind::ratioAtLeast, 1.2};
+  fresh.note = fmt::format(
+      "{} suppression entries ({} emails, {} domains) skip {} rows. Baseline per row: suppression lookup "
+      "(email, domain), upsert RETURNING seq, step rendered by string concatenation (customFields parsed "
+      "with nlohmann::json), message INSERT ... ON CONFLICT DO UPDATE",
+      suppressions.emails.size() + suppressions.domains.size(), suppressions.emails.size(),
+      suppressions.domains.size(), first.skipped);
+  for (int rep = 0; rep < c.reps; ++rep) {
+    progress(fmt::format("running: repetition {}/{}", rep + 1, c.reps));
+    bothSides(
+        c, rep,
+        [&] {
+          Scratch dir(c.scratch);
+          auto engine = openCampaign(dir.file("engine.db"), true, &suppressions);
+          BulkResult r;
+          const Timing t1 = measure([&] { r = engine->bulkUpsert(kCampaign, leads); });
+          checkResult(r, first, first.enrolled, "running, new leads");
+          const Timing t2 = measure([&] { r = engine->bulkUpsert(kCampaign, leads); });
+          checkResult(r, again, 0, "running, same leads again");
+          const auto queued = engine->getCampaign(kCampaign)->queuedMessages;
+          expect(queued == first.enrolled, fmt::format("running: {} messages queued, expected {}", queued,
+                                                       first.enrolled));
+          fresh.addRate(n, t1);
+          repeat.addRate(n, t2);
+        },
+        [&] {
+          Scratch dir(c.scratch);
+          RawStore raw(dir.file("raw.db"), c.cacheSizeKiB);
+          raw.addSuppressions(kWorkspace, suppressions.entries());
+          RawStore::PipelineCounts counts;
+          const Timing t1 = measure([&] { counts = raw.pipeline(kWorkspace, kCampaign, leads); });
+          expect(counts.skipped == first.skipped && raw.count("leads") == first.enrolled &&
+                     raw.count("messages") == first.enrolled,
+                 "raw baseline: counts after the first pipeline call");
+          const Timing t2 = measure([&] { counts = raw.pipeline(kWorkspace, kCampaign, leads); });
+          expect(raw.count("messages") == first.enrolled, "raw baseline: messages after the second call");
+          fresh.addBaselineRate(n, t1);
+          repeat.addBaselineRate(n, t2);
+        });
+  }
+  report.add(std::move(fresh));
+  report.add(std::move(repeat));
+}
+
+// ---- 4: many small calls ----
+
+void runBatches(const Config& c, Report& report) {
+  const std::size_t n = c.batchCalls * c.batchSize;
+  progress("batches: generating leads");
+  const std::vector<LeadInput> leads = makeLeads(c.seed, 0, n);
+  std::unordered_set<std::string> seen;
+  const Expected expected = expectedCounts(leads, seen);
+  const std::span<const LeadInput> all(leads);
+
+  Figure f = figure("batches", fmt::format("Batches: {} calls of {} leads", c.batchCalls, rows(c.batchSize)), "leads/s");
+  f.target = {Target::Kind::ratioAtLeast, 0.9};
+  f.note = "draft campaign, new leads; baseline: one transaction per batch";
+  for (int rep = 0; rep < c.reps; ++rep) {
+    progress(fmt::format("batches: repetition {}/{}", rep + 1, c.reps));
+    bothSides(
+        c, rep,
+        [&] {
+          Scratch dir(c.scratch);
+          auto engine = openCampaign(dir.file("engine.db"), false, nullptr);
+          Expected got;
+          const Timing t = measure([&] {
+            for (std::size_t i = 0; i < c.batchCalls; ++i) {
+              const BulkResult r = engine->bulkUpsert(kCampaign, all.subspan(i * c.batchSize, c.batchSize));
+              expect(r.failed == 0, "batches: a row failed");
+              got.enrolled += r.enrolled;
+              got.updated += r.updated;
+              got.skipped += r.skipped;
+            }
+          });
+          expect(got.enrolled == expected.enrolled && got.updated == expected.updated,
+                 fmt::format("batches: engine enrolled/updated {}/{}, expected {}/{}", got.enrolled, got.updated,
+                             expected.enrolled, expected.updated));
+          f.addRate(n, t);
+        },
+        [&] {
+          Scratch dir(c.scratch);
+          RawStore raw(dir.file("raw.db"), c.cacheSizeKiB);
+          const Timing t = measure([&] {
+            for (std::size_t i = 0; i < c.batchCalls; ++i) {
+              (void)raw.upsert(kCampaign, all.subspan(i * c.batchSize, c.batchSize));
+            }
+          });
+          expect(raw.count("leads") == expected.enrolled, "raw baseline: lead count after the batches");
+          f.addBaselineRate(n, t);
+        });
+  }
+  report.add(std::move(f));
+}
+
+// ---- 5: growth of one campaign ----
+
+void runGrowth(const Config& c, Report& report) {
+  const std::size_t slices = c.growthTotal / c.growthSlice;
+  expect(slices >= 2, "growth: the total must hold at least two slices");
+  const auto sliceRows = static_cast<double>(c.growthSlice);
+  // times[rep][slice]
+  std::vector<std::vector<Timing>> engineTimes;
+  std::vector<std::vector<Timing>> rawTimes;
+
+  // Emails carry their stream index, so slices never share one: each slice's
+  // expected counts only need the slice itself.
+  auto sliceLeads = [&](std::size_t s, Expected& expected) {
+    std::vector<LeadInput> leads = makeLeads(c.seed, s * c.growthSlice, c.growthSlice);
+    std::unordered_set<std::string> seen;
+    expected = expectedCounts(leads, seen);
+    return leads;
+  };
+
+  for (int rep = 0; rep < c.growthReps; ++rep) {
+    auto engineSide = [&] {
+      Scratch dir(c.scratch);
+      auto engine = openCampaign(dir.file("engine.db"), false, nullptr);
+      std::vector<Timing> times;
+      std::int64_t total = 0;
+      for (std::size_t s = 0; s < slices; ++s) {
+        Expected expected;
+        const std::vector<LeadInput> leads = sliceLeads(s, expected);
+        BulkResult r;
+        times.push_back(measure([&] { r = engine->bulkUpsert(kCampaign, leads); }));
+        checkResult(r, expected, 0, fmt::format("growth slice {}", s + 1));
+        total += expected.enrolled;
+        expect(r.totalInCampaign == total, "growth: totalInCampaign");
+        if ((s + 1) % 10 == 0 || s + 1 == slices) {
+          progress(fmt::format("growth {}/{}: engine at {} leads: {} leads/s", rep + 1, c.growthReps,
+                               withCommas(static_cast<double>(total)), withCommas(sliceRows / times.back().wall)));
+        }
+      }
+      engineTimes.push_back(std::move(times));
+    };
+    auto rawSide = [&] {
+      if (!c.growthBaseline) return;
+      Scratch dir(c.scratch);
+      RawStore raw(dir.file("raw.db"), c.cacheSizeKiB);
+      std::vector<Timing> times;
+      std::int64_t total = 0;
+      for (std::size_t s = 0; s < slices; ++s) {
+        Expected expected;
+        const std::vector<LeadInput> leads = sliceLeads(s, expected);
+        times.push_back(measure([&] { (void)raw.upsert(kCampaign, leads); }));
+        total += expected.enrolled;
+        if ((s + 1) % 10 == 0 || s + 1 == slices) {
+          progress(fmt::format("growth {}/{}: raw slice {}: {} leads/s", rep + 1, c.growthReps, s + 1,
+                               withCommas(sliceRows / times.back().wall)));
+        }
+      }
+      expect(raw.count("leads") == total, "raw baseline: lead count after the growth");
+      rawTimes.push_back(std::move(times));
+    };
+    bothSides(c, rep, engineSide, rawSide);
+  }
+
+  const std::string last = rows(slices * c.growthSlice);
+  Figure firstSlice =
+      figure("growth.first", fmt::format("Growth: first {} slice (empty table)", rows(c.growthSlice)), "leads/s");
+  Figure lastSlice = figure("growth.last", fmt::format("Growth: slice ending at {} leads", last), "leads/s");
+  Figure retention = figure("growth.retention", fmt::format("Growth: rate at {} / empty-table rate", last), "x");
+  retention.target = {Target::Kind::valueAtLeast, 0.5};
+  retention.note = fmt::format("one draft campaign grown by calls of {} new leads; per repetition, the last "
+                               "slice's rate divided by the first's",
+                               rows(c.growthSlice));
+  for (const auto& t : engineTimes) {
+    firstSlice.addRate(c.growthSlice, t.front());
+    lastSlice.addRate(c.growthSlice, t.back());
+    retention.samples.push_back(t.front().wall / t.back().wall);
+  }
+  for (const auto& t : rawTimes) {
+    firstSlice.addBaselineRate(c.growthSlice, t.front());
+    lastSlice.addBaselineRate(c.growthSlice, t.back());
+    retention.baseline.push_back(t.front().wall / t.back().wall);
+  }
+
+  // The whole curve (per slice, the median rate of the repetitions) for the JSON output.
+  auto curve = [&](const std::vector<std::vector<Timing>>& all) {
+    nlohmann::json out = nlohmann::json::array();
+    if (all.empty()) return out;
+    for (std::size_t s = 0; s < slices; ++s) {
+      std::vector<double> values;
+      for (const auto& t : all) values.push_back(sliceRows / t[s].wall);
+      out.push_back(median(values));
+    }
+    return out;
+  };
+  const nlohmann::json detail = {
+      {"sliceLeads", c.growthSlice}, {"engine", curve(engineTimes)}, {"raw", curve(rawTimes)}};
+  report.addDetail("growthCurve", detail.dump());
+  report.add(std::move(firstSlice));
+  report.add(std::move(lastSlice));
+  report.add(std::move(retention));
+}
+
+// ---- 6: the CLI importing a CSV file ----
+
+namespace {
+
+std::string readText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+void runCliImport(const Config& c, Report& report) {
+  Figure speed = figure("cli.rate", fmt::format("CLI: leads import of {} CSV rows", rows(c.cliRows)), "leads/s");
+  Figure rss = figure("cli.rss", "CLI: peak RSS of that import", "MB");
+  rss.target = {Target::Kind::valueAtMost, 100};
+  if (c.cliPath.empty() || !std::filesystem::exists(c.cliPath)) {
+    speed.measured = rss.measured = false;
+    speed.note = "the leadterra CLI was not built (or --cli names no file)";
+    report.add(std::move(speed));
+    report.add(std::move(rss));
+    return;
+  }
+  speed.note = "wall time of the child process, default batch size (1,000 rows per transaction); baseline: "
+               "the raw upsert of the same rows from memory, 1,000 per transaction (no file reading)";
+
+  Scratch csvDir(c.scratch);
+  const std::string csv = csvDir.file("leads.csv");
+  progress(fmt::format("cli: writing {} CSV rows", rows(c.cliRows)));
+  Expected expected;
+  (void)writeCsv(csv, c.seed, c.cliRows, expected);
+
+  long spawnerRss = 0;
+  for (int rep = 0; rep < c.reps; ++rep) {
+    progress(fmt::format("cli: repetition {}/{}", rep + 1, c.reps));
+    bothSides(
+        c, rep,
+        [&] {
+          Scratch dir(c.scratch);
+          const std::string db = dir.file("cli.db");
+          (void)openCampaign(db, false, nullptr);  // created, then closed before the import
+          const ChildRun run = measureChild({c.cliPath, "--db", db, "leads", "import", "--campaign", kCampaign, csv},
+                                        dir.file("out.json"), dir.file("err.txt"));
+          expect(run.exitStatus == 0, fmt::format("CLI import exited {}: {}", run.exitStatus,
+                                                  readText(dir.file("err.txt"))));
+          const auto out = nlohmann::json::parse(readText(dir.file("out.json")), nullptr, false);
+          expect(out.is_object() && out.contains("result"), "CLI import printed no result");
+          const auto& r = out["result"];
+          expect(r.value("enrolled", -1) == expected.enrolled && r.value("updated", -1) == expected.updated &&
+                     r.value("failed", -1) == 0,
+                 fmt::format("CLI import reported {}; expected enrolled {}, updated {}", r.dump(),
+                             expected.enrolled, expected.updated));
+          speed.addRate(c.cliRows, {run.seconds, run.cpuSeconds});
+          rss.samples.push_back(static_cast<double>(run.maxRssKiB) * 1024.0 / 1e6);
+          spawnerRss = std::max(spawnerRss, run.spawnerRssKiB);
+        },
+        [&] {
+          Scratch dir(c.scratch);
+          RawStore raw(dir.file("raw.db"), c.cacheSizeKiB);
+          Timing spent;
+          constexpr std::size_t kChunk = 10'000;  // as writeCsv makes them, so the rows are the same
+          for (std::size_t done = 0; done < c.cliRows; done += kChunk) {
+            const std::vector<LeadInput> leads = makeLeads(c.seed, done, std::min(kChunk, c.cliRows - done));
+            const std::span<const LeadInput> all(leads);
+            for (std::size_t i = 0; i < all.size(); i += 1000) {
+              const auto batch = all.subspan(i, std::min<std::size_t>(1000, all.size() - i));
+              spent += measure([&] { (void)raw.upsert(kCampaign, batch); });
+            }
+          }
+          expect(raw.count("leads") == expected.enrolled, "raw baseline: lead count after the CSV rows");
+          speed.addBaselineRate(c.cliRows, spent);
+        });
+  }
+  rss.note = fmt::format("ru_maxrss of the CLI process, started through a fresh spawner process whose own "
+                         "{:.1f} MB is a floor under the figure",
+                         static_cast<double>(spawnerRss) * 1024.0 / 1e6);
+  report.add(std::move(speed));
+  report.add(std::move(rss));
+}
+
+// ---- 7: templates ----
+
+namespace {
+
+// What the hand-written code renders from: the row's fields, its customFields parsed.
+struct RawLead {
+  std::string firstName;
+  std::string company;
+  std::string jobTitle;
+  nlohmann::json custom;
+};
+
+RawLead rawLeadOf(const LeadInput& in) {
+  return {in.firstName.value(), in.company.value(), in.jobTitle.value(),
+          nlohmann::json::parse(in.customFields.value_or("{}"))};
+}
+
+const std::string& customText(const nlohmann::json& custom, const char* key) {
+  static const std::string empty;
+  const auto it = custom.find(key);
+  return it != custom.end() && it->is_string() ? it->get_ref<const std::string&>() : empty;
+}
+
+RawRendered rawRenderOf(const RawLead& r) {
+  return rawRender(r.firstName, r.company, r.jobTitle, customText(r.custom, "city"), customText(r.custom, "industry"));
+}
+
+}  // namespace
+
+void runTemplates(const Config& c, Report& report) {
+  const std::vector<LeadInput> leads = makeLeads(c.seed, 0, c.renders, 0.0);
+  // The engine renders from its lead record, the hand-written code from the
+  // parsed row: each side's natural input, built before timing.
+  std::vector<leadterra::LeadRecord> records;
+  std::vector<RawLead> rawLeads;
+  records.reserve(leads.size());
+  rawLeads.reserve(leads.size());
+  for (const LeadInput& in : leads) {
+    records.push_back(leadterra::previewRecord(in));
+    rawLeads.push_back(rawLeadOf(in));
+  }
+  const std::vector<leadterra::CompiledStep> steps = leadterra::EngineImpl::compile({stepOne()});
+  const leadterra::CompiledStep& step = steps.front();
+
+  // Both sides must produce the same text, or the comparison means nothing.
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const leadterra::Rendered a = leadterra::EngineImpl::render(step, records[i]);
+    const RawRendered b = rawRenderOf(rawLeads[i]);
+    expect(a.subject == b.subject && a.body == b.body,
+           "templates: the engine's rendering differs from the concatenation:\n" + a.body + "\n---\n" + b.body);
+  }
+
+  Figure f = figure("templates.render", "Templates: renders of step 1 (subject + body)", "renders/s");
+  f.note = fmt::format("{}-byte body with 6 tags (one fallback, two customFields keys); baseline: the same text "
+                       "by string concatenation from the same parsed lead",
+                       std::string_view(kStepBody).size());
+  std::size_t sink = 0;
+  for (int rep = 0; rep < c.reps; ++rep) {
+    bothSides(
+        c, rep,
+        [&] {
+          const Timing t = measure([&] {
+            for (const auto& r : records) sink += leadterra::EngineImpl::render(step, r).body.size();
+          });
+          f.addRate(records.size(), t);
+        },
+        [&] {
+          const Timing t = measure([&] {
+            for (const auto& r : rawLeads) sink += rawRenderOf(r).body.size();
+          });
+          f.addBaselineRate(records.size(), t);
+        });
+  }
+  expect(sink > 0, "templates: nothing rendered");
+  report.add(std::move(f));
+}
+
+// ---- 7: where the time of a bulk request goes ----
+
+void runShares(const Config& c, Report& report) {
+  progress("shares: generating leads and the JSON body");
+  const std::vector<LeadInput> leads = makeLeads(c.seed, 0, c.leads);
+  const SuppressionList suppressions = makeSuppressions(c.seed, 0, c.leads);
+  std::unordered_set<std::string> seen;
+  const Expected expected = expectedCounts(leads, seen, &suppressions);
+  const std::string body = bulkBody(leads);
+  const std::vector<leadterra::CompiledStep> steps = leadterra::EngineImpl::compile({stepOne()});
+
+  Figure parse = figure("shares.parse", "Share: JSON parse of the bulk body", "%");
+  Figure validate = figure("shares.validate", "Share: validation", "%");
+  Figure render = figure("shares.render", "Share: rendering step 1", "%");
+  Figure rest = figure("shares.sqlite", "Share: SQLite and engine bookkeeping", "%");
+  Figure whole = figure("shares.request", "Running: JSON body to queued messages", "leads/s");
+  parse.note = fmt::format(
+      "a {} MB bulk body of {} leads into a running campaign (suppressions as above). Each part is timed alone "
+      "over the same rows: json::parseLeads; validation as the engine validates a row (normalizeEmail, "
+      "isCleanUtf8 of the 4 name fields, the customFields check: FlatObject::parse, nlohmann::json::parse "
+      "when not flat); EngineImpl::render of every row (an upper bound: skipped and repeated rows render "
+      "nothing). SQLite and bookkeeping = bulkUpsert time minus validation and rendering. Shares of "
+      "parse + bulkUpsert",
+      fmt::format("{:.1f}", static_cast<double>(body.size()) / 1e6), rows(leads.size()));
+
+  std::size_t sink = 0;
+  for (int rep = 0; rep < c.reps; ++rep) {
+    progress(fmt::format("shares: repetition {}/{}", rep + 1, c.reps));
+    std::vector<LeadInput> parsed;
+    const double tParse = timeSeconds([&] { parsed = leadterra::json::parseLeads(body); });
+    expect(parsed.size() == leads.size(), "shares: parseLeads lost rows");
+    const double tValidate = timeSeconds([&] {
+      std::string email;
+      leadterra::detail::FlatObject index;
+      for (const LeadInput& in : parsed) {
+        sink += static_cast<std::size_t>(leadterra::detail::normalizeEmail(in.email.value(), email));
+        for (const auto* field : {&in.firstName, &in.lastName, &in.company, &in.jobTitle}) {
+          sink += leadterra::detail::isCleanUtf8(field->value()) ? 1 : 0;
+        }
+        if (!in.customFields) continue;
+        if (index.parse(*in.customFields)) {
+          sink += index.size();
+        } else {
+          sink += nlohmann::json::parse(*in.customFields, nullptr, false).size();
+        }
+      }
+    });
+    std::vector<leadterra::LeadRecord> records;
+    records.reserve(parsed.size());
+    for (const LeadInput& in : parsed) records.push_back(leadterra::previewRecord(in));
+    const double tRender = timeSeconds([&] {
+      for (const auto& r : records) sink += leadterra::EngineImpl::render(steps.front(), r).body.size();
+    });
+    records.clear();
+    Scratch dir(c.scratch);
+    auto engine = openCampaign(dir.file("engine.db"), true, &suppressions);
+    BulkResult r;
+    const double tBulk = timeSeconds([&] { r = engine->bulkUpsert(kCampaign, parsed); });
+    checkResult(r, expected, expected.enrolled, "shares, running campaign");
+
+    const double total = tParse + tBulk;
+    parse.samples.push_back(100 * tParse / total);
+    validate.samples.push_back(100 * tValidate / total);
+    render.samples.push_back(100 * tRender / total);
+    rest.samples.push_back(100 * (tBulk - tValidate - tRender) / total);
+    whole.samples.push_back(rate(leads.size(), total));
+  }
+  expect(sink > 0, "shares: nothing measured");
+  for (Figure* f : {&parse, &validate, &render, &rest, &whole}) report.add(std::move(*f));
+}
+
+}  // namespace bench

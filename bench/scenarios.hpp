@@ -1,0 +1,50 @@
+// The benchmark's scenarios (issue 4, items 1-7). Each measures the engine
+// and the raw-SQLite baseline on the same synthetic leads in the same run,
+// every repetition on fresh database files in the scratch folder, and checks
+// the counts both report (a wrong count throws BenchFailure).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "harness.hpp"
+
+namespace bench {
+
+enum class Side { both, engine, raw };
+
+struct Config {
+  int reps = 5;        // repetitions of each figure; medians are reported
+  int growthReps = 1;  // repetitions of the growth curve (it is long)
+  std::size_t leads = 100'000;  // rows of one bulk call (draft, running, shares)
+  std::size_t batchCalls = 100;
+  std::size_t batchSize = 1'000;
+  std::size_t growthTotal = 5'000'000;
+  std::size_t growthSlice = 100'000;
+  bool growthBaseline = true;  // also grow the raw table, for the ratio
+  std::size_t cliRows = 1'000'000;
+  std::size_t renders = 100'000;
+  std::uint64_t seed = 20250610;
+  std::int64_t cacheSizeKiB = 16 * 1024;  // the engine's default, given to the baseline too
+  std::filesystem::path scratch;          // where the database files go
+  std::string cliPath;                    // the leadterra binary; empty: CLI import not measured
+  std::set<std::string> only;             // scenario names; empty: all
+  Side side = Side::both;                 // one side alone, for profiling it
+
+  [[nodiscard]] bool wants(const std::string& name) const { return only.empty() || only.count(name) > 0; }
+  [[nodiscard]] std::string toJson() const;
+};
+
+// Scenario names, in order: draft, running, batches, growth, cli, templates, shares.
+void runDraft(const Config& config, Report& report);
+void runRunning(const Config& config, Report& report);
+void runBatches(const Config& config, Report& report);
+void runGrowth(const Config& config, Report& report);
+void runCliImport(const Config& config, Report& report);
+void runTemplates(const Config& config, Report& report);
+void runShares(const Config& config, Report& report);
+
+}  // namespace bench
