@@ -1,0 +1,243 @@
+// Concurrency (SPEC section 8, the thread-safety contract of engine.hpp):
+// several processes and threads, each with its own engine on one file (and
+// some threads sharing one engine), upsert overlapping leads, claim, send,
+// fail, reply and suppress at once. Afterwards:
+//   - no duplicate lead and every invariant of tools/invariants.hpp holds;
+//   - no message was handed out twice (leases outlive the test);
+//   - no lost update: every worker's last write to every lead is stored;
+//   - every markSent is recorded, nothing else is sent;
+//   - nothing was claimed for an address after its suppression committed;
+//   - no busy (nor any other unexpected) error reached a caller, with the
+//     default options.
+// Scale: LEADTERRA_CONC_PROCESSES x 2 threads + 4 threads in the test
+// process, LEADTERRA_CONC_OPS operations each (4 / 1000; 8 / 5000 with
+// LEADTERRA_SOAK=1).
+#define BOOST_TEST_MODULE concurrency
+#include <boost/test/unit_test.hpp>
+
+#include <SQLiteCpp/Database.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "storage/database.hpp"
+#include "test_util.hpp"
+#include "tools/figures.hpp"
+#include "tools/invariants.hpp"
+#include "tools/process.hpp"
+#include "tools/worker.hpp"
+
+using namespace leadterra;
+using namespace leadterra::test;
+
+namespace {
+
+struct ConcurrencyFixture {
+  TempDir dir;
+  std::string db = dir.file("shared.db");
+
+  ConcurrencyFixture() {
+    auto engine = CampaignEngine::open(db);
+    engine->createWorkspace({"ws_conc", "Concurrency"});
+    engine->createCampaign({"ws_conc",
+                            "camp_conc",
+                            "Concurrency",
+                            {{"One {{firstName}}", "Hi {{firstName}}", StepFormat::text, 0},
+                             {"Two", "<p>{{firstName}}</p>", StepFormat::html, 0},
+                             {"Three", "Bye", StepFormat::text, 0}},
+                            {}});
+    engine->startCampaign("camp_conc");
+  }
+
+  std::vector<std::string> workerArgs(int firstWorker, int threads, int ops, std::uint64_t seed) const {
+    return {"worker",   "--db",      db,      "--campaign", "camp_conc", "--workspace",         "ws_conc",
+            "--worker", std::to_string(firstWorker), "--threads", std::to_string(threads),
+            "--ops",    std::to_string(ops),         "--seed",    std::to_string(seed)};
+  }
+};
+
+std::string joined(const std::map<std::string, std::int64_t>& counts) {
+  std::string out;
+  for (const auto& [k, v] : counts) out += k + "=" + std::to_string(v) + " ";
+  return out;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(concurrency, ConcurrencyFixture)
+
+BOOST_AUTO_TEST_CASE(processes_and_threads_on_one_file_keep_every_promise) {
+  const int processes = static_cast<int>(setting("LEADTERRA_CONC_PROCESSES", 4, 8));
+  const int ops = static_cast<int>(setting("LEADTERRA_CONC_OPS", 1000, 5000));
+  constexpr int kThreadsPerProcess = 2;
+  const auto seed = static_cast<std::uint64_t>(std::random_device{}());
+  BOOST_TEST_MESSAGE("concurrency seed " << seed);
+  const auto started = std::chrono::steady_clock::now();
+
+  // Child processes: the first suppresses midway, the last shares one engine
+  // between its threads.
+  std::vector<std::unique_ptr<ChildProcess>> children;
+  std::vector<std::string> reportFiles;
+  for (int p = 0; p < processes; ++p) {
+    reportFiles.push_back(dir.file("report-" + std::to_string(p) + ".json"));
+    auto args = workerArgs(p * 10, kThreadsPerProcess, ops, seed + static_cast<std::uint64_t>(p));
+    args.insert(args.end(), {"--report", reportFiles.back()});
+    if (p == 0) args.push_back("--suppressor");
+    if (p == processes - 1) args.push_back("--shared");
+    children.push_back(
+        std::make_unique<ChildProcess>(LEADTERRA_STRESS_CHILD_PATH, args, "", dir.file("stderr-" + std::to_string(p))));
+  }
+
+  // Threads of this process: two with their own engine, two sharing one.
+  std::vector<WorkerReport> local(4);
+  {
+    auto sharedEngine = CampaignEngine::open(db);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        WorkerConfig config;
+        config.campaignId = "camp_conc";
+        config.workspaceId = "ws_conc";
+        config.worker = 1000 + t;  // children use p * 10 + thread
+        config.operations = ops;
+        config.seed = seed * 31 + static_cast<std::uint64_t>(t);
+        std::unique_ptr<CampaignEngine> own;
+        if (t < 2) own = CampaignEngine::open(db);
+        local[static_cast<std::size_t>(t)] = runWorker(t < 2 ? *own : *sharedEngine, config);
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+
+  std::vector<WorkerReport> reports = local;
+  for (int p = 0; p < processes; ++p) {
+    children[static_cast<std::size_t>(p)]->wait();
+    BOOST_TEST(children[static_cast<std::size_t>(p)]->exitCode() == 0,
+               "process " << p << ": " << readFile(dir.file("stderr-" + std::to_string(p))));
+    const std::string text = readFile(reportFiles[static_cast<std::size_t>(p)]);
+    BOOST_REQUIRE_MESSAGE(!text.empty(), "process " << p << " wrote no report");
+    for (const auto& j : nlohmann::json::parse(text)) reports.push_back(reportFromJson(j));
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  // No error reached a caller: busy least of all.
+  std::map<std::string, std::int64_t> errors;
+  std::map<std::string, std::int64_t> expected;
+  std::int64_t operations = 0;
+  for (const WorkerReport& r : reports) {
+    operations += r.operations;
+    for (const auto& [code, n] : r.errors) errors[code] += n;
+    for (const auto& [code, n] : r.expected) expected[code] += n;
+  }
+  BOOST_TEST(errors.empty(), "errors reached callers: " << joined(errors));
+
+  // The file is sound.
+  const InvariantReport inv = checkInvariants(db);
+  BOOST_TEST(inv.problems.empty(), describe(inv));
+
+  // No message handed out twice under a live lease.
+  std::map<std::string, int> claimedBy;
+  std::int64_t claims = 0;
+  for (const WorkerReport& r : reports) {
+    for (const Claim& c : r.claims) {
+      ++claims;
+      auto [it, fresh] = claimedBy.try_emplace(c.id, r.worker);
+      BOOST_TEST(fresh, "message " << c.id << " handed to worker " << it->second << " and worker " << r.worker);
+    }
+  }
+
+  // Nothing claimed for an address after its suppression committed.
+  const WorkerReport* suppressor = nullptr;
+  for (const WorkerReport& r : reports) {
+    if (r.suppressedAt != 0) suppressor = &r;
+  }
+  BOOST_REQUIRE_MESSAGE(suppressor != nullptr, "the suppressing worker never suppressed");
+  const std::set<std::string> doomed(suppressor->suppressedEmails.begin(), suppressor->suppressedEmails.end());
+  std::int64_t doomedClaimsBefore = 0;
+  for (const WorkerReport& r : reports) {
+    for (const Claim& c : r.claims) {
+      const bool isDoomed = doomed.count(c.email) != 0 || c.email.ends_with(std::string("@") + kDoomedDomain);
+      if (!isDoomed) continue;
+      BOOST_TEST(c.startedAt < suppressor->suppressedAt, "claimed " << c.email << " after its suppression");
+      ++doomedClaimsBefore;
+    }
+  }
+
+  // Every markSent recorded, nothing else sent.
+  std::int64_t sentCalls = 0;
+  for (const WorkerReport& r : reports) sentCalls += static_cast<std::int64_t>(r.sent.size());
+  BOOST_TEST(inv.sentMessages == sentCalls);
+
+  // No lost update: each worker's key holds its last write, on every lead.
+  auto engine = CampaignEngine::open(db);
+  std::set<std::string> enrolledEmails;
+  std::int64_t checkedValues = 0;
+  for (const WorkerReport& r : reports) {
+    const std::string key = workerKey(r.worker);
+    for (const auto& [email, value] : r.lastValue) {
+      enrolledEmails.insert(email);
+      const auto lead = engine->getLead("camp_conc", email);
+      BOOST_REQUIRE(lead.has_value());
+      const auto custom = nlohmann::json::parse(lead->customFields);
+      BOOST_TEST((custom.contains(key) && custom.at(key).get<std::int64_t>() == value),
+                 email << ": " << key << " should be " << value << ", is " << custom.dump());
+      ++checkedValues;
+    }
+  }
+  BOOST_TEST(inv.leads == static_cast<std::int64_t>(enrolledEmails.size()));
+  BOOST_TEST(engine->getCampaign("camp_conc")->leadsEnrolled == inv.leads);
+
+  const int workers = processes * kThreadsPerProcess + 4;
+  std::ostringstream figures;
+  figures << processes << " processes x " << kThreadsPerProcess << " threads + 4 threads (2 sharing one engine) = "
+          << workers << " workers x " << ops << " operations = " << operations << " operations in "
+          << static_cast<int>(seconds) << " s; " << claims << " messages claimed (" << doomedClaimsBefore
+          << " of suppressed addresses, all before the suppression), " << sentCalls << " sent, " << checkedValues
+          << " last writes checked; busy errors: " << errors["busy"] << "; expected refusals: " << joined(expected);
+  BOOST_TEST_MESSAGE(figures.str());
+  recordFigures("concurrency_test", figures.str());
+}
+
+BOOST_AUTO_TEST_CASE(many_processes_creating_one_new_file_at_once_all_succeed) {
+  const std::string fresh = dir.file("fresh.db");
+  constexpr int kProcesses = 6;
+  std::vector<std::unique_ptr<ChildProcess>> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    children.push_back(std::make_unique<ChildProcess>(
+        LEADTERRA_STRESS_CHILD_PATH,
+        std::vector<std::string>{"fresh", "--db", fresh, "--worker", std::to_string(p), "--leads", "200"}, "",
+        dir.file("fresh-" + std::to_string(p))));
+  }
+  for (int p = 0; p < kProcesses; ++p) {
+    children[static_cast<std::size_t>(p)]->wait();
+    BOOST_TEST(children[static_cast<std::size_t>(p)]->exitCode() == 0,
+               "process " << p << ": " << readFile(dir.file("fresh-" + std::to_string(p))));
+  }
+  const InvariantReport inv = checkInvariants(fresh);
+  BOOST_TEST(inv.problems.empty(), describe(inv));
+  BOOST_TEST(inv.leads == kProcesses * 200);
+  SQLite::Database c(fresh, SQLite::OPEN_READONLY);
+  BOOST_TEST(c.execAndGet("PRAGMA user_version").getInt() == detail::latestSchemaVersion());
+  BOOST_TEST(c.execAndGet("SELECT count(*) FROM campaigns").getInt() == kProcesses);
+}
+
+BOOST_AUTO_TEST_CASE(a_writer_holding_the_lock_shorter_than_the_timeout_is_waited_for) {
+  auto engine = CampaignEngine::open(db);  // default busyTimeout: 5 s
+  SQLite::Database other(db, SQLite::OPEN_READWRITE);
+  other.exec("BEGIN IMMEDIATE");
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    other.exec("COMMIT");
+  });
+  std::vector<LeadInput> rows{EngineFixture::lead("waited@example.com", "Waited")};
+  const auto start = std::chrono::steady_clock::now();
+  const BulkResult r = engine->bulkUpsert("camp_conc", rows);
+  release.join();
+  BOOST_TEST(r.enrolled == 1);
+  BOOST_TEST((std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(250)));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
