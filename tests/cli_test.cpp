@@ -532,7 +532,8 @@ BOOST_AUTO_TEST_CASE(campaign_schedule_window_across_midnight_in_a_time_zone) {
   BOOST_TEST(campaign["status"] == "running");
 
   // Queued messages moved to the window's next opening: Friday 22:00 EDT.
-  for (const Json& m : cli({"messages", "list", "--campaign", kCampaign}).json()["messages"]) {
+  const Json listed = cli({"messages", "list", "--campaign", kCampaign}).json();  // kept: the loop reads into it
+  for (const Json& m : listed["messages"]) {
     BOOST_TEST(m["scheduledAt"] == "2025-06-14T02:00:00Z");
   }
   const auto claimAt = [&](const std::string& now) {
