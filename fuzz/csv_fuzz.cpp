@@ -24,9 +24,7 @@ void require(bool ok) {
 }
 
 std::string scratch(const char* extension) {
-  return (std::filesystem::temp_directory_path() /
-          ("leadterra-fuzz-" + std::to_string(getpid()) + extension))
-      .string();
+  return (std::filesystem::temp_directory_path() / ("leadterra-fuzz-" + std::to_string(getpid()) + extension)).string();
 }
 
 void readAll(const std::string& path, const std::uint8_t* data, std::size_t size, bool csv) {

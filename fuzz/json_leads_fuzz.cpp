@@ -7,12 +7,11 @@
 // failed = rows); the engine throws nothing for row content.
 #include <cstddef>
 #include <cstdint>
+#include <leadterra/leadterra.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <leadterra/leadterra.hpp>
 
 namespace {
 

@@ -13,13 +13,13 @@
 // process, LEADTERRA_CONC_OPS operations each (4 / 1000; 8 / 5000 with
 // LEADTERRA_SOAK=1).
 #define BOOST_TEST_MODULE concurrency
-#include <boost/test/unit_test.hpp>
-
 #include <SQLiteCpp/Database.h>
-#include <nlohmann/json.hpp>
 
+#include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <iomanip>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -53,9 +53,21 @@ struct ConcurrencyFixture {
   }
 
   std::vector<std::string> workerArgs(int firstWorker, int threads, int ops, std::uint64_t seed) const {
-    return {"worker",   "--db",      db,      "--campaign", "camp_conc", "--workspace",         "ws_conc",
-            "--worker", std::to_string(firstWorker), "--threads", std::to_string(threads),
-            "--ops",    std::to_string(ops),         "--seed",    std::to_string(seed)};
+    return {"worker",
+            "--db",
+            db,
+            "--campaign",
+            "camp_conc",
+            "--workspace",
+            "ws_conc",
+            "--worker",
+            std::to_string(firstWorker),
+            "--threads",
+            std::to_string(threads),
+            "--ops",
+            std::to_string(ops),
+            "--seed",
+            std::to_string(seed)};
   }
 };
 
@@ -127,12 +139,14 @@ BOOST_AUTO_TEST_CASE(processes_and_threads_on_one_file_keep_every_promise) {
   std::map<std::string, std::int64_t> errors;
   std::map<std::string, std::int64_t> expected;
   std::int64_t operations = 0;
+  std::string samples;
   for (const WorkerReport& r : reports) {
     operations += r.operations;
     for (const auto& [code, n] : r.errors) errors[code] += n;
     for (const auto& [code, n] : r.expected) expected[code] += n;
+    for (const std::string& s : r.errorSamples) samples += "\n  worker " + std::to_string(r.worker) + ": " + s;
   }
-  BOOST_TEST(errors.empty(), "errors reached callers: " << joined(errors));
+  BOOST_TEST(errors.empty(), "errors reached callers: " << joined(errors) << samples);
 
   // The file is sound.
   const InvariantReport inv = checkInvariants(db);
@@ -192,11 +206,12 @@ BOOST_AUTO_TEST_CASE(processes_and_threads_on_one_file_keep_every_promise) {
 
   const int workers = processes * kThreadsPerProcess + 4;
   std::ostringstream figures;
-  figures << processes << " processes x " << kThreadsPerProcess << " threads + 4 threads (2 sharing one engine) = "
-          << workers << " workers x " << ops << " operations = " << operations << " operations in "
-          << static_cast<int>(seconds) << " s; " << claims << " messages claimed (" << doomedClaimsBefore
-          << " of suppressed addresses, all before the suppression), " << sentCalls << " sent, " << checkedValues
-          << " last writes checked; busy errors: " << errors["busy"] << "; expected refusals: " << joined(expected);
+  figures << processes << " processes x " << kThreadsPerProcess
+          << " threads + 4 threads (2 sharing one engine) = " << workers << " workers x " << ops
+          << " operations = " << operations << " operations in " << std::fixed << std::setprecision(1) << seconds << " s; " << claims
+          << " messages claimed (" << doomedClaimsBefore << " of suppressed addresses, all before the suppression), "
+          << sentCalls << " sent, " << checkedValues << " last writes checked; busy errors: " << errors["busy"]
+          << "; expected refusals: " << joined(expected);
   BOOST_TEST_MESSAGE(figures.str());
   recordFigures("concurrency_test", figures.str());
 }

@@ -16,15 +16,14 @@
 // import, LEADTERRA_CRASH_DISPATCH_KILLS (20 / 200) for dispatch. The random
 // seed is printed; LEADTERRA_CRASH_SEED replays a run.
 #define BOOST_TEST_MODULE crash
-#include <boost/test/unit_test.hpp>
-
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
-#include <nlohmann/json.hpp>
 
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
@@ -58,8 +57,7 @@ void writeLeadFile(const std::string& path, int rows, const std::string& ver) {
   std::ofstream out(path, std::ios::binary);
   out << "email,firstName,batch,ver\n";
   for (int i = 0; i < rows; ++i) {
-    out << "lead" << i << "@crash" << i % 37 << ".example.com," << ver << i << "," << i / kBatch << "," << ver
-        << "\n";
+    out << "lead" << i << "@crash" << i % 37 << ".example.com," << ver << i << "," << i / kBatch << "," << ver << "\n";
   }
 }
 
@@ -76,11 +74,12 @@ ImportState checkBatches(const std::string& db, int rows) {
   SQLite::Database c(db, SQLite::OPEN_READONLY);
   const int batches = (rows + kBatch - 1) / kBatch;
   std::vector<int> seen(static_cast<std::size_t>(batches), 0);
-  SQLite::Statement s(c,
-                      "SELECT CAST(json_extract(custom_fields, '$.batch') AS INTEGER) AS b, "
-                      "json_extract(custom_fields, '$.ver') AS v, count(*), "
-                      "sum(first_name <> json_extract(custom_fields, '$.ver') || substr(email, 5, instr(email, '@') - 5)) "
-                      "FROM leads WHERE campaign_id = 'camp_crash' GROUP BY b, v ORDER BY b");
+  SQLite::Statement s(
+      c,
+      "SELECT CAST(json_extract(custom_fields, '$.batch') AS INTEGER) AS b, "
+      "json_extract(custom_fields, '$.ver') AS v, count(*), "
+      "sum(first_name <> json_extract(custom_fields, '$.ver') || substr(email, 5, instr(email, '@') - 5)) "
+      "FROM leads WHERE campaign_id = 'camp_crash' GROUP BY b, v ORDER BY b");
   while (s.executeStep()) {
     const int b = s.getColumn(0).getInt();
     const std::string v = s.getColumn(1).getString();
@@ -90,7 +89,8 @@ ImportState checkBatches(const std::string& db, int rows) {
       state.problems.push_back("a lead of no batch: " + std::to_string(b));
       continue;
     }
-    if (++seen[static_cast<std::size_t>(b)] > 1) state.problems.push_back("batch " + std::to_string(b) + " holds two versions");
+    if (++seen[static_cast<std::size_t>(b)] > 1)
+      state.problems.push_back("batch " + std::to_string(b) + " holds two versions");
     if (n != expected) {
       state.problems.push_back("batch " + std::to_string(b) + " version " + v + " is torn: " + std::to_string(n) +
                                " of " + std::to_string(expected) + " rows");
@@ -126,7 +126,9 @@ struct CrashFixture {
     auto engine = CampaignEngine::open(db);
     engine->createWorkspace({"ws_crash", "Crash"});
     engine->createCampaign(
-        {"ws_crash", "camp_crash", "Crash import",
+        {"ws_crash",
+         "camp_crash",
+         "Crash import",
          {{"Hi {{firstName}}", "batch {{batch}} version {{ver}} for {{firstName}}", StepFormat::text, 0}},
          {}});
     engine->startCampaign("camp_crash");
@@ -170,9 +172,8 @@ BOOST_AUTO_TEST_CASE(an_import_killed_at_random_moments_loses_only_the_batch_in_
   fs::copy_file(db, scratch);
   auto timed = [&](const std::string& file) {
     const auto start = std::chrono::steady_clock::now();
-    ChildProcess child(LEADTERRA_CLI_PATH,
-                       {"--db", scratch, "leads", "import", "--campaign", "camp_crash", file, "--batch-size",
-                        std::to_string(kBatch)});
+    ChildProcess child(LEADTERRA_CLI_PATH, {"--db", scratch, "leads", "import", "--campaign", "camp_crash", file,
+                                            "--batch-size", std::to_string(kBatch)});
     child.wait();
     BOOST_REQUIRE_EQUAL(child.exitCode(), 0);
     return std::chrono::steady_clock::now() - start;
@@ -189,7 +190,8 @@ BOOST_AUTO_TEST_CASE(an_import_killed_at_random_moments_loses_only_the_batch_in_
     const std::string& file = runs % 2 == 0 ? fileA : fileB;
     {
       ChildProcess child(LEADTERRA_CLI_PATH, importArgs(file));
-      std::this_thread::sleep_for(std::chrono::microseconds(static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(windowMicros + 1))));
+      std::this_thread::sleep_for(
+          std::chrono::microseconds(static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(windowMicros + 1))));
       if (child.killNow()) {
         ++kills;
       } else {
@@ -234,8 +236,8 @@ BOOST_AUTO_TEST_CASE(an_import_killed_at_random_moments_loses_only_the_batch_in_
   const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string figures = std::to_string(kills) + " kills survived in " + std::to_string(runs) + " runs (" +
                               std::to_string(completed) + " completed unkilled) of a " + std::to_string(rows) +
-                              "-row import in batches of " + std::to_string(kBatch) + ", seed " +
-                              std::to_string(seed) + ", " + std::to_string(static_cast<int>(seconds)) + " s";
+                              "-row import in batches of " + std::to_string(kBatch) + ", seed " + std::to_string(seed) +
+                              ", " + std::to_string(static_cast<int>(seconds)) + " s";
   BOOST_TEST_MESSAGE(figures);
   recordFigures("crash_test import", figures);
 }
@@ -249,9 +251,21 @@ BOOST_AUTO_TEST_CASE(dispatch_workers_killed_at_random_moments_leave_the_outbox_
       // Two processes of two threads each; one suppresses midway.
       std::vector<std::unique_ptr<ChildProcess>> children;
       for (int p = 0; p < 2; ++p) {
-        std::vector<std::string> args{"worker", "--db", db, "--campaign", "camp_dispatch", "--workspace",
-                                      "ws_crash", "--worker", std::to_string(runs * 10 + p * 2), "--threads", "2",
-                                      "--ops", "100000", "--seed", std::to_string(rng() % 1000000)};
+        std::vector<std::string> args{"worker",
+                                      "--db",
+                                      db,
+                                      "--campaign",
+                                      "camp_dispatch",
+                                      "--workspace",
+                                      "ws_crash",
+                                      "--worker",
+                                      std::to_string(runs * 10 + p * 2),
+                                      "--threads",
+                                      "2",
+                                      "--ops",
+                                      "100000",
+                                      "--seed",
+                                      std::to_string(rng() % 1000000)};
         if (p == 0 && runs % 3 == 0) args.push_back("--suppressor");
         children.push_back(std::make_unique<ChildProcess>(LEADTERRA_STRESS_CHILD_PATH, args));
       }
@@ -264,16 +278,15 @@ BOOST_AUTO_TEST_CASE(dispatch_workers_killed_at_random_moments_leave_the_outbox_
 
   // The engine carries on: a worker run to its end meets no error.
   const std::string report = dir.file("after.json");
-  ChildProcess after(LEADTERRA_STRESS_CHILD_PATH,
-                     {"worker", "--db", db, "--campaign", "camp_dispatch", "--workspace", "ws_crash", "--worker",
-                      "9999", "--ops", "200", "--report", report});
+  ChildProcess after(LEADTERRA_STRESS_CHILD_PATH, {"worker", "--db", db, "--campaign", "camp_dispatch", "--workspace",
+                                                   "ws_crash", "--worker", "9999", "--ops", "200", "--report", report});
   after.wait();
   BOOST_TEST(after.exitCode() == 0);
   requireSound("the final dispatch run");
   const InvariantReport r = checkInvariants(db);
   const std::string figures = std::to_string(kills) + " kills survived in " + std::to_string(runs) +
-                              " runs of 2 processes x 2 threads; outbox then held " +
-                              std::to_string(r.messages) + " messages, " + std::to_string(r.sentMessages) + " sent";
+                              " runs of 2 processes x 2 threads; outbox then held " + std::to_string(r.messages) +
+                              " messages, " + std::to_string(r.sentMessages) + " sent";
   BOOST_TEST_MESSAGE(figures);
   recordFigures("crash_test dispatch", figures);
 }
@@ -291,8 +304,9 @@ BOOST_AUTO_TEST_CASE(the_checks_see_a_torn_batch_a_mixed_batch_a_stale_message_a
   {
     SQLite::Database c(db, SQLite::OPEN_READWRITE);  // foreign keys off: damage allowed
     c.exec("DELETE FROM leads WHERE email = 'lead600@crash8.example.com'");
-    c.exec("UPDATE leads SET first_name = 'B1100', custom_fields = json_set(custom_fields, '$.ver', 'B') "
-           "WHERE email = 'lead1100@crash27.example.com'");
+    c.exec(
+        "UPDATE leads SET first_name = 'B1100', custom_fields = json_set(custom_fields, '$.ver', 'B') "
+        "WHERE email = 'lead1100@crash27.example.com'");
     c.exec("UPDATE messages SET body = 'tampered' WHERE seq = (SELECT max(seq) FROM messages)");
   }
   const auto all = [](const std::vector<std::string>& lines) {

@@ -9,11 +9,9 @@
 // escaped in html steps (and verbatim in text steps and subjects).
 #define BOOST_TEST_MODULE hostile_input
 #include <boost/test/unit_test.hpp>
-
-#include <nlohmann/json.hpp>
-
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "import/import.hpp"
 #include "test_util.hpp"
@@ -188,7 +186,6 @@ struct HostileFixture {
     if (body.is_string()) BOOST_TEST(m->body == body.get<std::string>(), c.name << (html ? " (html)" : " (text)"));
     if (c.subject.is_string()) BOOST_TEST(m->subject == c.subject.get<std::string>(), c.name << " (subject)");
   }
-
 };
 
 }  // namespace
@@ -232,9 +229,8 @@ BOOST_AUTO_TEST_CASE(every_hostile_row_gets_its_stated_result_through_the_cli_bo
   writeFile(bodyFile, bodyOf(texts));
   const std::string out = dir.file("bulk.out");
   {
-    ChildProcess cli(LEADTERRA_CLI_PATH,
-                     {"--db", db, "leads", "bulk", "--campaign", "camp_cli", bodyFile, "--details"}, out,
-                     dir.file("bulk.err"));
+    ChildProcess cli(LEADTERRA_CLI_PATH, {"--db", db, "leads", "bulk", "--campaign", "camp_cli", bodyFile, "--details"},
+                     out, dir.file("bulk.err"));
     cli.wait();
     BOOST_REQUIRE_MESSAGE(cli.exitCode() == 0, readFile(dir.file("bulk.err")));
   }
@@ -257,10 +253,10 @@ BOOST_AUTO_TEST_CASE(every_hostile_row_gets_its_stated_result_through_the_cli_bo
   const std::string importOut = dir.file("import.out");
   const std::string rejects = dir.file("rejects.jsonl");
   {
-    ChildProcess cli(LEADTERRA_CLI_PATH,
-                     {"--db", db, "leads", "import", "--campaign", "camp_jsonl", jsonl, "--batch-size", "7",
-                      "--rejects", rejects},
-                     importOut, dir.file("import.err"));
+    ChildProcess cli(
+        LEADTERRA_CLI_PATH,
+        {"--db", db, "leads", "import", "--campaign", "camp_jsonl", jsonl, "--batch-size", "7", "--rejects", rejects},
+        importOut, dir.file("import.err"));
     cli.wait();
     BOOST_REQUIRE_MESSAGE(cli.exitCode() == 0, readFile(dir.file("import.err")));
   }
@@ -295,10 +291,10 @@ BOOST_AUTO_TEST_CASE(every_hostile_csv_record_gets_its_stated_result) {
   const std::string out = dir.file("csv.out");
   const std::string rejects = dir.file("csv-rejects.jsonl");
   {
-    ChildProcess cli(LEADTERRA_CLI_PATH,
-                     {"--db", db, "leads", "import", "--campaign", "camp_csv", csv, "--batch-size", "5", "--rejects",
-                      rejects},
-                     out, dir.file("csv.err"));
+    ChildProcess cli(
+        LEADTERRA_CLI_PATH,
+        {"--db", db, "leads", "import", "--campaign", "camp_csv", csv, "--batch-size", "5", "--rejects", rejects}, out,
+        dir.file("csv.err"));
     cli.wait();
     BOOST_REQUIRE_MESSAGE(cli.exitCode() == 0, readFile(dir.file("csv.err")));
   }

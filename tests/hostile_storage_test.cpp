@@ -8,8 +8,6 @@
 // the permission those cases are skipped with the reason; the file-size
 // limit (RLIMIT_FSIZE) case fills "the disk" without any privilege.
 #define BOOST_TEST_MODULE hostile_storage
-#include <boost/test/unit_test.hpp>
-
 #include <SQLiteCpp/Database.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -17,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/test/unit_test.hpp>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -217,9 +216,9 @@ BOOST_AUTO_TEST_CASE(a_full_disk_is_a_storage_error_that_loses_nothing_and_passe
   const InvariantReport inv = checkInvariants(path);
   BOOST_TEST(inv.problems.empty(), describe(inv));
   BOOST_TEST(inv.leads == fill.committed + 200);
-  recordFigures("hostile_storage_test full disk",
-                "1 MiB tmpfs filled after " + std::to_string(fill.committed) + " leads: storage_error (" +
-                    fill.message + "), nothing lost, 200 more after growing it to 64 MiB");
+  recordFigures("hostile_storage_test full disk", "1 MiB tmpfs filled after " + std::to_string(fill.committed) +
+                                                      " leads: storage_error (" + fill.message +
+                                                      "), nothing lost, 200 more after growing it to 64 MiB");
 }
 
 BOOST_AUTO_TEST_CASE(a_file_size_limit_is_a_storage_error_that_loses_nothing_and_passes_once_lifted) {
@@ -461,9 +460,9 @@ BOOST_AUTO_TEST_CASE(a_newer_schema_is_refused_untouched_and_opens_once_its_vers
   BOOST_TEST(!fs::exists(path + "-wal"));
 #ifdef LEADTERRA_CLI_PATH
   const std::string err = dir.file("err.json");
-  const int status = std::system((std::string(LEADTERRA_CLI_PATH) + " --db '" + path + "' campaign get " + kCamp +
-                                  " >/dev/null 2>'" + err + "'")
-                                     .c_str());
+  const int status = std::system(
+      (std::string(LEADTERRA_CLI_PATH) + " --db '" + path + "' campaign get " + kCamp + " >/dev/null 2>'" + err + "'")
+          .c_str());
   BOOST_TEST(WEXITSTATUS(status) == 1);
   BOOST_TEST(readFile(err).find("\"schema_too_new\"") != std::string::npos);
   BOOST_TEST(readFile(path) == before);

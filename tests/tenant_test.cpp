@@ -5,7 +5,6 @@
 // entries of one workspace never affect another.
 #define BOOST_TEST_MODULE tenant
 #include <boost/test/unit_test.hpp>
-
 #include <functional>
 
 #include "test_util.hpp"
@@ -47,7 +46,8 @@ struct TenantFixture : EngineFixture {
       return "no error";
     } catch (const Error& e) {
       std::string message = e.what();
-      for (auto at = message.find(id); at != std::string::npos; at = message.find(id)) message.replace(at, id.size(), "<id>");
+      for (auto at = message.find(id); at != std::string::npos; at = message.find(id))
+        message.replace(at, id.size(), "<id>");
       return std::string(toString(e.code())) + ": " + message;
     }
   }
@@ -114,8 +114,10 @@ std::vector<ScopedCall> scopedCalls() {
          options.dryRun = true;
          (void)e.bulkUpsert(c, std::vector<LeadInput>{EngineFixture::lead("dry@elsewhere.com")}, options, s);
        }},
-      {"getLead", [](CampaignEngine& e, const std::string& c, const Scope& s) { (void)e.getLead(c, "ava@acmecorp.com", s); }},
-      {"listMessages", [](CampaignEngine& e, const std::string& c, const Scope& s) { (void)e.listMessages(c, std::nullopt, s); }},
+      {"getLead",
+       [](CampaignEngine& e, const std::string& c, const Scope& s) { (void)e.getLead(c, "ava@acmecorp.com", s); }},
+      {"listMessages",
+       [](CampaignEngine& e, const std::string& c, const Scope& s) { (void)e.listMessages(c, std::nullopt, s); }},
       {"markReplied",
        [](CampaignEngine& e, const std::string& c, const Scope& s) { (void)e.markReplied(c, "ava@acmecorp.com", s); }},
   };
@@ -202,8 +204,8 @@ BOOST_AUTO_TEST_CASE(suppressions_of_one_workspace_never_touch_another) {
 BOOST_AUTO_TEST_CASE(a_suppression_added_to_an_unknown_workspace_is_not_found_and_touches_nobody) {
   const std::string before = state();
   const std::vector<std::string> entries{"ava@acmecorp.com"};
-  BOOST_TEST(refusal([&] { (void)engine->addSuppressions("ws_nowhere", entries); }, "ws_nowhere").rfind("not_found", 0) ==
-             0U);
+  BOOST_TEST(
+      refusal([&] { (void)engine->addSuppressions("ws_nowhere", entries); }, "ws_nowhere").rfind("not_found", 0) == 0U);
   BOOST_TEST(state() == before);
 }
 

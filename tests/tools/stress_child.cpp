@@ -15,12 +15,11 @@
 //
 // Exit status: 0 when every call succeeded (worker: no unexpected error),
 // 1 otherwise, 2 for a usage error. Errors are printed on stderr.
-#include <leadterra/leadterra.hpp>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <leadterra/leadterra.hpp>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,9 +40,7 @@ struct Args {
     auto it = values.find(k);
     return it == values.end() ? fallback : it->second;
   }
-  long long num(const std::string& k, long long fallback) const {
-    return has(k) ? std::stoll(get(k)) : fallback;
-  }
+  long long num(const std::string& k, long long fallback) const { return has(k) ? std::stoll(get(k)) : fallback; }
 };
 
 Args parse(int argc, char** argv) {

@@ -9,12 +9,11 @@
 // Used by threads of the test process and by tests/tools/stress_child.cpp.
 #pragma once
 
-#include <leadterra/leadterra.hpp>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
+#include <leadterra/leadterra.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -35,7 +34,7 @@ inline std::string poolEmail(int i) {
   return "lead" + std::to_string(i) + "@pool" + std::to_string(i % 5) + ".example.com";
 }
 inline bool isDoomedEmail(int i) { return i % 7 == 3; }
-inline const char* kDoomedDomain = "doomed.example.com";
+inline constexpr const char* kDoomedDomain = "doomed.example.com";
 
 struct WorkerConfig {
   std::string campaignId;
@@ -44,7 +43,7 @@ struct WorkerConfig {
   int operations = 200;
   int pool = 500;
   std::uint64_t seed = 1;
-  bool suppressor = false;  // adds the doomed suppressions at operations / 2
+  bool suppressor = false;           // adds the doomed suppressions at operations / 2
   std::int64_t leaseSeconds = 3600;  // longer than the test: a claim is never legitimately handed out again
 };
 
@@ -59,7 +58,7 @@ struct WorkerReport {
   std::int64_t operations = 0;
   std::int64_t upsertRows = 0;
   std::vector<Claim> claims;
-  std::vector<std::string> sent;                 // markSent calls that succeeded
+  std::vector<std::string> sent;                  // markSent calls that succeeded
   std::map<std::string, std::int64_t> lastValue;  // email -> customFields["w<worker>"] last written
   std::map<std::string, std::int64_t> errors;     // code -> count, unexpected ones
   std::vector<std::string> errorSamples;          // the first unexpected errors: message and wait
@@ -71,10 +70,17 @@ struct WorkerReport {
 inline nlohmann::json toJson(const WorkerReport& r) {
   nlohmann::json claims = nlohmann::json::array();
   for (const Claim& c : r.claims) claims.push_back({c.id, c.email, c.startedAt});
-  return {{"worker", r.worker},           {"operations", r.operations}, {"upsertRows", r.upsertRows},
-          {"claims", claims},             {"sent", r.sent},             {"lastValue", r.lastValue},
-          {"errors", r.errors},           {"expected", r.expected},     {"suppressedAt", r.suppressedAt},
-          {"suppressedEmails", r.suppressedEmails}, {"errorSamples", r.errorSamples}};
+  return {{"worker", r.worker},
+          {"operations", r.operations},
+          {"upsertRows", r.upsertRows},
+          {"claims", claims},
+          {"sent", r.sent},
+          {"lastValue", r.lastValue},
+          {"errors", r.errors},
+          {"expected", r.expected},
+          {"suppressedAt", r.suppressedAt},
+          {"suppressedEmails", r.suppressedEmails},
+          {"errorSamples", r.errorSamples}};
 }
 
 inline WorkerReport reportFromJson(const nlohmann::json& j) {
@@ -82,7 +88,8 @@ inline WorkerReport reportFromJson(const nlohmann::json& j) {
   r.worker = j.at("worker").get<int>();
   r.operations = j.at("operations").get<std::int64_t>();
   r.upsertRows = j.at("upsertRows").get<std::int64_t>();
-  for (const auto& c : j.at("claims")) r.claims.push_back({c[0].get<std::string>(), c[1].get<std::string>(), c[2].get<std::int64_t>()});
+  for (const auto& c : j.at("claims"))
+    r.claims.push_back({c[0].get<std::string>(), c[1].get<std::string>(), c[2].get<std::int64_t>()});
   r.sent = j.at("sent").get<std::vector<std::string>>();
   r.lastValue = j.at("lastValue").get<std::map<std::string, std::int64_t>>();
   r.errors = j.at("errors").get<std::map<std::string, std::int64_t>>();
