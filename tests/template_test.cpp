@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -497,12 +499,31 @@ BOOST_AUTO_TEST_CASE(a_rendered_body_keeps_its_line_breaks_and_controls) {
 
 namespace {
 
-// Sections and the implicit iterator are not part of Leadterra's templates.
-bool isEligible(const std::string& tmpl) {
+// The cases of the suite that Leadterra does not run, each with its reason:
+// sections and the implicit iterator are not part of Leadterra's templates.
+// Every other case runs; the counts below are checked exactly, so that a
+// case that stops running (renamed, dropped, skipped by mistake) fails.
+const std::map<std::string, std::string> kSkippedCases = {
+    {"Dotted Names - Basic Interpolation", "compares with a section, {{#person}}"},
+    {"Dotted Names - Triple Mustache Interpolation", "compares with a section, {{#person}}"},
+    {"Dotted Names - Ampersand Interpolation", "compares with a section, {{#person}}"},
+    {"Dotted Names - Initial Resolution", "resolves inside a section, {{#a}}"},
+    {"Dotted Names - Context Precedence", "resolves inside a section, {{#a}}"},
+    {"Implicit Iterators - Basic Interpolation", "uses the implicit iterator, {{.}}"},
+    {"Implicit Iterators - HTML Escaping", "uses the implicit iterator, {{.}}"},
+    {"Implicit Iterators - Triple Mustache", "uses the implicit iterator, {{{.}}}"},
+    {"Implicit Iterators - Ampersand", "uses the implicit iterator, {{&.}}"},
+    {"Implicit Iterators - Basic Integer Interpolation", "uses the implicit iterator, {{.}}"},
+};
+constexpr std::size_t kConformanceCases = 42;
+constexpr std::size_t kConformanceRun = kConformanceCases - 10;
+
+// True when the template uses what a skip reason names.
+bool usesUnsupportedSyntax(const std::string& tmpl) {
   for (const char* unsupported : {"{{#", "{{/", "{{^", "{{.}}", "{{{.}}}", "{{&.}}"}) {
-    if (tmpl.find(unsupported) != std::string::npos) return false;
+    if (tmpl.find(unsupported) != std::string::npos) return true;
   }
-  return true;
+  return false;
 }
 
 }  // namespace
@@ -513,25 +534,30 @@ BOOST_AUTO_TEST_CASE(mustache_interpolation_conformance) {
   const json suite = json::parse(in);
   const json& tests = suite.at("tests");
   BOOST_TEST_REQUIRE(tests.is_array());
-
-  std::size_t eligible = 0;
-  for (const json& test : tests) {
-    if (isEligible(test.at("template").get<std::string>())) ++eligible;
-  }
+  BOOST_TEST(tests.size() == kConformanceCases);
+  BOOST_TEST(kSkippedCases.size() == kConformanceCases - kConformanceRun);
 
   std::size_t ran = 0;
+  std::set<std::string> skipped;
   for (const json& test : tests) {
     const std::string name = test.at("name").get<std::string>();
     const std::string tmpl = test.at("template").get<std::string>();
-    if (!isEligible(tmpl)) continue;
     BOOST_TEST_CONTEXT("test \"" << name << "\": " << test.at("desc").get<std::string>()) {
+      if (const auto skip = kSkippedCases.find(name); skip != kSkippedCases.end()) {
+        BOOST_TEST(usesUnsupportedSyntax(tmpl), "skipped as \"" << skip->second << "\", but it does not");
+        BOOST_TEST(skipped.insert(name).second, "listed twice in the suite");
+        continue;
+      }
+      BOOST_TEST(!usesUnsupportedSyntax(tmpl), "uses unsupported syntax, yet is not in the skip list");
       BOOST_TEST(render(tmpl, test.at("data"), true) == test.at("expected").get<std::string>());
+      ++ran;
     }
-    ++ran;
   }
-  BOOST_TEST_MESSAGE("conformance: ran " << ran << " of " << tests.size() << " tests");
-  BOOST_TEST(eligible > 0U);
-  BOOST_TEST(ran >= eligible);
+  BOOST_TEST_MESSAGE("conformance: ran " << ran << ", skipped " << skipped.size() << " of " << tests.size());
+  BOOST_TEST(ran == kConformanceRun);
+  for (const auto& [name, reason] : kSkippedCases) {
+    BOOST_TEST(skipped.count(name) == 1U, "skip list names \"" << name << "\", which the suite does not hold");
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
