@@ -28,7 +28,7 @@ struct Message {
   std::string campaignId;
   std::string email;
   std::int64_t step = 1;  // 1-based
-  std::string subject;    // rendered
+  std::string subject;    // rendered as a header value: control characters folded to spaces
   std::string body;       // rendered
   StepFormat format = StepFormat::text;
   MessageStatus status = MessageStatus::queued;

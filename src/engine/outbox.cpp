@@ -65,8 +65,9 @@ std::vector<CompiledStep> EngineImpl::compile(const std::vector<Step>& steps) {
 
 Rendered EngineImpl::render(const CompiledStep& step, const LeadRecord& lead) {
   auto resolve = [&lead](const detail::Tag& tag) { return resolveLeadTag(lead, tag); };
-  // A subject is a mail header: never HTML-escaped. Only an html body is.
-  return {step.subject.render(false, resolve), step.body.render(step.step.format == StepFormat::html, resolve)};
+  // A subject is a mail header: never HTML-escaped (only an html body is),
+  // and folded to one line by detail::foldHeader.
+  return {step.subject.renderHeader(resolve), step.body.render(step.step.format == StepFormat::html, resolve)};
 }
 
 void EngineImpl::queueStep(const CampaignRow& campaign, const std::vector<CompiledStep>& steps,
