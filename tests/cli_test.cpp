@@ -878,6 +878,24 @@ BOOST_AUTO_TEST_CASE(render_uses_the_engines_rules) {
   BOOST_TEST(!std::filesystem::exists(cli.db));  // render needs no database
 }
 
+BOOST_AUTO_TEST_CASE(render_as_a_subject_folds_control_characters_as_the_engine_does) {
+  Cli cli;
+  const std::string lead = R"({"firstName": "Ann\r\nBcc: victim@evil.io", "company": "A & B"})";
+  const auto render = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "render");
+    args.insert(args.end(), {"--lead", lead});
+    const Run r = cli(args);
+    BOOST_TEST(r.status == 0);
+    return r.json()["rendered"].get<std::string>();
+  };
+  BOOST_TEST(render({"--subject", "--template", "Hi {{firstName}}"}) == "Hi Ann Bcc: victim@evil.io");
+  BOOST_TEST(render({"--subject", "--template", "Re:\r\n{{jobTitle|a\tb}} {{company}}"}) == "Re: a b A & B");
+  // Never escaped, whatever the step's format, as a subject in an html step.
+  BOOST_TEST(render({"--subject", "--format", "html", "--template", "{{company}}"}) == "A & B");
+  // A body keeps its line breaks.
+  BOOST_TEST(render({"--template", "Hi {{firstName}}"}) == "Hi Ann\r\nBcc: victim@evil.io");
+}
+
 BOOST_AUTO_TEST_CASE(render_usage_errors) {
   Cli cli;
   checkFailure(cli({"render", "--template", "x", "--lead", "[1]"}), 2, "invalid_argument");

@@ -31,7 +31,7 @@ struct Message {
   std::string leadId;  // "lead_" + ULID
   std::string email;   // the lead's, normalized
   std::int64_t step = 1;  // 1-based
-  std::string subject;    // rendered
+  std::string subject;    // rendered as a header value: control characters folded to spaces
   std::string body;       // rendered
   StepFormat format = StepFormat::text;
   MessageStatus status = MessageStatus::queued;

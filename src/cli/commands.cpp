@@ -402,6 +402,7 @@ void addMessages(CLI::App& app, Context& ctx) {
 
 struct RenderArgs {
   std::string format = "text";
+  bool subject = false;
   std::string templateText;
   std::string lead = "{}";
 };
@@ -412,10 +413,13 @@ void addRender(CLI::App& app, Context& ctx) {
   render->add_option("--format", a->format, "html escapes inserted values")
       ->check(CLI::IsMember({"text", "html"}))
       ->capture_default_str();
+  render->add_flag("--subject", a->subject,
+                   "Render as a step's subject: never escaped, control characters folded to spaces");
   render->add_option("--template", a->templateText, "Template text, e.g. \"Hi {{firstName|there}}\"")->required();
   render->add_option("--lead", a->lead, R"(The lead as a JSON object, e.g. {"firstName": "Ava"})")->capture_default_str();
   onRun(render, ctx, [&ctx, a] {
-    const std::string rendered = renderTemplate(a->templateText, a->format == "html", a->lead);
+    const RenderAs as = a->subject ? RenderAs::subject : a->format == "html" ? RenderAs::htmlBody : RenderAs::textBody;
+    const std::string rendered = renderTemplate(a->templateText, as, a->lead);
     ctx.print(wrap("rendered", rendered));
   });
 }
