@@ -13,8 +13,9 @@ std::vector<CompiledStep> compileSteps(const std::vector<Step>& steps) {
 
 RenderedStep renderFor(const CompiledStep& step, const LeadRecord& lead) {
   auto resolve = [&lead](const detail::Tag& tag) { return resolveLeadTag(lead, tag); };
-  // A subject is a mail header: never HTML-escaped. Only an html body is.
-  return {step.subject.render(false, resolve), step.body.render(step.step.format == StepFormat::html, resolve)};
+  // A subject is a mail header: never HTML-escaped (only an html body is),
+  // and folded to one line by detail::foldHeader.
+  return {step.subject.renderHeader(resolve), step.body.render(step.step.format == StepFormat::html, resolve)};
 }
 
 // ---- leadterra/render.hpp ----
