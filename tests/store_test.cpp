@@ -13,6 +13,7 @@ using namespace leadterra;
 using leadterra::test::EngineFixture;
 using leadterra::test::errorCodeOf;
 using leadterra::test::TempDir;
+using Mode = leadterra::store::Tx::Mode;
 
 namespace {
 
@@ -84,7 +85,7 @@ BOOST_AUTO_TEST_CASE(a_read_transaction_sees_one_snapshot) {
   const std::string path = dir.file("r.db");
   detail::Database db(path, Options{});
   db.raw().exec("CREATE TABLE t (x INTEGER)");
-  const auto tx = db.begin(store::Tx::Mode::read);
+  const auto tx = db.begin(Mode::read);
   BOOST_TEST(db.raw().execAndGet("SELECT count(*) FROM t").getInt() == 0);
   {
     SQLite::Database other(path, SQLite::OPEN_READWRITE);
@@ -100,13 +101,13 @@ BOOST_AUTO_TEST_CASE(a_write_transaction_rolls_back_unless_committed) {
   detail::Database db(dir.file("w.db"), Options{});
   db.raw().exec("CREATE TABLE t (x INTEGER)");
   {
-    const auto tx = db.begin(store::Tx::Mode::write);
+    const auto tx = db.begin(Mode::write);
     db.raw().exec("INSERT INTO t VALUES (1)");
   }
   BOOST_TEST(db.raw().execAndGet("SELECT count(*) FROM t").getInt() == 0);
   {
-    const auto tx = db.begin(store::Tx::Mode::write);
-    BOOST_TEST(errorCodeOf([&] { (void)db.begin(store::Tx::Mode::read); }) == "storage_error");  // no nesting
+    const auto tx = db.begin(Mode::write);
+    BOOST_TEST(errorCodeOf([&] { (void)db.begin(Mode::read); }) == "storage_error");  // no nesting
   }
 }
 

@@ -141,9 +141,9 @@ class LeadStore {
   [[nodiscard]] virtual std::int64_t nextSeq(Tx& tx) = 0;
   // Inserts the lead with its seq; false (nothing written) when the campaign
   // already has a lead with this email.
-  [[nodiscard]] virtual bool insert(Tx& tx, std::string_view campaignId, const LeadRecord& lead) = 0;
-  [[nodiscard]] virtual std::optional<LeadRecord> find(Tx& tx, std::string_view campaignId,
-                                                       std::string_view email) = 0;
+  [[nodiscard]] virtual bool insert(Tx& tx, const std::string& campaignId, const LeadRecord& lead) = 0;
+  [[nodiscard]] virtual std::optional<LeadRecord> find(Tx& tx, const std::string& campaignId,
+                                                       const std::string& email) = 0;
   // storage_error when there is none (a message always has its lead).
   [[nodiscard]] virtual LeadRecord get(Tx& tx, std::int64_t seq) = 0;
   // Writes the fields, customFields, status and updatedAt.

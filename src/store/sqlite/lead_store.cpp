@@ -69,12 +69,12 @@ std::int64_t SqliteLeadStore::nextSeq(Tx&) {
   return s->getColumn(0).getInt64();
 }
 
-bool SqliteLeadStore::insert(Tx&, std::string_view campaignId, const LeadRecord& lead) {
+bool SqliteLeadStore::insert(Tx&, const std::string& campaignId, const LeadRecord& lead) {
   auto s = insert_.use();
   // Bound without copies: the strings outlive the statement's run.
   s->bind(1, lead.seq);
   s->bindNoCopy(2, lead.id);
-  s->bindNoCopy(3, campaignId.data(), static_cast<int>(campaignId.size()));
+  s->bindNoCopy(3, campaignId);
   s->bindNoCopy(4, lead.email);
   bindOptView(*s, 5, lead.firstName);
   bindOptView(*s, 6, lead.lastName);
@@ -88,10 +88,10 @@ bool SqliteLeadStore::insert(Tx&, std::string_view campaignId, const LeadRecord&
   return s->exec() == 1;
 }
 
-std::optional<LeadRecord> SqliteLeadStore::find(Tx&, std::string_view campaignId, std::string_view email) {
+std::optional<LeadRecord> SqliteLeadStore::find(Tx&, const std::string& campaignId, const std::string& email) {
   auto s = find_.use();
-  s->bindNoCopy(1, campaignId.data(), static_cast<int>(campaignId.size()));
-  s->bindNoCopy(2, email.data(), static_cast<int>(email.size()));
+  s->bindNoCopy(1, campaignId);
+  s->bindNoCopy(2, email);
   if (!s->executeStep()) return std::nullopt;
   return readLead(*s);
 }

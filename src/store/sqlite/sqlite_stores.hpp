@@ -61,8 +61,8 @@ class SqliteLeadStore final : public LeadStore {
  public:
   explicit SqliteLeadStore(Database& db);
   std::int64_t nextSeq(Tx& tx) override;
-  bool insert(Tx& tx, std::string_view campaignId, const LeadRecord& lead) override;
-  std::optional<LeadRecord> find(Tx& tx, std::string_view campaignId, std::string_view email) override;
+  bool insert(Tx& tx, const std::string& campaignId, const LeadRecord& lead) override;
+  std::optional<LeadRecord> find(Tx& tx, const std::string& campaignId, const std::string& email) override;
   LeadRecord get(Tx& tx, std::int64_t seq) override;
   void update(Tx& tx, const LeadRecord& lead) override;
   void setStatus(Tx& tx, std::int64_t seq, LeadStatus status, Timestamp now) override;

@@ -37,8 +37,8 @@ bool SqliteSuppressionStore::remove(Tx&, std::string_view workspaceId, std::stri
 
 bool SqliteSuppressionStore::contains(Tx&, std::string_view workspaceId, std::string_view entry) {
   auto s = contains_.use();
-  s->bindNoCopy(1, workspaceId.data(), static_cast<int>(workspaceId.size()));
-  s->bindNoCopy(2, entry.data(), static_cast<int>(entry.size()));
+  s->bind(1, std::string(workspaceId));
+  s->bind(2, std::string(entry));
   return s->executeStep();
 }
 
