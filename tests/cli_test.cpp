@@ -746,7 +746,7 @@ BOOST_AUTO_TEST_CASE(messages_list_shows_the_rendered_outbox) {
   BOOST_TEST(r.status == 0);
   const Json messages = r.json()["messages"];
   BOOST_REQUIRE_EQUAL(messages.size(), 3u);
-  BOOST_TEST(keysOf(messages[0]) == (std::vector<std::string>{"id", "campaignId", "email", "step", "subject", "body",
+  BOOST_TEST(keysOf(messages[0]) == (std::vector<std::string>{"id", "workspaceId", "campaignId", "leadId", "email", "step", "subject", "body",
                                                               "format", "status", "scheduledAt", "attempts"}),
              boost::test_tools::per_element());
   BOOST_TEST(messages[0]["email"] == "ava@acmecorp.com");
@@ -819,6 +819,30 @@ BOOST_AUTO_TEST_CASE(messages_claim_then_sent_advances_the_lead_and_queues_step_
   checkFailure(cli({"messages", "sent"}), 2, "invalid_argument");
   checkFailure(cli({"messages", "claim", "--limit", "0"}), 2, "invalid_argument");
   checkFailure(cli({"messages", "claim", "--lease", "soon"}), 2, "invalid_argument");
+}
+
+BOOST_AUTO_TEST_CASE(messages_commands_take_a_workspace_scope_and_name_whose_a_message_is) {
+  Cli cli;
+  cli.seedRunning();
+  BOOST_TEST(cli({"workspace", "create", "--id", "ws_other"}).status == 0);
+  BOOST_TEST(cli({"messages", "claim", "--workspace", "ws_other"}).json()["messages"].empty());
+  const Json messages = cli({"messages", "claim", "--limit", "1"}).json()["messages"];
+  BOOST_REQUIRE_EQUAL(messages.size(), 1u);
+  const Json& m = messages[0];
+  const Json lead = cli({"leads", "get", "--campaign", kCampaign, m["email"].get<std::string>()}).json()["lead"];
+  BOOST_TEST(m["leadId"] == lead["id"]);
+  BOOST_TEST(m["campaignId"] == kCampaign);
+  const std::string workspace = m["workspaceId"].get<std::string>();
+  BOOST_TEST(!workspace.empty());
+  const std::string id = m["id"].get<std::string>();
+  checkFailure(cli({"messages", "sent", id, "--workspace", "ws_other"}), 1, "not_found");
+  checkFailure(cli({"messages", "failed", id, "--reason", "x", "--workspace", "ws_other"}), 1, "not_found");
+  checkFailure(cli({"messages", "list", "--campaign", kCampaign, "--workspace", "ws_other"}), 1, "not_found");
+  BOOST_TEST(cli({"messages", "sent", id, "--workspace", workspace}).json()["message"]["status"] == "sent");
+  // A message never claimed cannot be reported.
+  const Json queued = cli({"messages", "list", "--campaign", kCampaign, "--status", "queued"}).json()["messages"];
+  BOOST_REQUIRE(!queued.empty());
+  checkFailure(cli({"messages", "sent", queued[0]["id"].get<std::string>()}), 1, "conflict");
 }
 
 BOOST_AUTO_TEST_CASE(messages_failed_retries_or_bounces) {

@@ -558,7 +558,9 @@ Json toJsonValue(const Lead& lead) {
 Json toJsonValue(const Message& message) {
   Json out = Json::object();
   out["id"] = message.id;
+  out["workspaceId"] = message.workspaceId;
   out["campaignId"] = message.campaignId;
+  out["leadId"] = message.leadId;
   out["email"] = message.email;
   out["step"] = message.step;
   out["subject"] = message.subject;
