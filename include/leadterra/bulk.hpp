@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "leadterra/export.hpp"
+
 namespace leadterra {
 
 // Why a row failed. Printed by name; do not rename.
@@ -24,8 +26,8 @@ enum class RowCode {
   malformed_row,   // the row is not a lead object
 };
 
-[[nodiscard]] std::string_view toString(RowCode code) noexcept;
-[[nodiscard]] std::optional<RowCode> parseRowCode(std::string_view name) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::string_view toString(RowCode code) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::optional<RowCode> parseRowCode(std::string_view name) noexcept;
 
 // How an upsert writes into a lead that already exists. No mode ever changes
 // a lead's position or status. Printed by name; do not rename.
@@ -35,14 +37,14 @@ enum class MergeMode {
   replace,    // the row becomes the record: absent and null fields are cleared, customFields replaced
 };
 
-[[nodiscard]] std::string_view toString(MergeMode mode) noexcept;
-[[nodiscard]] std::optional<MergeMode> parseMergeMode(std::string_view name) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::string_view toString(MergeMode mode) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::optional<MergeMode> parseMergeMode(std::string_view name) noexcept;
 
 // What happened to one row. Printed by name; do not rename.
 enum class RowOutcome { enrolled, updated, skipped, failed };
 
-[[nodiscard]] std::string_view toString(RowOutcome outcome) noexcept;
-[[nodiscard]] std::optional<RowOutcome> parseRowOutcome(std::string_view name) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::string_view toString(RowOutcome outcome) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::optional<RowOutcome> parseRowOutcome(std::string_view name) noexcept;
 
 struct RowResult {
   std::size_t index = 0;

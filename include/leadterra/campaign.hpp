@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "leadterra/clock.hpp"
+#include "leadterra/export.hpp"
 
 namespace leadterra {
 
@@ -21,10 +22,10 @@ namespace leadterra {
 enum class CampaignStatus { draft, running, paused };
 enum class StepFormat { text, html };
 
-[[nodiscard]] std::string_view toString(CampaignStatus status) noexcept;
-[[nodiscard]] std::string_view toString(StepFormat format) noexcept;
-[[nodiscard]] std::optional<CampaignStatus> parseCampaignStatus(std::string_view name) noexcept;
-[[nodiscard]] std::optional<StepFormat> parseStepFormat(std::string_view name) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::string_view toString(CampaignStatus status) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::string_view toString(StepFormat format) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::optional<CampaignStatus> parseCampaignStatus(std::string_view name) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::optional<StepFormat> parseStepFormat(std::string_view name) noexcept;
 
 // One email of the sequence. `subject` and `body` are templates (see
 // docs/personalize.md); only the body of an html step is HTML-escaped.

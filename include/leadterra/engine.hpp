@@ -23,6 +23,7 @@
 
 #include "leadterra/bulk.hpp"
 #include "leadterra/campaign.hpp"
+#include "leadterra/export.hpp"
 #include "leadterra/lead.hpp"
 #include "leadterra/message.hpp"
 #include "leadterra/options.hpp"
@@ -33,7 +34,7 @@ namespace leadterra {
 
 class EngineImpl;
 
-class CampaignEngine {
+class LEADTERRA_EXPORT CampaignEngine {
  public:
   // Opens (or, with Options::createIfMissing, creates) the file at `path` and
   // brings its schema up to date. Throws Error: schema_too_new when the file

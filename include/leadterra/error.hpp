@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "leadterra/export.hpp"
+
 namespace leadterra {
 
 // Stable codes; names are printed as written. Do not rename.
@@ -28,10 +30,10 @@ enum class ErrorCode {
 };
 
 // The code's name, e.g. "not_found".
-[[nodiscard]] std::string_view toString(ErrorCode code) noexcept;
-[[nodiscard]] std::optional<ErrorCode> parseErrorCode(std::string_view name) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::string_view toString(ErrorCode code) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::optional<ErrorCode> parseErrorCode(std::string_view name) noexcept;
 
-class Error : public std::runtime_error {
+class LEADTERRA_EXPORT Error : public std::runtime_error {
  public:
   Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
 

@@ -12,6 +12,7 @@
 
 #include "leadterra/bulk.hpp"
 #include "leadterra/campaign.hpp"
+#include "leadterra/export.hpp"
 #include "leadterra/lead.hpp"
 #include "leadterra/message.hpp"
 #include "leadterra/suppression.hpp"
@@ -23,38 +24,38 @@ namespace leadterra::json {
 // when the text is not JSON or has no "leads" array. An element that is not
 // an object becomes a RowDefect::malformed row; a field of the wrong type a
 // RowDefect::wrongType row; other keys are listed in unknownFields.
-[[nodiscard]] std::vector<LeadInput> parseLeads(std::string_view body);
+[[nodiscard]] LEADTERRA_EXPORT std::vector<LeadInput> parseLeads(std::string_view body);
 
 // Reads one lead object (a line of a .jsonl file). Text that is not a JSON
 // object gives a RowDefect::malformed row; it never throws for the row's content.
-[[nodiscard]] LeadInput parseLead(std::string_view object);
+[[nodiscard]] LEADTERRA_EXPORT LeadInput parseLead(std::string_view object);
 
 // Reads a steps document, {"steps": [{"subject", "body", "format", "delayDays"}, ...]},
 // which may also carry the campaign's sending rules ("timeZone", "sendWindow",
 // "dailyCap"; see parseSchedule). Throws Error(invalid_argument) when it does
 // not have that shape.
-[[nodiscard]] std::vector<Step> parseSteps(std::string_view body);
+[[nodiscard]] LEADTERRA_EXPORT std::vector<Step> parseSteps(std::string_view body);
 
 // Reads the optional "timeZone", "sendWindow" ({"days": ["mon", ...],
 // "startHour", "endHour"}) and "dailyCap" of a steps document (other keys are
 // ignored); absent keys give the defaults. Throws Error(invalid_argument) for
 // text that is not a JSON object or a key of the wrong shape. Whether the time
 // zone exists is checked by the engine.
-[[nodiscard]] CampaignSchedule parseSchedule(std::string_view body);
+[[nodiscard]] LEADTERRA_EXPORT CampaignSchedule parseSchedule(std::string_view body);
 
 // Each returns one JSON object's text (compact), without the wrapping key
 // the CLI adds ({"result": ...}, {"campaign": ...}, ...).
-[[nodiscard]] std::string toJson(const BulkResult& result);
-[[nodiscard]] std::string toJson(const Workspace& workspace);
-[[nodiscard]] std::string toJson(const Campaign& campaign);
-[[nodiscard]] std::string toJson(const StartResult& start);
-[[nodiscard]] std::string toJson(const Lead& lead);
-[[nodiscard]] std::string toJson(const Message& message);
-[[nodiscard]] std::string toJson(const SuppressionEntry& entry);
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const BulkResult& result);
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const Workspace& workspace);
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const Campaign& campaign);
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const StartResult& start);
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const Lead& lead);
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const Message& message);
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const SuppressionEntry& entry);
 
 // "2025-06-10T15:00:00Z", and back; parseTimestamp throws
 // Error(invalid_argument) for anything else.
-[[nodiscard]] std::string formatTimestamp(Timestamp t);
-[[nodiscard]] Timestamp parseTimestamp(std::string_view text);
+[[nodiscard]] LEADTERRA_EXPORT std::string formatTimestamp(Timestamp t);
+[[nodiscard]] LEADTERRA_EXPORT Timestamp parseTimestamp(std::string_view text);
 
 }  // namespace leadterra::json

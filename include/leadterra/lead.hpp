@@ -15,14 +15,15 @@
 #include <vector>
 
 #include "leadterra/clock.hpp"
+#include "leadterra/export.hpp"
 
 namespace leadterra {
 
 // Stored on disk by name; do not rename.
 enum class LeadStatus { active, completed, suppressed, replied, bounced };
 
-[[nodiscard]] std::string_view toString(LeadStatus status) noexcept;
-[[nodiscard]] std::optional<LeadStatus> parseLeadStatus(std::string_view name) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::string_view toString(LeadStatus status) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::optional<LeadStatus> parseLeadStatus(std::string_view name) noexcept;
 
 // One field of an incoming row, with the three meanings of the seed API:
 // absent (keep the stored value), null (clear it), or a string (replace it).

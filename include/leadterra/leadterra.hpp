@@ -1,4 +1,8 @@
 // leadterra/leadterra.hpp: the whole public API in one include.
+//
+// The library is built with hidden symbols: every class and function of these
+// headers that the library defines carries LEADTERRA_EXPORT (export.hpp, made
+// by the build). Plain value types and inline functions need none.
 #pragma once
 
 #include "leadterra/bulk.hpp"
@@ -6,6 +10,7 @@
 #include "leadterra/clock.hpp"
 #include "leadterra/engine.hpp"
 #include "leadterra/error.hpp"
+#include "leadterra/export.hpp"
 #include "leadterra/json.hpp"
 #include "leadterra/lead.hpp"
 #include "leadterra/message.hpp"

@@ -13,6 +13,7 @@
 
 #include "leadterra/campaign.hpp"
 #include "leadterra/clock.hpp"
+#include "leadterra/export.hpp"
 #include "leadterra/lead.hpp"
 
 namespace leadterra {
@@ -20,8 +21,8 @@ namespace leadterra {
 // Stored on disk by name; do not rename.
 enum class MessageStatus { queued, claimed, sent, failed, cancelled };
 
-[[nodiscard]] std::string_view toString(MessageStatus status) noexcept;
-[[nodiscard]] std::optional<MessageStatus> parseMessageStatus(std::string_view name) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::string_view toString(MessageStatus status) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::optional<MessageStatus> parseMessageStatus(std::string_view name) noexcept;
 
 struct Message {
   std::string id;  // "msg_" + ULID

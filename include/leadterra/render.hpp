@@ -9,6 +9,7 @@
 #include <string>
 
 #include "leadterra/campaign.hpp"
+#include "leadterra/export.hpp"
 #include "leadterra/lead.hpp"
 
 namespace leadterra {
@@ -22,12 +23,12 @@ struct RenderedStep {
 };
 
 // The step rendered for a stored lead: exactly the text the engine queues for it.
-[[nodiscard]] RenderedStep renderStep(const Step& step, const Lead& lead);
+[[nodiscard]] LEADTERRA_EXPORT RenderedStep renderStep(const Step& step, const Lead& lead);
 
 // A preview for a lead that is not stored: the step rendered for the lead a
 // bulk upsert would enroll from `input` (email normalized, customFields
 // applied to an empty object). The input is not validated: fields a bulk
 // upsert would reject render as given, or as empty when unreadable.
-[[nodiscard]] RenderedStep renderStep(const Step& step, const LeadInput& input);
+[[nodiscard]] LEADTERRA_EXPORT RenderedStep renderStep(const Step& step, const LeadInput& input);
 
 }  // namespace leadterra

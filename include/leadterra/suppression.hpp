@@ -13,14 +13,15 @@
 #include <string_view>
 
 #include "leadterra/clock.hpp"
+#include "leadterra/export.hpp"
 
 namespace leadterra {
 
 // Stored on disk by name; do not rename.
 enum class SuppressionKind { email, domain };
 
-[[nodiscard]] std::string_view toString(SuppressionKind kind) noexcept;
-[[nodiscard]] std::optional<SuppressionKind> parseSuppressionKind(std::string_view name) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::string_view toString(SuppressionKind kind) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::optional<SuppressionKind> parseSuppressionKind(std::string_view name) noexcept;
 
 struct SuppressionEntry {
   std::string entry;  // normalized: "ava@acme.com" or "acme.com"
