@@ -120,6 +120,9 @@ void recordFailure(Call& call, const store::MessageRow& row, std::string_view re
     const store::CampaignRow campaign = *call.db.campaigns().find(call.tx, m.campaignId);
     const Timestamp retry = call.now + std::chrono::seconds{kBackoffSeconds * (std::int64_t{1} << (attempts - 1))};
     call.db.outbox().retryAt(call.tx, row.seq, detail::nextOpen(campaign.schedule, retry), reason, call.now);
+    // Queued again, it holds the current render: the lead may have changed
+    // while the host held the message.
+    Sequencer(call, campaign).rerenderQueued(call.db.leads().get(call.tx, row.leadSeq));
     return;
   }
   call.db.outbox().markFailed(call.tx, row.seq, reason, call.now);
