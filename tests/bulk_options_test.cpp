@@ -46,7 +46,8 @@ std::string snapshot(CampaignEngine& e) {
   std::string out;
   const auto c = e.getCampaign(kCamp);
   out += std::to_string(c->leadsEnrolled) + "/" + std::to_string(c->queuedMessages) + ";";
-  for (const char* email : {"a@acme.com", "b@acme.com", "ava@acmecorp.com", "marcus@buildfast.io"}) {
+  for (const char* email :
+       {"a@acme.com", "b@acme.com", "ava@acmecorp.com", "marcus@buildfast.io", "priya@nexusai.com", "new@acme.com"}) {
     if (auto l = e.getLead(kCamp, email)) out += json::toJson(*l) + ";";
   }
   for (const Message& m : e.listMessages(kCamp)) out += m.subject + "|" + m.body + ";";
@@ -154,16 +155,39 @@ BOOST_FIXTURE_TEST_CASE(a_repeated_key_with_the_same_payload_replays_and_writes_
   keyed.idempotencyKey = "import-2025-06-10";
   const BulkResult first = engine->bulkUpsert(kCamp, seedLeads(), keyed);
   BOOST_TEST(first.enrolled == 3);
+  BOOST_TEST(first.totalInCampaign == 3);
   BOOST_TEST(!first.replayed);
+
+  // Meanwhile a colleague's edit (no key) changes Ava and enrolls a fourth lead.
   clock.advance(std::chrono::hours(1));
-  // Same value, other spelling: key order and whitespace do not matter.
-  std::vector<LeadInput> again = seedLeads();
-  const BulkResult second = engine->bulkUpsert(kCamp, again, keyed);
+  const std::int64_t editedAt = epoch(clock.now());
+  const BulkResult edit = engine->bulkUpsert(
+      kCamp, std::vector<LeadInput>{lead("ava@acmecorp.com", "Ava-Edited"), lead("new@acme.com", "New")});
+  BOOST_TEST(edit.updated == 1);
+  BOOST_TEST(edit.enrolled == 1);
+  BOOST_TEST(epoch(engine->getLead(kCamp, "ava@acmecorp.com")->updatedAt) == editedAt);
+
+  // The retry of the first call, later again: a plain upsert would write Ava
+  // back and answer "updated: 3, totalInCampaign: 4".
+  clock.advance(std::chrono::hours(1));
+  const std::string before = snapshot(*engine);
+  const BulkResult second = engine->bulkUpsert(kCamp, seedLeads(), keyed);
   BOOST_TEST(second.replayed);
-  BOOST_TEST(second.enrolled == 3);  // the stored result, not "updated: 3"
+  BOOST_TEST(second.enrolled == 3);  // the stored result, as it was then
   BOOST_TEST(second.updated == 0);
+  BOOST_TEST(second.totalInCampaign == 3);
+  BOOST_TEST(json::toJson(second) != json::toJson(first));  // only "replayed" differs
+  BulkResult secondAsFirst = second;
+  secondAsFirst.replayed = false;
+  BOOST_TEST(json::toJson(secondAsFirst) == json::toJson(first));
+
+  // Nothing written: the newer edit stays, updatedAt is the edit's.
   const Lead ava = *engine->getLead(kCamp, "ava@acmecorp.com");
-  BOOST_TEST(ava.updatedAt.time_since_epoch().count() == ava.createdAt.time_since_epoch().count());  // the replay wrote nothing
+  BOOST_TEST(ava.firstName.value() == "Ava-Edited");
+  BOOST_TEST(epoch(ava.updatedAt) == editedAt);
+  BOOST_TEST(epoch(engine->getLead(kCamp, "priya@nexusai.com")->updatedAt) == test::kSeedEpoch);
+  BOOST_TEST(engine->getCampaign(kCamp)->leadsEnrolled == 4);
+  BOOST_TEST(snapshot(*engine) == before);
 }
 
 BOOST_FIXTURE_TEST_CASE(key_order_and_whitespace_of_custom_fields_do_not_matter, EngineFixture) {
