@@ -17,11 +17,17 @@
 #define BOOST_TEST_MODULE concurrency
 #include <SQLiteCpp/Database.h>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <fstream>
 #include <iomanip>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -36,6 +42,16 @@ using namespace leadterra;
 using namespace leadterra::test;
 
 namespace {
+
+// The scheduler state of thread `tid` of this process ('R' running, 'S'
+// asleep, ...), or '?' when /proc does not tell.
+char threadState(pid_t tid) {
+  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  const auto close = line.rfind(')');
+  return close == std::string::npos || close + 2 >= line.size() ? '?' : line[close + 2];
+}
 
 struct ConcurrencyFixture {
   TempDir dir;
@@ -258,16 +274,44 @@ BOOST_AUTO_TEST_CASE(a_writer_holding_the_lock_shorter_than_the_timeout_is_waite
   auto engine = CampaignEngine::open(db);  // default busyTimeout: 5 s
   SQLite::Database other(db, SQLite::OPEN_READWRITE);
   other.exec("BEGIN IMMEDIATE");
-  std::thread release([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    other.exec("COMMIT");
+
+  // The call runs in a thread while `other` holds the write lock.
+  std::atomic<pid_t> callerTid{0};
+  std::atomic<bool> returned{false};
+  std::optional<BulkResult> result;
+  std::string error;
+  std::thread caller([&] {
+    callerTid = static_cast<pid_t>(syscall(SYS_gettid));
+    try {
+      result = engine->bulkUpsert("camp_conc", std::vector<LeadInput>{EngineFixture::lead("waited@example.com", "Waited")});
+    } catch (const Error& e) {
+      error = toString(e.code());
+    }
+    returned = true;
   });
-  std::vector<LeadInput> rows{EngineFixture::lead("waited@example.com", "Waited")};
-  const auto start = std::chrono::steady_clock::now();
-  const BulkResult r = engine->bulkUpsert("camp_conc", rows);
-  release.join();
-  BOOST_TEST(r.enrolled == 1);
-  BOOST_TEST((std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(250)));
+
+  // Release the lock once the call waits for it: its thread is asleep (in
+  // SQLite's busy wait). The deadline stays well inside the 5 s timeout; the
+  // call must not return meanwhile, whatever happens.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  bool sawItWait = false;
+  while (!returned && std::chrono::steady_clock::now() < deadline) {
+    const pid_t tid = callerTid;
+    if (tid != 0 && threadState(tid) == 'S') {
+      sawItWait = true;
+      break;
+    }
+    std::this_thread::yield();
+  }
+  BOOST_TEST(!returned.load(), "the call returned while another writer held the lock: " << error);
+  BOOST_TEST_MESSAGE("the call was seen waiting for the lock: " << std::boolalpha << sawItWait);
+  other.exec("COMMIT");
+  caller.join();
+
+  BOOST_TEST(error.empty(), error);  // not busy: it waited
+  BOOST_REQUIRE(result.has_value());
+  BOOST_TEST(result->enrolled == 1);
+  BOOST_TEST(engine->getLead("camp_conc", "waited@example.com")->firstName.value() == "Waited");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
