@@ -214,6 +214,35 @@ BOOST_FIXTURE_TEST_CASE(a_repeated_key_with_another_payload_or_mode_is_a_conflic
   BOOST_TEST(!engine->getLead(kCamp, "other@acme.com"));
 }
 
+// The stored result counts the unknown keys, so they are part of the
+// payload: a typo fixed between the call and its retry is another call.
+BOOST_FIXTURE_TEST_CASE(a_repeated_key_with_other_unknown_keys_is_a_conflict, EngineFixture) {
+  seedCampaign();
+  BulkOptions keyed;
+  keyed.idempotencyKey = "typo";
+  const std::vector<LeadInput> first =
+      json::parseLeads(R"({"leads": [{"email": "a@acme.com", "firstname": "x", "title": "CEO"}]})");
+  const BulkResult r = engine->bulkUpsert(kCamp, first, keyed);
+  BOOST_TEST(r.enrolled == 1);
+  BOOST_TEST((r.unknownFields == std::map<std::string, std::int64_t>{{"firstname", 1}, {"title", 1}}));
+
+  // The same rows with the same unknown keys, in another order: a replay.
+  const BulkResult again = engine->bulkUpsert(
+      kCamp, json::parseLeads(R"({"leads": [{"title": "CEO", "firstname": "x", "email": "a@acme.com"}]})"), keyed);
+  BOOST_TEST(again.replayed);
+  BOOST_TEST(again.unknownFields == r.unknownFields);
+
+  // Same rows (email only, as the engine reads them), other unknown keys: conflict.
+  for (const char* other : {R"({"leads": [{"email": "a@acme.com", "frist": "x", "title": "CEO"}]})",
+                            R"({"leads": [{"email": "a@acme.com", "title": "CEO"}]})",
+                            R"({"leads": [{"email": "a@acme.com", "firstname": "x", "title": "CEO", "x": 1}]})"}) {
+    BOOST_TEST_CONTEXT(other) {
+      BOOST_TEST(errorCodeOf([&] { (void)engine->bulkUpsert(kCamp, json::parseLeads(other), keyed); }) ==
+                 "conflict");
+    }
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(a_key_is_scoped_to_its_campaign, EngineFixture) {
   seedCampaign();
   seedCampaign("camp_two");
