@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE bulk_options
 #include <boost/test/unit_test.hpp>
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
 
 #include "test_util.hpp"
@@ -279,6 +280,41 @@ BOOST_FIXTURE_TEST_CASE(the_ttl_is_configurable, EngineFixture) {
   BOOST_TEST(engine->bulkUpsert(kCamp, seedLeads(), keyed).replayed);
   clock.advance(std::chrono::minutes(1));
   BOOST_TEST(!engine->bulkUpsert(kCamp, seedLeads(), keyed).replayed);
+}
+
+// Expired keys do not pile up in the file: the next keyed call purges every
+// key older than the TTL (docs/idempotency.md, docs/schema.md).
+BOOST_FIXTURE_TEST_CASE(a_keyed_call_after_the_ttl_purges_the_expired_keys, EngineFixture) {
+  seedCampaign();
+  seedCampaign("camp_two");
+  Options options;
+  options.clock = clock.clock();
+  options.idempotencyTtl = std::chrono::hours(1);
+  engine = CampaignEngine::open(path, options);
+  auto keyed = [&](const char* campaign, const char* key, const char* email) {
+    BulkOptions o;
+    o.idempotencyKey = key;
+    BOOST_TEST(!engine->bulkUpsert(campaign, rowsOf(lead(email)), o).replayed);
+  };
+  auto storedKeys = [&] {
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    SQLite::Statement s(db, "SELECT campaign_id || '/' || key FROM idempotency_keys ORDER BY 1");
+    std::vector<std::string> keys;
+    while (s.executeStep()) keys.push_back(s.getColumn(0).getString());
+    return keys;
+  };
+
+  keyed(kCamp, "k1", "a@acme.com");
+  keyed(kCamp, "k2", "b@acme.com");
+  keyed("camp_two", "k3", "c@acme.com");
+  clock.advance(std::chrono::minutes(30));
+  keyed(kCamp, "k4", "d@acme.com");
+  BOOST_TEST(storedKeys().size() == 4U);  // none expired yet
+
+  clock.advance(std::chrono::minutes(30));  // k1, k2, k3 are now one TTL old
+  keyed(kCamp, "k5", "e@acme.com");
+  const std::vector<std::string> expected{std::string(kCamp) + "/k4", std::string(kCamp) + "/k5"};
+  BOOST_TEST(storedKeys() == expected, boost::test_tools::per_element());
 }
 
 BOOST_FIXTURE_TEST_CASE(a_dry_run_does_not_store_its_key, EngineFixture) {
