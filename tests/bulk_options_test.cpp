@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE bulk_options
 #include <boost/test/unit_test.hpp>
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
 
 #include "test_util.hpp"
@@ -46,7 +47,8 @@ std::string snapshot(CampaignEngine& e) {
   std::string out;
   const auto c = e.getCampaign(kCamp);
   out += std::to_string(c->leadsEnrolled) + "/" + std::to_string(c->queuedMessages) + ";";
-  for (const char* email : {"a@acme.com", "b@acme.com", "ava@acmecorp.com", "marcus@buildfast.io"}) {
+  for (const char* email :
+       {"a@acme.com", "b@acme.com", "ava@acmecorp.com", "marcus@buildfast.io", "priya@nexusai.com", "new@acme.com"}) {
     if (auto l = e.getLead(kCamp, email)) out += json::toJson(*l) + ";";
   }
   for (const Message& m : e.listMessages(kCamp)) out += m.subject + "|" + m.body + ";";
@@ -154,16 +156,39 @@ BOOST_FIXTURE_TEST_CASE(a_repeated_key_with_the_same_payload_replays_and_writes_
   keyed.idempotencyKey = "import-2025-06-10";
   const BulkResult first = engine->bulkUpsert(kCamp, seedLeads(), keyed);
   BOOST_TEST(first.enrolled == 3);
+  BOOST_TEST(first.totalInCampaign == 3);
   BOOST_TEST(!first.replayed);
+
+  // Meanwhile a colleague's edit (no key) changes Ava and enrolls a fourth lead.
   clock.advance(std::chrono::hours(1));
-  // Same value, other spelling: key order and whitespace do not matter.
-  std::vector<LeadInput> again = seedLeads();
-  const BulkResult second = engine->bulkUpsert(kCamp, again, keyed);
+  const std::int64_t editedAt = epoch(clock.now());
+  const BulkResult edit = engine->bulkUpsert(
+      kCamp, std::vector<LeadInput>{lead("ava@acmecorp.com", "Ava-Edited"), lead("new@acme.com", "New")});
+  BOOST_TEST(edit.updated == 1);
+  BOOST_TEST(edit.enrolled == 1);
+  BOOST_TEST(epoch(engine->getLead(kCamp, "ava@acmecorp.com")->updatedAt) == editedAt);
+
+  // The retry of the first call, later again: a plain upsert would write Ava
+  // back and answer "updated: 3, totalInCampaign: 4".
+  clock.advance(std::chrono::hours(1));
+  const std::string before = snapshot(*engine);
+  const BulkResult second = engine->bulkUpsert(kCamp, seedLeads(), keyed);
   BOOST_TEST(second.replayed);
-  BOOST_TEST(second.enrolled == 3);  // the stored result, not "updated: 3"
+  BOOST_TEST(second.enrolled == 3);  // the stored result, as it was then
   BOOST_TEST(second.updated == 0);
+  BOOST_TEST(second.totalInCampaign == 3);
+  BOOST_TEST(json::toJson(second) != json::toJson(first));  // only "replayed" differs
+  BulkResult secondAsFirst = second;
+  secondAsFirst.replayed = false;
+  BOOST_TEST(json::toJson(secondAsFirst) == json::toJson(first));
+
+  // Nothing written: the newer edit stays, updatedAt is the edit's.
   const Lead ava = *engine->getLead(kCamp, "ava@acmecorp.com");
-  BOOST_TEST(ava.updatedAt.time_since_epoch().count() == ava.createdAt.time_since_epoch().count());  // the replay wrote nothing
+  BOOST_TEST(ava.firstName.value() == "Ava-Edited");
+  BOOST_TEST(epoch(ava.updatedAt) == editedAt);
+  BOOST_TEST(epoch(engine->getLead(kCamp, "priya@nexusai.com")->updatedAt) == test::kSeedEpoch);
+  BOOST_TEST(engine->getCampaign(kCamp)->leadsEnrolled == 4);
+  BOOST_TEST(snapshot(*engine) == before);
 }
 
 BOOST_FIXTURE_TEST_CASE(key_order_and_whitespace_of_custom_fields_do_not_matter, EngineFixture) {
@@ -188,6 +213,35 @@ BOOST_FIXTURE_TEST_CASE(a_repeated_key_with_another_payload_or_mode_is_a_conflic
   otherMode.mode = MergeMode::replace;
   BOOST_TEST(errorCodeOf([&] { (void)engine->bulkUpsert(kCamp, seedLeads(), otherMode); }) == "conflict");
   BOOST_TEST(!engine->getLead(kCamp, "other@acme.com"));
+}
+
+// The stored result counts the unknown keys, so they are part of the
+// payload: a typo fixed between the call and its retry is another call.
+BOOST_FIXTURE_TEST_CASE(a_repeated_key_with_other_unknown_keys_is_a_conflict, EngineFixture) {
+  seedCampaign();
+  BulkOptions keyed;
+  keyed.idempotencyKey = "typo";
+  const std::vector<LeadInput> first =
+      json::parseLeads(R"({"leads": [{"email": "a@acme.com", "firstname": "x", "title": "CEO"}]})");
+  const BulkResult r = engine->bulkUpsert(kCamp, first, keyed);
+  BOOST_TEST(r.enrolled == 1);
+  BOOST_TEST((r.unknownFields == std::map<std::string, std::int64_t>{{"firstname", 1}, {"title", 1}}));
+
+  // The same rows with the same unknown keys, in another order: a replay.
+  const BulkResult again = engine->bulkUpsert(
+      kCamp, json::parseLeads(R"({"leads": [{"title": "CEO", "firstname": "x", "email": "a@acme.com"}]})"), keyed);
+  BOOST_TEST(again.replayed);
+  BOOST_TEST(again.unknownFields == r.unknownFields);
+
+  // Same rows (email only, as the engine reads them), other unknown keys: conflict.
+  for (const char* other : {R"({"leads": [{"email": "a@acme.com", "frist": "x", "title": "CEO"}]})",
+                            R"({"leads": [{"email": "a@acme.com", "title": "CEO"}]})",
+                            R"({"leads": [{"email": "a@acme.com", "firstname": "x", "title": "CEO", "x": 1}]})"}) {
+    BOOST_TEST_CONTEXT(other) {
+      BOOST_TEST(errorCodeOf([&] { (void)engine->bulkUpsert(kCamp, json::parseLeads(other), keyed); }) ==
+                 "conflict");
+    }
+  }
 }
 
 BOOST_FIXTURE_TEST_CASE(a_key_is_scoped_to_its_campaign, EngineFixture) {
@@ -226,6 +280,41 @@ BOOST_FIXTURE_TEST_CASE(the_ttl_is_configurable, EngineFixture) {
   BOOST_TEST(engine->bulkUpsert(kCamp, seedLeads(), keyed).replayed);
   clock.advance(std::chrono::minutes(1));
   BOOST_TEST(!engine->bulkUpsert(kCamp, seedLeads(), keyed).replayed);
+}
+
+// Expired keys do not pile up in the file: the next keyed call purges every
+// key older than the TTL (docs/idempotency.md, docs/schema.md).
+BOOST_FIXTURE_TEST_CASE(a_keyed_call_after_the_ttl_purges_the_expired_keys, EngineFixture) {
+  seedCampaign();
+  seedCampaign("camp_two");
+  Options options;
+  options.clock = clock.clock();
+  options.idempotencyTtl = std::chrono::hours(1);
+  engine = CampaignEngine::open(path, options);
+  auto keyed = [&](const char* campaign, const char* key, const char* email) {
+    BulkOptions o;
+    o.idempotencyKey = key;
+    BOOST_TEST(!engine->bulkUpsert(campaign, rowsOf(lead(email)), o).replayed);
+  };
+  auto storedKeys = [&] {
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    SQLite::Statement s(db, "SELECT campaign_id || '/' || key FROM idempotency_keys ORDER BY 1");
+    std::vector<std::string> keys;
+    while (s.executeStep()) keys.push_back(s.getColumn(0).getString());
+    return keys;
+  };
+
+  keyed(kCamp, "k1", "a@acme.com");
+  keyed(kCamp, "k2", "b@acme.com");
+  keyed("camp_two", "k3", "c@acme.com");
+  clock.advance(std::chrono::minutes(30));
+  keyed(kCamp, "k4", "d@acme.com");
+  BOOST_TEST(storedKeys().size() == 4U);  // none expired yet
+
+  clock.advance(std::chrono::minutes(30));  // k1, k2, k3 are now one TTL old
+  keyed(kCamp, "k5", "e@acme.com");
+  const std::vector<std::string> expected{std::string(kCamp) + "/k4", std::string(kCamp) + "/k5"};
+  BOOST_TEST(storedKeys() == expected, boost::test_tools::per_element());
 }
 
 BOOST_FIXTURE_TEST_CASE(a_dry_run_does_not_store_its_key, EngineFixture) {

@@ -3,6 +3,8 @@
 #define BOOST_TEST_MODULE dispatch
 #include <boost/test/unit_test.hpp>
 
+#include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -178,6 +180,52 @@ BOOST_AUTO_TEST_CASE(a_message_cancelled_while_claimed_is_recorded_as_sent_and_q
   BOOST_TEST(lead.position == 1);  // it went out: never send step 1 again
   BOOST_TEST(toString(lead.status) == "suppressed");
   for (const Message& q : engine->listMessages(kCamp, MessageStatus::queued)) BOOST_TEST(q.email != m.email);
+}
+
+// listMessages: oldest first, i.e. in the order the messages were queued,
+// whatever happened to them since (sent, failed and queued again, cancelled)
+// and whatever their emails or due times. Each upsert here queues one lead,
+// or leads already in alphabetical order, so the expected order holds
+// whichever order one call queues its rows in.
+BOOST_AUTO_TEST_CASE(messages_are_listed_oldest_first_after_sends_and_requeues) {
+  // Queued by start, in this order: ava, marcus, priya, step 1.
+  clock.advance(std::chrono::hours(1));
+  (void)engine->bulkUpsert(kCamp, std::vector<LeadInput>{lead("zed@zeta.com", "Zed")});
+  clock.advance(std::chrono::hours(1));
+  (void)engine->bulkUpsert(kCamp, std::vector<LeadInput>{lead("bea@acme.com", "Bea")});  // first by email
+  clock.advance(std::chrono::hours(1));
+
+  std::map<std::string, Message> claimed;
+  for (const Message& m : engine->claimDue(10, 3600)) claimed[m.email] = m;
+  BOOST_REQUIRE_EQUAL(claimed.size(), 5U);
+  (void)engine->markSent(claimed.at("priya@nexusai.com").id);                  // queues priya's step 2
+  (void)engine->markFailed(claimed.at("ava@acmecorp.com").id, "later", true);  // ava's step 1 queued again, due later
+  clock.advance(std::chrono::minutes(1));
+  (void)engine->markSent(claimed.at("bea@acme.com").id);  // queues bea's step 2
+  clock.advance(std::chrono::minutes(1));
+  // Zed's claimed step 1 is cancelled by a suppression; once lifted, his next
+  // upsert queues step 1 again as a new message, the newest.
+  (void)engine->addSuppressions("ws_test", std::vector<std::string>{"zed@zeta.com"});
+  (void)engine->removeSuppressions("ws_test", std::vector<std::string>{"zed@zeta.com"});
+  (void)engine->bulkUpsert(kCamp, std::vector<LeadInput>{lead("zed@zeta.com", "Zed")});
+
+  // "email step status", in the listed order.
+  auto listed = [&](std::optional<MessageStatus> status) {
+    std::vector<std::string> out;
+    for (const Message& m : engine->listMessages(kCamp, status)) {
+      out.push_back(m.email + " " + std::to_string(m.step) + " " + std::string(toString(m.status)));
+    }
+    return out;
+  };
+  const std::vector<std::string> all{
+      "ava@acmecorp.com 1 queued",  "marcus@buildfast.io 1 claimed", "priya@nexusai.com 1 sent",
+      "zed@zeta.com 1 cancelled",   "bea@acme.com 1 sent",           "priya@nexusai.com 2 queued",
+      "bea@acme.com 2 queued",      "zed@zeta.com 1 queued",
+  };
+  BOOST_TEST(listed(std::nullopt) == all, boost::test_tools::per_element());
+  const std::vector<std::string> queued{"ava@acmecorp.com 1 queued", "priya@nexusai.com 2 queued",
+                                        "bea@acme.com 2 queued", "zed@zeta.com 1 queued"};
+  BOOST_TEST(listed(MessageStatus::queued) == queued, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(unknown_message_ids_are_not_found) {

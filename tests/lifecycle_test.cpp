@@ -197,6 +197,54 @@ BOOST_AUTO_TEST_CASE(removing_a_step_cancels_its_queued_messages_and_renumbers) 
   BOOST_TEST(queued[0].subject == "two");
 }
 
+// After removing step 1 of 3 the later steps answer to their new numbers:
+// replacing, adding and sending (also from a new engine on the file) follow
+// the numbering the campaign shows.
+BOOST_AUTO_TEST_CASE(after_removing_a_step_the_later_steps_are_edited_added_and_sent_by_their_new_numbers) {
+  seedCampaign("camp_r", {{"one", "1", StepFormat::text, 0}, {"two", "2", StepFormat::text, 0},
+                          {"three", "3", StepFormat::text, 0}});
+  (void)engine->bulkUpsert("camp_r", std::vector<LeadInput>{lead("a@acme.com"), lead("b@acme.com")});
+  (void)engine->startCampaign("camp_r");
+  (void)engine->pauseCampaign("camp_r");
+  (void)engine->removeStep("camp_r", 1);
+
+  auto subjects = [](const Campaign& c) {
+    std::vector<std::string> out;
+    for (const Step& s : c.steps) out.push_back(s.subject);
+    return out;
+  };
+  // Step 2 is now what was step 3.
+  const Campaign replaced = engine->replaceStep("camp_r", 2, {"THREE", "3!", StepFormat::text, 0});
+  BOOST_TEST(subjects(replaced) == (std::vector<std::string>{"two", "THREE"}), boost::test_tools::per_element());
+  // A new step comes after it, as step 3.
+  const Campaign added = engine->addStep("camp_r", {"four", "4", StepFormat::text, 0});
+  BOOST_TEST(subjects(added) == (std::vector<std::string>{"two", "THREE", "four"}), boost::test_tools::per_element());
+  BOOST_TEST(errorCodeOf([&] { engine->replaceStep("camp_r", 4, {"x", "x", StepFormat::text, 0}); }) == "not_found");
+
+  // A restart: a new engine on the file sees the same steps and sends them in
+  // that order, each message carrying its step's new number.
+  reopen();
+  BOOST_TEST(subjects(*engine->getCampaign("camp_r")) == (std::vector<std::string>{"two", "THREE", "four"}),
+             boost::test_tools::per_element());
+  (void)engine->startCampaign("camp_r");
+  const std::vector<std::pair<std::int64_t, std::string>> expected{{1, "two"}, {2, "THREE"}, {3, "four"}};
+  for (const auto& [number, subject] : expected) {
+    BOOST_TEST_CONTEXT("step " << number) {
+      const auto claimed = engine->claimDue(10, 60);
+      BOOST_REQUIRE_EQUAL(claimed.size(), 2U);
+      for (const Message& m : claimed) {
+        BOOST_TEST(m.step == number);
+        BOOST_TEST(m.subject == subject);
+        (void)engine->markSent(m.id);
+      }
+    }
+  }
+  BOOST_TEST(engine->claimDue(10, 60).empty());
+  const Lead a = *engine->getLead("camp_r", "a@acme.com");
+  BOOST_TEST(a.position == 3);
+  BOOST_TEST(a.status == LeadStatus::completed);
+}
+
 BOOST_AUTO_TEST_CASE(a_step_already_sent_cannot_be_removed) {
   seedCampaign();
   (void)engine->bulkUpsert(kCamp, seedLeads());

@@ -4,7 +4,8 @@
 // that the test can check the engine's promises afterwards:
 //   - every message it claimed (to find one handed out twice),
 //   - the last customFields value it wrote per lead (to find lost updates),
-//   - when its suppressions committed (to find mail claimed after an opt-out),
+//   - which of its claims came after it had seen the suppression committed (to
+//     find mail claimed after an opt-out),
 //   - every error, by code (busy must never reach it).
 // Used by threads of the test process and by tests/tools/stress_child.cpp.
 #pragma once
@@ -20,9 +21,10 @@
 
 namespace leadterra::test {
 
-// Wall-clock nanoseconds: comparable between processes on one machine.
-inline std::int64_t wallNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+// Milliseconds of this process's steady clock: for durations within one
+// process only, never compared between processes.
+inline std::int64_t steadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -35,6 +37,8 @@ inline std::string poolEmail(int i) {
 }
 inline bool isDoomedEmail(int i) { return i % 7 == 3; }
 inline constexpr const char* kDoomedDomain = "doomed.example.com";
+// Leads of the doomed domain the suppressing worker enrolls just before it suppresses.
+inline constexpr int kFreshDoomed = 200;
 
 struct WorkerConfig {
   std::string campaignId;
@@ -50,7 +54,11 @@ struct WorkerConfig {
 struct Claim {
   std::string id;
   std::string email;
-  std::int64_t startedAt = 0;  // wallNanos() before claimDue was called
+  // The worker had seen the doomed suppression committed before it called
+  // claimDue (its own addSuppressions had returned, or a read of the
+  // suppression list showed it). That claim's transaction began after the
+  // suppression's commit, so it must not hand out a doomed address.
+  bool afterSuppression = false;
 };
 
 struct WorkerReport {
@@ -63,13 +71,15 @@ struct WorkerReport {
   std::map<std::string, std::int64_t> errors;     // code -> count, unexpected ones
   std::vector<std::string> errorSamples;          // the first unexpected errors: message and wait
   std::map<std::string, std::int64_t> expected;   // code -> count, expected refusals (see run())
-  std::int64_t suppressedAt = 0;                  // wallNanos() after addSuppressions returned; 0: never
-  std::vector<std::string> suppressedEmails;
+  bool suppressed = false;                         // this worker's addSuppressions committed
+  std::int64_t suppressionCancelled = 0;           // messages it cancelled
+  std::vector<std::string> suppressedEmails;       // its entries
+  std::int64_t claimCallsAfterSuppression = 0;     // claimDue calls made after the suppression was seen
 };
 
 inline nlohmann::json toJson(const WorkerReport& r) {
   nlohmann::json claims = nlohmann::json::array();
-  for (const Claim& c : r.claims) claims.push_back({c.id, c.email, c.startedAt});
+  for (const Claim& c : r.claims) claims.push_back({c.id, c.email, c.afterSuppression});
   return {{"worker", r.worker},
           {"operations", r.operations},
           {"upsertRows", r.upsertRows},
@@ -78,8 +88,10 @@ inline nlohmann::json toJson(const WorkerReport& r) {
           {"lastValue", r.lastValue},
           {"errors", r.errors},
           {"expected", r.expected},
-          {"suppressedAt", r.suppressedAt},
+          {"suppressed", r.suppressed},
+          {"suppressionCancelled", r.suppressionCancelled},
           {"suppressedEmails", r.suppressedEmails},
+          {"claimCallsAfterSuppression", r.claimCallsAfterSuppression},
           {"errorSamples", r.errorSamples}};
 }
 
@@ -89,15 +101,27 @@ inline WorkerReport reportFromJson(const nlohmann::json& j) {
   r.operations = j.at("operations").get<std::int64_t>();
   r.upsertRows = j.at("upsertRows").get<std::int64_t>();
   for (const auto& c : j.at("claims"))
-    r.claims.push_back({c[0].get<std::string>(), c[1].get<std::string>(), c[2].get<std::int64_t>()});
+    r.claims.push_back({c[0].get<std::string>(), c[1].get<std::string>(), c[2].get<bool>()});
   r.sent = j.at("sent").get<std::vector<std::string>>();
   r.lastValue = j.at("lastValue").get<std::map<std::string, std::int64_t>>();
   r.errors = j.at("errors").get<std::map<std::string, std::int64_t>>();
   r.expected = j.at("expected").get<std::map<std::string, std::int64_t>>();
-  r.suppressedAt = j.at("suppressedAt").get<std::int64_t>();
+  r.suppressed = j.at("suppressed").get<bool>();
+  r.suppressionCancelled = j.at("suppressionCancelled").get<std::int64_t>();
   r.suppressedEmails = j.at("suppressedEmails").get<std::vector<std::string>>();
+  r.claimCallsAfterSuppression = j.at("claimCallsAfterSuppression").get<std::int64_t>();
   r.errorSamples = j.at("errorSamples").get<std::vector<std::string>>();
   return r;
+}
+
+// True when the workspace's suppression list holds the doomed domain, which
+// the suppressing worker adds in one call with the doomed addresses: that
+// call has committed.
+inline bool doomedSuppressionCommitted(CampaignEngine& engine, const std::string& workspaceId) {
+  for (const SuppressionEntry& e : engine.listSuppressions(workspaceId)) {
+    if (e.entry == kDoomedDomain) return true;
+  }
+  return false;
 }
 
 // The customFields key a worker owns.
@@ -117,7 +141,7 @@ inline WorkerReport runWorker(CampaignEngine& engine, const WorkerConfig& config
   const std::string key = workerKey(config.worker);
 
   auto guarded = [&](auto&& call, std::initializer_list<ErrorCode> expectedCodes = {}) {
-    const std::int64_t start = wallNanos();
+    const std::int64_t start = steadyMillis();
     try {
       call();
     } catch (const Error& e) {
@@ -130,22 +154,50 @@ inline WorkerReport runWorker(CampaignEngine& engine, const WorkerConfig& config
       ++report.errors[std::string(toString(e.code()))];
       if (report.errorSamples.size() < 5) {
         report.errorSamples.push_back(std::string(e.what()) + " after " +
-                                      std::to_string((wallNanos() - start) / 1000000) + " ms");
+                                      std::to_string(steadyMillis() - start) + " ms");
       }
     }
   };
 
+  // Whether this worker has seen the doomed suppression committed. Entries
+  // are never removed here, so once seen it stays true.
+  bool seenSuppression = false;
+
   for (int op = 0; op < config.operations; ++op) {
     ++report.operations;
     if (config.suppressor && op == config.operations / 2) {
+      // First, fresh leads of the doomed domain: their first step is queued
+      // and due, so that a suppression that left them live would let a
+      // later claim hand them out (by now the pool's own mail may all be
+      // claimed already).
+      std::vector<LeadInput> fresh;
+      for (int i = 0; i < kFreshDoomed; ++i) {
+        LeadInput in;
+        in.email = "fresh" + std::to_string(config.worker) + "x" + std::to_string(i) + "@" + kDoomedDomain;
+        in.firstName = "Fresh";
+        in.customFields = "{\"" + key + "\":" + std::to_string(op) + "}";
+        fresh.push_back(std::move(in));
+      }
+      BulkOptions details;
+      details.details = true;
+      guarded([&] {
+        const BulkResult result = engine.bulkUpsert(config.campaignId, fresh, details);
+        report.upsertRows += kFreshDoomed;
+        for (const RowResult& row : result.rows) {
+          if (row.outcome == RowOutcome::enrolled || row.outcome == RowOutcome::updated) {
+            report.lastValue[fresh[row.index].email.value()] = op;
+          }
+        }
+      });
       std::vector<std::string> entries{std::string("@") + kDoomedDomain};
       for (int i = 0; i < config.pool; ++i) {
         if (isDoomedEmail(i)) entries.push_back(poolEmail(i));
       }
       guarded([&] {
-        (void)engine.addSuppressions(config.workspaceId, entries);
-        report.suppressedAt = wallNanos();
+        report.suppressionCancelled = engine.addSuppressions(config.workspaceId, entries).messagesCancelled;
+        report.suppressed = true;
         report.suppressedEmails = entries;
+        seenSuppression = true;
       });
       continue;
     }
@@ -175,11 +227,15 @@ inline WorkerReport runWorker(CampaignEngine& engine, const WorkerConfig& config
         }
       });
     } else if (dice < 85) {
-      const std::int64_t startedAt = wallNanos();
+      if (!seenSuppression) guarded([&] { seenSuppression = doomedSuppressionCommitted(engine, config.workspaceId); });
+      const bool afterSuppression = seenSuppression;
       std::vector<Message> claimed;
-      guarded([&] { claimed = engine.claimDue(1 + pick(8), config.leaseSeconds); });
+      guarded([&] {
+        claimed = engine.claimDue(1 + pick(8), config.leaseSeconds);
+        if (afterSuppression) ++report.claimCallsAfterSuppression;
+      });
       for (const Message& m : claimed) {
-        report.claims.push_back({m.id, m.email, startedAt});
+        report.claims.push_back({m.id, m.email, afterSuppression});
         const int fate = pick(100);
         if (fate < 80) {
           guarded(
