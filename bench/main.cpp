@@ -43,13 +43,13 @@ constexpr const char* kUsage = R"(usage: leadterra_bench [options]
   --cli PATH           the leadterra binary (default: the one built with the benchmark)
   --renders N          leads rendered per template repetition (default 100000)
   --dir DIR            folder for the scratch databases (default: the system temp folder)
-  --only LIST          comma-separated scenarios: draft,running,batches,growth,cli,templates,shares
+  --only LIST          comma-separated scenarios: draft,running,batches,growth,cli,templates,shares,claim
   --side SIDE          both (default), engine or raw: run one side alone, to profile it
   --json FILE          also write the results as JSON
   --seed N             data seed (default 20250610)
 )";
 
-constexpr const char* kScenarios[] = {"draft", "running", "batches", "growth", "cli", "templates", "shares"};
+constexpr const char* kScenarios[] = {"draft", "running", "batches", "growth", "cli", "templates", "shares", "claim"};
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -153,6 +153,8 @@ bench::Config configFrom(const Flags& f) {
     c.growthSlice = 2'000;
     c.cliRows = 5'000;
     c.renders = 2'000;
+    c.claimBacklog = 5'000;
+    c.claimable = 200;
   }
   auto size = [](const std::optional<std::uint64_t>& v, std::size_t fallback) {
     return v ? static_cast<std::size_t>(*v) : fallback;
@@ -214,6 +216,7 @@ int main(int argc, char** argv) {
     if (config.wants("cli")) bench::runCliImport(config, report);
     if (config.wants("templates")) bench::runTemplates(config, report);
     if (config.wants("shares")) bench::runShares(config, report);
+    if (config.wants("claim")) bench::runClaim(config, report);
   } catch (const bench::BenchFailure& e) {
     std::cerr << "FAILED: " << e.what() << '\n';
     status = 1;

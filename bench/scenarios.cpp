@@ -621,4 +621,74 @@ void runShares(const Config& c, Report& report) {
   for (Figure* f : {&parse, &validate, &render, &rest, &whole}) report.add(std::move(*f));
 }
 
+// ---- 8: claiming past a backlog that may not be sent ----
+
+namespace {
+
+constexpr const char* kBacklogCampaign = "camp_backlog";
+constexpr const char* kOpenCampaign = "camp_open";
+
+// A file with a running campaign whose daily cap is used up and `backlog`
+// due messages (none of them may be handed out today), when backlog > 0, and
+// a running campaign without a cap. Not timed.
+std::unique_ptr<CampaignEngine> openClaimFile(const Config& c, const std::string& path, std::size_t backlog) {
+  auto engine = CampaignEngine::open(path);
+  engine->createWorkspace({kWorkspace, "Benchmark"});
+  auto campaign = [&](const char* id, std::optional<std::int64_t> cap) {
+    leadterra::CampaignSpec spec;
+    spec.workspaceId = kWorkspace;
+    spec.id = id;
+    spec.name = id;
+    spec.steps = {stepOne()};
+    spec.schedule.dailyCap = cap;
+    engine->createCampaign(spec);
+    (void)engine->startCampaign(id);
+  };
+  campaign(kOpenCampaign, std::nullopt);
+  if (backlog == 0) return engine;
+  campaign(kBacklogCampaign, 1);
+  constexpr std::size_t kChunk = 100'000;
+  for (std::size_t first = 0; first < backlog; first += kChunk) {
+    const auto leads = makeLeads(c.seed + 1, first, std::min(kChunk, backlog - first), 0.0);
+    (void)engine->bulkUpsert(kBacklogCampaign, leads);
+  }
+  expect(engine->claimDue(1, 86'400).size() == 1, "claim: the backlog's one message of the day");
+  return engine;
+}
+
+}  // namespace
+
+void runClaim(const Config& c, Report& report) {
+  Figure f = figure("claim.backlog",
+                    fmt::format("Claim: {} per claimDue past {} due messages of a capped-out campaign",
+                                rows(c.claimLimit), rows(c.claimBacklog)),
+                    "messages/s");
+  f.target = {Target::Kind::ratioAtLeast, 0.5};
+  f.note = fmt::format(
+      "engine only; the \"baseline\" is the same claims on a file without the backlog, so the ratio is how much "
+      "the backlog slows a claim (>= 0.5x: a claim within 2x); {} claimable messages per repetition",
+      rows(c.claimable));
+  progress(fmt::format("claim: building the {}-message backlog", rows(c.claimBacklog)));
+  Scratch dir(c.scratch);
+  auto withBacklog = openClaimFile(c, dir.file("backlog.db"), c.claimBacklog);
+  auto without = openClaimFile(c, dir.file("plain.db"), 0);
+  std::uint64_t first = 0;
+  for (int rep = 0; rep < c.reps; ++rep) {
+    progress(fmt::format("claim: repetition {}/{}", rep + 1, c.reps));
+    const auto leads = makeLeads(c.seed + 2, first, c.claimable, 0.0);
+    first += c.claimable;
+    for (auto* engine : {withBacklog.get(), without.get()}) (void)engine->bulkUpsert(kOpenCampaign, leads);
+    for (std::size_t handed = 0; handed < c.claimable; handed += c.claimLimit) {
+      std::size_t a = 0, b = 0;
+      const Timing ta = measure([&] { a = withBacklog->claimDue(static_cast<std::int64_t>(c.claimLimit)).size(); });
+      const Timing tb = measure([&] { b = without->claimDue(static_cast<std::int64_t>(c.claimLimit)).size(); });
+      expect(a == c.claimLimit && b == c.claimLimit, fmt::format("claim: handed out {} and {}, expected {} each", a, b,
+                                                                 c.claimLimit));
+      f.addRate(a, ta);
+      f.addBaselineRate(b, tb);
+    }
+  }
+  report.add(std::move(f));
+}
+
 }  // namespace bench

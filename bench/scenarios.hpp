@@ -27,6 +27,9 @@ struct Config {
   bool growthBaseline = true;  // also grow the raw table, for the ratio
   std::size_t cliRows = 1'000'000;
   std::size_t renders = 100'000;
+  std::size_t claimBacklog = 1'000'000;  // due messages a capped-out campaign may not send
+  std::size_t claimable = 1'000;         // messages of another campaign claimed per repetition
+  std::size_t claimLimit = 100;          // messages per claimDue
   std::uint64_t seed = 20250610;
   std::int64_t cacheSizeKiB = 16 * 1024;  // the engine's default, given to the baseline too
   std::filesystem::path scratch;          // where the database files go
@@ -38,7 +41,7 @@ struct Config {
   [[nodiscard]] std::string toJson() const;
 };
 
-// Scenario names, in order: draft, running, batches, growth, cli, templates, shares.
+// Scenario names, in order: draft, running, batches, growth, cli, templates, shares, claim.
 void runDraft(const Config& config, Report& report);
 void runRunning(const Config& config, Report& report);
 void runBatches(const Config& config, Report& report);
@@ -46,5 +49,6 @@ void runGrowth(const Config& config, Report& report);
 void runCliImport(const Config& config, Report& report);
 void runTemplates(const Config& config, Report& report);
 void runShares(const Config& config, Report& report);
+void runClaim(const Config& config, Report& report);
 
 }  // namespace bench
