@@ -15,6 +15,8 @@ namespace leadterra::detail {
 // Bytes of the well-formed UTF-8 character that starts at s[i] (1 for any
 // ASCII byte, NUL included); 0 when the bytes there are ill-formed (a stray
 // continuation byte, overlong, surrogate, > U+10FFFF, truncated). i < s.size().
+// The library's one UTF-8 decoder: every other reader of UTF-8 (the JSON
+// adapter included) walks text with it.
 [[nodiscard]] std::size_t utf8CharLength(std::string_view s, std::size_t i) noexcept;
 
 enum class EmailCheck {
