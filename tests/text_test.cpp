@@ -1,5 +1,6 @@
 #define BOOST_TEST_MODULE text
 #include <boost/test/unit_test.hpp>
+#include <leadterra/clock.hpp>
 
 #include <chrono>
 #include <set>
