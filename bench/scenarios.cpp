@@ -11,7 +11,7 @@
 #include <unordered_set>
 
 #include "child.hpp"
-#include "engine/engine_impl.hpp"  // EngineImpl::render: the engine's own rendering of a step
+#include "engine/rendering.hpp"  // the engine's own rendering of a step
 #include "leads.hpp"
 #include "raw_baseline.hpp"
 #include "util/flat_json.hpp"
@@ -514,12 +514,12 @@ void runTemplates(const Config& c, Report& report) {
     records.push_back(leadterra::previewRecord(in));
     rawLeads.push_back(rawLeadOf(in));
   }
-  const std::vector<leadterra::CompiledStep> steps = leadterra::EngineImpl::compile({stepOne()});
+  const std::vector<leadterra::CompiledStep> steps = leadterra::compileSteps({stepOne()});
   const leadterra::CompiledStep& step = steps.front();
 
   // Both sides must produce the same text, or the comparison means nothing.
   for (std::size_t i = 0; i < records.size(); ++i) {
-    const leadterra::Rendered a = leadterra::EngineImpl::render(step, records[i]);
+    const leadterra::RenderedStep a = leadterra::renderFor(step, records[i]);
     const RawRendered b = rawRenderOf(rawLeads[i]);
     expect(a.subject == b.subject && a.body == b.body,
            "templates: the engine's rendering differs from the concatenation:\n" + a.body + "\n---\n" + b.body);
@@ -535,7 +535,7 @@ void runTemplates(const Config& c, Report& report) {
         c, rep,
         [&] {
           const Timing t = measure([&] {
-            for (const auto& r : records) sink += leadterra::EngineImpl::render(step, r).body.size();
+            for (const auto& r : records) sink += leadterra::renderFor(step, r).body.size();
           });
           f.addRate(records.size(), t);
         },
@@ -559,7 +559,7 @@ void runShares(const Config& c, Report& report) {
   std::unordered_set<std::string> seen;
   const Expected expected = expectedCounts(leads, seen, &suppressions);
   const std::string body = bulkBody(leads);
-  const std::vector<leadterra::CompiledStep> steps = leadterra::EngineImpl::compile({stepOne()});
+  const std::vector<leadterra::CompiledStep> steps = leadterra::compileSteps({stepOne()});
 
   Figure parse = figure("shares.parse", "Share: JSON parse of the bulk body", "%");
   Figure validate = figure("shares.validate", "Share: validation", "%");
@@ -601,7 +601,7 @@ void runShares(const Config& c, Report& report) {
     records.reserve(parsed.size());
     for (const LeadInput& in : parsed) records.push_back(leadterra::previewRecord(in));
     const double tRender = timeSeconds([&] {
-      for (const auto& r : records) sink += leadterra::EngineImpl::render(steps.front(), r).body.size();
+      for (const auto& r : records) sink += leadterra::renderFor(steps.front(), r).body.size();
     });
     records.clear();
     Scratch dir(c.scratch);

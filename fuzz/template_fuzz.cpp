@@ -4,7 +4,10 @@
 //
 // Checked beyond "no crash, no sanitizer report": text without "{{" or "<<"
 // renders as itself; an html render differs from a text render only where
-// the text render holds one of & < > " ' (escaping is all it adds).
+// the text render holds one of & < > " ' (escaping is all it adds); the text
+// rendered as a subject (a header value) is well-formed UTF-8 without any
+// control character (C0, DEL, C1) or U+2028/U+2029, and is the text render
+// folded by foldHeader.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,6 +15,7 @@
 
 #include "engine/lead_record.hpp"
 #include "template/template.hpp"
+#include "util/text.hpp"
 
 namespace {
 
@@ -32,10 +36,27 @@ const LeadRecord& lead(bool special) {
     in.email = "o'brien@acmecorp.com";
     in.firstName = "<b>\"Tom\" & 'Jerry'</b>";
     in.lastName = "{{firstName}}";
-    in.customFields = R"({"city":"<script>","deep":{"x":"&amp;"}})";
+    // Line breaks and other controls, for the subject: CRLF, TAB, DEL, NEL, U+2028.
+    in.jobTitle = "VP\r\nBcc: victim@evil.io\t\x7F\xC2\x85\xE2\x80\xA8";
+    in.customFields = R"({"city":"<script>","deep":{"x":"&amp;"},"hdr":"a\r\nCc: b\u0000\u009f\u2029"})";
     return previewRecord(in);
   }();
   return special ? html : plain;
+}
+
+// True when `s` is well-formed UTF-8 (no NUL) and holds no code point a
+// header value may not: below U+0020, U+007F-U+009F, U+2028, U+2029.
+bool isHeaderSafe(std::string_view s) {
+  if (!detail::isCleanUtf8(s)) return false;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto lead = static_cast<unsigned char>(s[i]);
+    const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    char32_t cp = length == 1 ? lead : lead & (0xFF >> (length + 1));
+    for (std::size_t k = 1; k < length; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029) return false;
+    i += length;
+  }
+  return true;
 }
 
 }  // namespace
@@ -53,6 +74,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (plain != html && plain.find_first_of("&<>\"'") == std::string::npos) {
       __builtin_trap();  // html changed something that needs no escaping
+    }
+    const std::string subject = t.renderHeader(resolve);
+    if (!isHeaderSafe(subject)) {
+      __builtin_trap();  // a control character, a line separator or a bad byte in a subject
+    }
+    std::string folded = plain;
+    detail::foldHeader(folded);
+    if (subject != folded) {
+      __builtin_trap();  // a subject is not the text render folded
     }
   }
   return 0;

@@ -55,6 +55,17 @@ std::string_view toString(RowCode code) noexcept { return nameOf(kRowCodes, code
 std::string_view toString(MergeMode mode) noexcept { return nameOf(kMergeModes, mode); }
 std::string_view toString(RowOutcome outcome) noexcept { return nameOf(kRowOutcomes, outcome); }
 
+std::optional<ErrorCode> parseErrorCode(std::string_view name) noexcept {
+  return parseName<ErrorCode>(kErrorCodes, name);
+}
+std::optional<SuppressionKind> parseSuppressionKind(std::string_view name) noexcept {
+  return parseName<SuppressionKind>(kSuppressionKinds, name);
+}
+std::optional<RowCode> parseRowCode(std::string_view name) noexcept { return parseName<RowCode>(kRowCodes, name); }
+std::optional<RowOutcome> parseRowOutcome(std::string_view name) noexcept {
+  return parseName<RowOutcome>(kRowOutcomes, name);
+}
+
 std::optional<MergeMode> parseMergeMode(std::string_view name) noexcept {
   return parseName<MergeMode>(kMergeModes, name);
 }

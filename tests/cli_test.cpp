@@ -746,7 +746,7 @@ BOOST_AUTO_TEST_CASE(messages_list_shows_the_rendered_outbox) {
   BOOST_TEST(r.status == 0);
   const Json messages = r.json()["messages"];
   BOOST_REQUIRE_EQUAL(messages.size(), 3u);
-  BOOST_TEST(keysOf(messages[0]) == (std::vector<std::string>{"id", "campaignId", "email", "step", "subject", "body",
+  BOOST_TEST(keysOf(messages[0]) == (std::vector<std::string>{"id", "workspaceId", "campaignId", "leadId", "email", "step", "subject", "body",
                                                               "format", "status", "scheduledAt", "attempts"}),
              boost::test_tools::per_element());
   BOOST_TEST(messages[0]["email"] == "ava@acmecorp.com");
@@ -821,6 +821,30 @@ BOOST_AUTO_TEST_CASE(messages_claim_then_sent_advances_the_lead_and_queues_step_
   checkFailure(cli({"messages", "claim", "--lease", "soon"}), 2, "invalid_argument");
 }
 
+BOOST_AUTO_TEST_CASE(messages_commands_take_a_workspace_scope_and_name_whose_a_message_is) {
+  Cli cli;
+  cli.seedRunning();
+  BOOST_TEST(cli({"workspace", "create", "--id", "ws_other"}).status == 0);
+  BOOST_TEST(cli({"messages", "claim", "--workspace", "ws_other"}).json()["messages"].empty());
+  const Json messages = cli({"messages", "claim", "--limit", "1"}).json()["messages"];
+  BOOST_REQUIRE_EQUAL(messages.size(), 1u);
+  const Json& m = messages[0];
+  const Json lead = cli({"leads", "get", "--campaign", kCampaign, m["email"].get<std::string>()}).json()["lead"];
+  BOOST_TEST(m["leadId"] == lead["id"]);
+  BOOST_TEST(m["campaignId"] == kCampaign);
+  const std::string workspace = m["workspaceId"].get<std::string>();
+  BOOST_TEST(!workspace.empty());
+  const std::string id = m["id"].get<std::string>();
+  checkFailure(cli({"messages", "sent", id, "--workspace", "ws_other"}), 1, "not_found");
+  checkFailure(cli({"messages", "failed", id, "--reason", "x", "--workspace", "ws_other"}), 1, "not_found");
+  checkFailure(cli({"messages", "list", "--campaign", kCampaign, "--workspace", "ws_other"}), 1, "not_found");
+  BOOST_TEST(cli({"messages", "sent", id, "--workspace", workspace}).json()["message"]["status"] == "sent");
+  // A message never claimed cannot be reported.
+  const Json queued = cli({"messages", "list", "--campaign", kCampaign, "--status", "queued"}).json()["messages"];
+  BOOST_REQUIRE(!queued.empty());
+  checkFailure(cli({"messages", "sent", queued[0]["id"].get<std::string>()}), 1, "conflict");
+}
+
 BOOST_AUTO_TEST_CASE(messages_failed_retries_or_bounces) {
   Cli cli;
   cli.seedRunning();
@@ -876,6 +900,24 @@ BOOST_AUTO_TEST_CASE(render_uses_the_engines_rules) {
   BOOST_TEST(render("text", "{{jobTitle|your team}} {{missing}}.") == "your team .");
   BOOST_TEST(render("text", "{{ }} {{first name}} {{unclosed") == "{{ }} {{first name}} {{unclosed");
   BOOST_TEST(!std::filesystem::exists(cli.db));  // render needs no database
+}
+
+BOOST_AUTO_TEST_CASE(render_as_a_subject_folds_control_characters_as_the_engine_does) {
+  Cli cli;
+  const std::string lead = R"({"firstName": "Ann\r\nBcc: victim@evil.io", "company": "A & B"})";
+  const auto render = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "render");
+    args.insert(args.end(), {"--lead", lead});
+    const Run r = cli(args);
+    BOOST_TEST(r.status == 0);
+    return r.json()["rendered"].get<std::string>();
+  };
+  BOOST_TEST(render({"--subject", "--template", "Hi {{firstName}}"}) == "Hi Ann Bcc: victim@evil.io");
+  BOOST_TEST(render({"--subject", "--template", "Re:\r\n{{jobTitle|a\tb}} {{company}}"}) == "Re: a b A & B");
+  // Never escaped, whatever the step's format, as a subject in an html step.
+  BOOST_TEST(render({"--subject", "--format", "html", "--template", "{{company}}"}) == "A & B");
+  // A body keeps its line breaks.
+  BOOST_TEST(render({"--template", "Hi {{firstName}}"}) == "Hi Ann\r\nBcc: victim@evil.io");
 }
 
 BOOST_AUTO_TEST_CASE(render_usage_errors) {

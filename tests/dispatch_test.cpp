@@ -42,6 +42,22 @@ BOOST_AUTO_TEST_CASE(claim_hands_out_due_messages_with_a_lease) {
   BOOST_TEST(engine->claimDue(10, 600).empty());       // all leased
 }
 
+BOOST_AUTO_TEST_CASE(a_claimed_message_is_the_public_render_of_its_step_for_its_lead) {
+  const Campaign c = *engine->getCampaign(kCamp);
+  for (const Message& m : engine->claimDue(10, 600)) {
+    const Lead lead = *engine->getLead(kCamp, m.email);
+    const RenderedStep expected = renderStep(c.steps.at(static_cast<std::size_t>(m.step - 1)), lead);
+    BOOST_TEST(m.subject == expected.subject);
+    BOOST_TEST(m.body == expected.body);
+  }
+  // The preview of a lead that is not stored renders as if it were enrolled.
+  LeadInput preview = lead("  Zoe@Example.COM ", "Zoe", "Zed Inc");
+  preview.customFields = R"({"city": "Oslo"})";
+  const RenderedStep p = renderStep({"Hi {{firstName}} <<email>>", "{{company}} in {{city}}", StepFormat::text, 0}, preview);
+  BOOST_TEST(p.subject == "Hi Zoe zoe@example.com");
+  BOOST_TEST(p.body == "Zed Inc in Oslo");
+}
+
 BOOST_AUTO_TEST_CASE(messages_not_yet_due_are_not_claimed) {
   seedCampaign("camp_later", {{"s", "b", StepFormat::text, 1}});
   (void)engine->startCampaign("camp_later");

@@ -329,4 +329,21 @@ BOOST_AUTO_TEST_CASE(unknown_campaign_is_not_found) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_null_nested_in_a_new_custom_key_is_dropped_in_every_mode) {
+  const std::string kCamp = seedCampaign().id;
+  (void)engine->bulkUpsert(kCamp, std::vector<LeadInput>{lead("a@acme.com")});
+  for (MergeMode mode : {MergeMode::merge, MergeMode::fillEmpty, MergeMode::replace}) {
+    LeadInput in = lead("a@acme.com");
+    in.customFields = R"({"a": {"b": null, "c": "x", "d": {"e": null}}})";
+    BulkOptions options;
+    options.mode = mode;
+    (void)engine->bulkUpsert(kCamp, std::vector<LeadInput>{in}, options);
+    BOOST_TEST(engine->getLead(kCamp, "a@acme.com")->customFields == R"({"a":{"c":"x","d":{}}})",
+               "mode " << toString(mode));
+    LeadInput clear = lead("a@acme.com");
+    clear.customFields = "null";
+    (void)engine->bulkUpsert(kCamp, std::vector<LeadInput>{clear});
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

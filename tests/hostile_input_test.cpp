@@ -6,9 +6,12 @@
 // Every row is sent through the JSON adapter to the library, through the
 // CLI's `leads bulk`, and as a .jsonl and .csv import. Nothing crashes, every
 // row gets its stated result, injection text is stored verbatim and rendered
-// escaped in html steps (and verbatim in text steps and subjects).
+// escaped in html steps (and verbatim in text steps); a subject is a header
+// value, rendered unescaped with its line breaks and other control
+// characters folded to spaces.
 #define BOOST_TEST_MODULE hostile_input
 #include <boost/test/unit_test.hpp>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -188,6 +191,29 @@ struct HostileFixture {
   }
 };
 
+// The first character of `s` that a header value may not hold (a C0 control,
+// DEL, a C1 control, U+2028, U+2029), as "U+XXXX"; empty when there is none.
+std::string firstHeaderControl(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const auto next = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
+    char32_t cp = 0;
+    if (c < 0x20 || c == 0x7F) {
+      cp = c;
+    } else if (c == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) {
+      cp = next(1);
+    } else if (c == 0xE2 && next(1) == 0x80 && (next(2) == 0xA8 || next(2) == 0xA9)) {
+      cp = 0x2000 + next(2) - 0x80;
+    } else {
+      continue;
+    }
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
+    return buf;
+  }
+  return {};
+}
+
 }  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(hostile_input, HostileFixture)
@@ -356,6 +382,69 @@ BOOST_AUTO_TEST_CASE(every_hostile_body_is_refused_whole_or_read_row_by_row) {
     }
   }
   recordFigures("hostile_input_test bodies", std::to_string(tried) + " hostile bodies");
+}
+
+// Defect: a subject is a mail header value, yet a line break in a lead's
+// value went into the rendered subject as it was, so a host writing it into
+// a "Subject:" header sent a blind copy to an address the lead chose. Every
+// control character is now folded to a space in a rendered subject (a CRLF
+// pair to one); the body keeps its line breaks.
+BOOST_AUTO_TEST_CASE(regression_a_line_break_in_a_lead_value_injected_a_header_through_the_subject) {
+  const Step step{"Hi {{firstName}}", "Hi {{firstName}},\r\n\r\nThanks.", StepFormat::text, 0};
+  engine->createCampaign({"ws_hostile", "camp_hdr", "Headers", {step}, {}});
+  (void)engine->startCampaign("camp_hdr");
+  // Through the JSON adapter, as a host receives it.
+  BulkResult r = engine->bulkUpsert(
+      "camp_hdr", json::parseLeads(R"({"leads":[{"email":"ann@hostile.test","firstName":"Ann\r\nBcc: victim@evil.io"},)"
+                                   R"({"email":"bo@hostile.test","firstName":"Bo"}]})"));
+  BOOST_TEST(r.enrolled == 2);
+  // An update renders the queued message again: the new value is folded too.
+  r = engine->bulkUpsert(
+      "camp_hdr", json::parseLeads(R"({"leads":[{"email":"bo@hostile.test","firstName":"Bo\nCc: victim@evil.io"}]})"));
+  BOOST_TEST(r.updated == 1);
+
+  std::vector<Message> claimed = engine->claimDue(100, 300);
+  BOOST_REQUIRE_EQUAL(claimed.size(), 2U);
+  std::sort(claimed.begin(), claimed.end(), [](const Message& a, const Message& b) { return a.email < b.email; });
+  const Message& ann = claimed[0];
+  const Message& bo = claimed[1];
+  BOOST_TEST(ann.email == "ann@hostile.test");
+  BOOST_TEST(ann.subject == "Hi Ann Bcc: victim@evil.io");
+  BOOST_TEST(firstHeaderControl(ann.subject).empty(), firstHeaderControl(ann.subject));
+  BOOST_TEST(ann.body == "Hi Ann\r\nBcc: victim@evil.io,\r\n\r\nThanks.");  // the body is untouched
+  BOOST_TEST(bo.subject == "Hi Bo Cc: victim@evil.io");
+  BOOST_TEST(firstHeaderControl(bo.subject).empty(), firstHeaderControl(bo.subject));
+  BOOST_TEST(bo.body == "Hi Bo\nCc: victim@evil.io,\r\n\r\nThanks.");
+  // The lead keeps its value as given.
+  BOOST_TEST(engine->getLead("camp_hdr", "ann@hostile.test")->firstName.value() == "Ann\r\nBcc: victim@evil.io");
+}
+
+// The same whatever the source of the control character: a custom field, a
+// fallback text, the subject's own template text, and a step edited while
+// messages are queued (they are rendered again).
+BOOST_AUTO_TEST_CASE(a_subject_is_folded_whatever_the_source_of_the_control_character) {
+  engine->createCampaign({"ws_hostile",
+                          "camp_src",
+                          "Sources",
+                          {{"Re:\r\n{{firstName|friend\tof\x7Fours}} in {{city}}", "{{city}}", StepFormat::html, 0}},
+                          {}});
+  (void)engine->startCampaign("camp_src");
+  const BulkResult r = engine->bulkUpsert(
+      "camp_src", json::parseLeads(R"({"leads":[{"email":"cy@hostile.test","customFields":)"
+                                   R"({"city":"Oslo\r\nBcc: victim@evil.io\u0085\u2028"}}]})"));
+  BOOST_TEST(r.enrolled == 1);
+  std::vector<Message> queued = engine->listMessages("camp_src", MessageStatus::queued);
+  BOOST_REQUIRE_EQUAL(queued.size(), 1U);
+  BOOST_TEST(queued[0].subject == "Re: friend of ours in Oslo Bcc: victim@evil.io  ");
+  BOOST_TEST(queued[0].body == "Oslo\r\nBcc: victim@evil.io\u0085\u2028");
+
+  (void)engine->pauseCampaign("camp_src");
+  (void)engine->replaceStep("camp_src", 1, {"{{city}}\n\nX-Evil: 1", "{{city}}", StepFormat::text, 0});
+  (void)engine->startCampaign("camp_src");
+  const std::vector<Message> claimed = engine->claimDue(100, 300);
+  BOOST_REQUIRE_EQUAL(claimed.size(), 1U);
+  BOOST_TEST(claimed[0].subject == "Oslo Bcc: victim@evil.io    X-Evil: 1");
+  BOOST_TEST(firstHeaderControl(claimed[0].subject).empty(), firstHeaderControl(claimed[0].subject));
 }
 
 // Defect: nlohmann's dump (used by the JSON adapter and by the engine's

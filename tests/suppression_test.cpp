@@ -227,4 +227,14 @@ BOOST_AUTO_TEST_CASE(suppression_lists_are_per_workspace) {
   BOOST_TEST(engine->listSuppressions("ws_test").empty());
 }
 
+BOOST_AUTO_TEST_CASE(leads_suppressed_counts_each_lead_once_whatever_number_of_entries_match) {
+  seedCampaign();
+  (void)engine->bulkUpsert(kCamp, std::vector<LeadInput>{lead("o'brien@acme.com"), lead("ann@acme.com")});
+  (void)engine->startCampaign(kCamp);
+  const SuppressionResult r = add(*engine, {"@acme.com", "o'brien@acme.com"});
+  BOOST_TEST(r.added == 2);
+  BOOST_TEST(r.leadsSuppressed == 2);
+  BOOST_TEST(r.messagesCancelled == 2);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

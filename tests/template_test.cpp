@@ -6,11 +6,14 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 using leadterra::detail::appendValue;
+using leadterra::detail::foldHeader;
 using leadterra::detail::isEmptyValue;
 using leadterra::detail::Tag;
 using leadterra::detail::Template;
@@ -35,6 +38,32 @@ Value lookup(const json& data, const Tag& tag) {
 std::string render(std::string_view text, const json& data, bool html = true) {
   const Template t = Template::parse(text);
   return t.render(html, [&](const Tag& tag) { return lookup(data, tag); });
+}
+
+std::string renderHeader(std::string_view text, const json& data) {
+  const Template t = Template::parse(text);
+  return t.renderHeader([&](const Tag& tag) { return lookup(data, tag); });
+}
+
+std::string folded(std::string value) {
+  foldHeader(value);
+  return value;
+}
+
+// The UTF-8 encoding of a code point below U+10000.
+std::string utf8(char32_t cp) {
+  std::string out;
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+  return out;
 }
 
 std::string renderValue(const Value& v, bool escape) {
@@ -373,16 +402,128 @@ BOOST_AUTO_TEST_CASE(text_without_tags_is_kept_exactly) {
   BOOST_TEST(render("", json::object()).empty());
 }
 
+// ---- Header values: the subject ----
+
+BOOST_AUTO_TEST_CASE(fold_header_turns_each_line_break_into_one_space) {
+  BOOST_TEST(folded("Hi Ann\r\nBcc: victim@evil.io") == "Hi Ann Bcc: victim@evil.io");  // CRLF: one break
+  BOOST_TEST(folded("a\nb") == "a b");
+  BOOST_TEST(folded("a\rb") == "a b");
+  BOOST_TEST(folded("a\n\nb") == "a  b");      // two breaks, two spaces
+  BOOST_TEST(folded("a\n\rb") == "a  b");      // LF then CR is not a pair
+  BOOST_TEST(folded("a\r\r\nb") == "a  b");   // a lone CR, then a pair
+  BOOST_TEST(folded("\r\nTo: x@evil.io\r\n\r\nbody") == " To: x@evil.io  body");
+  BOOST_TEST(folded("end\r") == "end ");
+}
+
+BOOST_AUTO_TEST_CASE(fold_header_turns_tab_every_other_c0_control_and_del_into_a_space) {
+  for (int c = 0x00; c <= 0x7F; ++c) {
+    if (c >= 0x20 && c < 0x7F) continue;
+    BOOST_TEST_CONTEXT("byte 0x" << std::hex << c) {
+      BOOST_TEST(folded(std::string("a") + static_cast<char>(c) + "b") == "a b");
+    }
+  }
+  BOOST_TEST(folded(std::string("x\0\0y", 4)) == "x  y");
+}
+
+BOOST_AUTO_TEST_CASE(fold_header_turns_c1_controls_and_unicode_line_separators_into_a_space) {
+  for (char32_t cp = 0x80; cp <= 0x9F; ++cp) {
+    BOOST_TEST_CONTEXT("U+00" << std::hex << static_cast<int>(cp)) {
+      BOOST_TEST(folded("a" + utf8(cp) + "b") == "a b");
+    }
+  }
+  BOOST_TEST(folded("a\xC2\x85" "b") == "a b");          // NEL
+  BOOST_TEST(folded("a\xE2\x80\xA8" "b") == "a b");      // LINE SEPARATOR
+  BOOST_TEST(folded("a\xE2\x80\xA9" "b") == "a b");      // PARAGRAPH SEPARATOR
+}
+
+BOOST_AUTO_TEST_CASE(fold_header_keeps_every_other_character_byte_for_byte) {
+  std::string printable;
+  for (char c = 0x20; c < 0x7F; ++c) printable.push_back(c);
+  BOOST_TEST(folded(printable) == printable);
+  // Neighbours of the folded ranges, letters, emoji, format characters.
+  for (const char32_t cp : {0xA0U, 0xA1U, 0xE9U, 0x2027U, 0x202AU, 0x202EU, 0x200BU, 0xFEFFU, 0xFFFDU}) {
+    BOOST_TEST_CONTEXT("U+" << std::hex << static_cast<int>(cp)) {
+      BOOST_TEST(folded("a" + utf8(cp) + "b") == "a" + utf8(cp) + "b");
+    }
+  }
+  BOOST_TEST(folded("Zo\xC3\xAB \xF0\x9F\x98\x80 \xC3\x85") == "Zo\xC3\xAB \xF0\x9F\x98\x80 \xC3\x85");
+  BOOST_TEST(folded("  two  spaces, kept  ") == "  two  spaces, kept  ");  // neither trimmed nor merged
+  BOOST_TEST(folded("").empty());
+}
+
+BOOST_AUTO_TEST_CASE(fold_header_replaces_bytes_that_are_not_utf8) {
+  const std::string fffd = "\xEF\xBF\xBD";
+  BOOST_TEST(folded("a\xFF" "b") == "a" + fffd + "b");
+  BOOST_TEST(folded("a\x85" "b") == "a" + fffd + "b");                  // a stray continuation byte
+  BOOST_TEST(folded("a\xC0\x8A" "b") == "a" + fffd + fffd + "b");       // an overlong LF
+  BOOST_TEST(folded("a\xC0\x8D\xC0\x8A" "b") == "a" + fffd + fffd + fffd + fffd + "b");  // an overlong CRLF
+  BOOST_TEST(folded("a\xED\xA0\x80" "b") == "a" + fffd + fffd + fffd + "b");  // a surrogate
+  BOOST_TEST(folded("end\xE2\x80") == "end" + fffd + fffd);               // truncated
+}
+
+BOOST_AUTO_TEST_CASE(fold_header_is_idempotent) {
+  for (const std::string s : {"a\r\nb", "\t\x7F\xC2\x85\xE2\x80\xA8", "\xFF\xC0\x8A", "plain"}) {
+    BOOST_TEST(folded(folded(s)) == folded(s));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_rendered_subject_folds_controls_from_every_source) {
+  const json data = {{"firstName", "Ann\r\nBcc: victim@evil.io"},
+                     {"customFields", {{"city", "Oslo\tNorway\x7F"}, {"note", "a\xC2\x85" "b\xE2\x80\xA8" "c"}}}};
+  // A lead's value.
+  BOOST_TEST(renderHeader("Hi {{firstName}}", data) == "Hi Ann Bcc: victim@evil.io");
+  BOOST_TEST(renderHeader("Hi <<firstName>> {{{firstName}}} {{&firstName}}", data) ==
+             "Hi Ann Bcc: victim@evil.io Ann Bcc: victim@evil.io Ann Bcc: victim@evil.io");
+  // A custom field, nested or not.
+  BOOST_TEST(renderHeader("{{customFields.city}}|{{customFields.note}}", data) == "Oslo Norway |a b c");
+  // A fallback's text.
+  BOOST_TEST(renderHeader("Hi {{lastName|dear\r\nBcc: x@evil.io}}", data) == "Hi dear Bcc: x@evil.io");
+  // The template's own text.
+  BOOST_TEST(renderHeader("Hi\r\nBcc: x@evil.io\n{{customFields.missing}}\tend", data) == "Hi Bcc: x@evil.io  end");
+}
+
+BOOST_AUTO_TEST_CASE(a_rendered_subject_is_never_escaped) {
+  const json data = {{"company", "Smith & <Sons> \"'"}};
+  BOOST_TEST(renderHeader("{{company}} <<company>>", data) == "Smith & <Sons> \"' Smith & <Sons> \"'");
+}
+
+BOOST_AUTO_TEST_CASE(a_rendered_body_keeps_its_line_breaks_and_controls) {
+  const json data = {{"firstName", "Ann\r\nBcc: victim@evil.io"}, {"note", "a\tb\xC2\x85" "c"}};
+  const std::string text = "Hi {{firstName}},\r\n\r\n{{note}}\n";
+  const std::string expected = "Hi Ann\r\nBcc: victim@evil.io,\r\n\r\na\tb\xC2\x85" "c\n";
+  BOOST_TEST(render(text, data, false) == expected);
+  BOOST_TEST(render(text, data, true) == expected);
+}
+
 // ---- The Mustache interpolation conformance suite ----
 
 namespace {
 
-// Sections and the implicit iterator are not part of Leadterra's templates.
-bool isEligible(const std::string& tmpl) {
+// The cases of the suite that Leadterra does not run, each with its reason:
+// sections and the implicit iterator are not part of Leadterra's templates.
+// Every other case runs; the counts below are checked exactly, so that a
+// case that stops running (renamed, dropped, skipped by mistake) fails.
+const std::map<std::string, std::string> kSkippedCases = {
+    {"Dotted Names - Basic Interpolation", "compares with a section, {{#person}}"},
+    {"Dotted Names - Triple Mustache Interpolation", "compares with a section, {{#person}}"},
+    {"Dotted Names - Ampersand Interpolation", "compares with a section, {{#person}}"},
+    {"Dotted Names - Initial Resolution", "resolves inside a section, {{#a}}"},
+    {"Dotted Names - Context Precedence", "resolves inside a section, {{#a}}"},
+    {"Implicit Iterators - Basic Interpolation", "uses the implicit iterator, {{.}}"},
+    {"Implicit Iterators - HTML Escaping", "uses the implicit iterator, {{.}}"},
+    {"Implicit Iterators - Triple Mustache", "uses the implicit iterator, {{{.}}}"},
+    {"Implicit Iterators - Ampersand", "uses the implicit iterator, {{&.}}"},
+    {"Implicit Iterators - Basic Integer Interpolation", "uses the implicit iterator, {{.}}"},
+};
+constexpr std::size_t kConformanceCases = 42;
+constexpr std::size_t kConformanceRun = kConformanceCases - 10;
+
+// True when the template uses what a skip reason names.
+bool usesUnsupportedSyntax(const std::string& tmpl) {
   for (const char* unsupported : {"{{#", "{{/", "{{^", "{{.}}", "{{{.}}}", "{{&.}}"}) {
-    if (tmpl.find(unsupported) != std::string::npos) return false;
+    if (tmpl.find(unsupported) != std::string::npos) return true;
   }
-  return true;
+  return false;
 }
 
 }  // namespace
@@ -393,25 +534,30 @@ BOOST_AUTO_TEST_CASE(mustache_interpolation_conformance) {
   const json suite = json::parse(in);
   const json& tests = suite.at("tests");
   BOOST_TEST_REQUIRE(tests.is_array());
-
-  std::size_t eligible = 0;
-  for (const json& test : tests) {
-    if (isEligible(test.at("template").get<std::string>())) ++eligible;
-  }
+  BOOST_TEST(tests.size() == kConformanceCases);
+  BOOST_TEST(kSkippedCases.size() == kConformanceCases - kConformanceRun);
 
   std::size_t ran = 0;
+  std::set<std::string> skipped;
   for (const json& test : tests) {
     const std::string name = test.at("name").get<std::string>();
     const std::string tmpl = test.at("template").get<std::string>();
-    if (!isEligible(tmpl)) continue;
     BOOST_TEST_CONTEXT("test \"" << name << "\": " << test.at("desc").get<std::string>()) {
+      if (const auto skip = kSkippedCases.find(name); skip != kSkippedCases.end()) {
+        BOOST_TEST(usesUnsupportedSyntax(tmpl), "skipped as \"" << skip->second << "\", but it does not");
+        BOOST_TEST(skipped.insert(name).second, "listed twice in the suite");
+        continue;
+      }
+      BOOST_TEST(!usesUnsupportedSyntax(tmpl), "uses unsupported syntax, yet is not in the skip list");
       BOOST_TEST(render(tmpl, test.at("data"), true) == test.at("expected").get<std::string>());
+      ++ran;
     }
-    ++ran;
   }
-  BOOST_TEST_MESSAGE("conformance: ran " << ran << " of " << tests.size() << " tests");
-  BOOST_TEST(eligible > 0U);
-  BOOST_TEST(ran >= eligible);
+  BOOST_TEST_MESSAGE("conformance: ran " << ran << ", skipped " << skipped.size() << " of " << tests.size());
+  BOOST_TEST(ran == kConformanceRun);
+  for (const auto& [name, reason] : kSkippedCases) {
+    BOOST_TEST(skipped.count(name) == 1U, "skip list names \"" << name << "\", which the suite does not hold");
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

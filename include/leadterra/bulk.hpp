@@ -25,6 +25,7 @@ enum class RowCode {
 };
 
 [[nodiscard]] std::string_view toString(RowCode code) noexcept;
+[[nodiscard]] std::optional<RowCode> parseRowCode(std::string_view name) noexcept;
 
 // How an upsert writes into a lead that already exists. No mode ever changes
 // a lead's position or status. Printed by name; do not rename.
@@ -41,6 +42,7 @@ enum class MergeMode {
 enum class RowOutcome { enrolled, updated, skipped, failed };
 
 [[nodiscard]] std::string_view toString(RowOutcome outcome) noexcept;
+[[nodiscard]] std::optional<RowOutcome> parseRowOutcome(std::string_view name) noexcept;
 
 struct RowResult {
   std::size_t index = 0;

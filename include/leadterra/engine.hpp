@@ -110,17 +110,23 @@ class CampaignEngine {
                                                   std::optional<MessageStatus> status = std::nullopt,
                                                   const Scope& scope = {});
 
-  // Hands out up to `limit` due messages of running campaigns, marking them
-  // claimed until now + leaseSeconds. A message is never handed to two
-  // callers while its lease holds. A campaign outside its send window hands
-  // out nothing, and none hands out more than its daily cap per calendar day.
-  [[nodiscard]] std::vector<Message> claimDue(std::int64_t limit = 100, std::int64_t leaseSeconds = 300);
+  // Hands out up to `limit` due messages of running campaigns (of the scope's
+  // workspace only, when it names one), marking them claimed until now +
+  // leaseSeconds. A message is never handed to two callers while its lease
+  // holds. A campaign outside its send window hands out nothing, and none
+  // hands out more than its daily cap per calendar day. Within one
+  // scheduledAt, messages come in the order they were queued.
+  [[nodiscard]] std::vector<Message> claimDue(std::int64_t limit = 100, std::int64_t leaseSeconds = 300,
+                                              const Scope& scope = {});
   // The message was sent: the lead's position advances and its next step is
-  // queued, or it completes. Repeating it changes nothing.
-  Message markSent(std::string_view messageId);
+  // queued, or it completes. Repeating it changes nothing. conflict when the
+  // message was never claimed; not_found for a message of another workspace
+  // than the scope's.
+  Message markSent(std::string_view messageId, const Scope& scope = {});
   // Retryable: queued again with backoff, failed after 5 attempts. Permanent:
-  // failed, and the lead bounces.
-  Message markFailed(std::string_view messageId, std::string_view reason, bool retryable);
+  // failed, and the lead bounces. conflict when the message was never claimed
+  // or was sent; not_found for a message of another workspace.
+  Message markFailed(std::string_view messageId, std::string_view reason, bool retryable, const Scope& scope = {});
   // The lead replied: it stops, its live messages are cancelled, and later
   // upserts never reactivate it.
   ReplyResult markReplied(std::string_view campaignId, std::string_view email, const Scope& scope = {});

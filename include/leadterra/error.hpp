@@ -9,6 +9,7 @@
 // Thread safety: Error is an immutable value; copy it freely.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -29,6 +30,7 @@ enum class ErrorCode {
 
 // The code's name, e.g. "not_found".
 [[nodiscard]] std::string_view toString(ErrorCode code) noexcept;
+[[nodiscard]] std::optional<ErrorCode> parseErrorCode(std::string_view name) noexcept;
 
 class Error : public std::runtime_error {
  public:

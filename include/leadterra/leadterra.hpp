@@ -10,6 +10,7 @@
 #include "leadterra/lead.hpp"
 #include "leadterra/message.hpp"
 #include "leadterra/options.hpp"
+#include "leadterra/render.hpp"
 #include "leadterra/suppression.hpp"
 #include "leadterra/version.hpp"
 #include "leadterra/workspace.hpp"

@@ -25,10 +25,13 @@ enum class MessageStatus { queued, claimed, sent, failed, cancelled };
 
 struct Message {
   std::string id;  // "msg_" + ULID
+  // Whose it is: a multi-tenant host routes it without another query.
+  std::string workspaceId;
   std::string campaignId;
-  std::string email;
+  std::string leadId;  // "lead_" + ULID
+  std::string email;   // the lead's, normalized
   std::int64_t step = 1;  // 1-based
-  std::string subject;    // rendered
+  std::string subject;    // rendered as a header value: control characters folded to spaces
   std::string body;       // rendered
   StepFormat format = StepFormat::text;
   MessageStatus status = MessageStatus::queued;

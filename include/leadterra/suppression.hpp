@@ -20,6 +20,7 @@ namespace leadterra {
 enum class SuppressionKind { email, domain };
 
 [[nodiscard]] std::string_view toString(SuppressionKind kind) noexcept;
+[[nodiscard]] std::optional<SuppressionKind> parseSuppressionKind(std::string_view name) noexcept;
 
 struct SuppressionEntry {
   std::string entry;  // normalized: "ava@acme.com" or "acme.com"

@@ -345,6 +345,7 @@ void addSuppression(CLI::App& app, Context& ctx) {
 // ---- messages ----
 
 struct MessagesArgs {
+  std::string workspace;  // the scope: empty, any workspace
   std::string campaign;
   std::string status;
   std::string id;
@@ -358,6 +359,9 @@ struct MessagesArgs {
 void addMessages(CLI::App& app, Context& ctx) {
   auto* group = addGroup(app, ctx, "messages", "The outbox: list, claim and report on messages");
   auto a = std::make_shared<MessagesArgs>();
+  const auto scoped = [a](CLI::App* sub) {
+    sub->add_option("--workspace", a->workspace, "Only this workspace's (another's is not_found)");
+  };
 
   auto* list = group->add_subcommand("list", "Messages of a campaign, oldest first -> {\"messages\": [...]}");
   list->add_option("--campaign", a->campaign, "Campaign id")->required();
@@ -365,33 +369,40 @@ void addMessages(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"queued", "claimed", "sent", "failed", "cancelled"}));
   onRun(list, ctx, [&ctx, a] {
     const auto status = a->status.empty() ? std::nullopt : parseMessageStatus(a->status);
-    ctx.print(wrap("messages", arrayOf(ctx.engine().listMessages(a->campaign, status))));
+    ctx.print(wrap("messages", arrayOf(ctx.engine().listMessages(a->campaign, status, {a->workspace}))));
   });
+  scoped(list);
 
   auto* claim = group->add_subcommand("claim", "Hand out due messages under a lease -> {\"messages\": [...]}");
   claim->add_option("--limit", a->limit, "At most this many")->check(kPositiveInteger)->capture_default_str();
   claim->add_option("--lease", a->lease, "Seconds before an unreported message may be handed out again")
       ->check(kPositiveInteger)
       ->capture_default_str();
-  onRun(claim, ctx, [&ctx, a] { ctx.print(wrap("messages", arrayOf(ctx.engine().claimDue(a->limit, a->lease)))); });
+  scoped(claim);
+  onRun(claim, ctx, [&ctx, a] {
+    ctx.print(wrap("messages", arrayOf(ctx.engine().claimDue(a->limit, a->lease, {a->workspace}))));
+  });
 
   auto* sent = group->add_subcommand("sent", "Report a message sent -> {\"message\": {...}}");
   sent->add_option("id", a->id, "Message id")->required();
-  onRun(sent, ctx, [&ctx, a] { ctx.print(wrap("message", toJsonValue(ctx.engine().markSent(a->id)))); });
+  scoped(sent);
+  onRun(sent, ctx, [&ctx, a] { ctx.print(wrap("message", toJsonValue(ctx.engine().markSent(a->id, {a->workspace})))); });
 
   auto* failed = group->add_subcommand("failed", "Report a failed send -> {\"message\": {...}}");
   failed->add_option("id", a->id, "Message id")->required();
   failed->add_option("--reason", a->reason, "Why it failed")->required();
   failed->add_flag("--retryable", a->retryable, "Queue it again with backoff (default: permanent, the lead bounces)");
+  scoped(failed);
   onRun(failed, ctx, [&ctx, a] {
-    ctx.print(wrap("message", toJsonValue(ctx.engine().markFailed(a->id, a->reason, a->retryable))));
+    ctx.print(wrap("message", toJsonValue(ctx.engine().markFailed(a->id, a->reason, a->retryable, {a->workspace}))));
   });
 
   auto* replied = group->add_subcommand("replied", "Report a reply: the lead stops -> {\"lead\": {...}, ...}");
   replied->add_option("--campaign", a->campaign, "Campaign id")->required();
   replied->add_option("email", a->email, "The lead's email")->required();
+  scoped(replied);
   onRun(replied, ctx, [&ctx, a] {
-    const ReplyResult result = ctx.engine().markReplied(a->campaign, a->email);
+    const ReplyResult result = ctx.engine().markReplied(a->campaign, a->email, {a->workspace});
     Json doc = wrap("lead", toJsonValue(result.lead));
     doc["messagesCancelled"] = result.messagesCancelled;
     ctx.print(doc);
@@ -402,6 +413,7 @@ void addMessages(CLI::App& app, Context& ctx) {
 
 struct RenderArgs {
   std::string format = "text";
+  bool subject = false;
   std::string templateText;
   std::string lead = "{}";
 };
@@ -412,10 +424,13 @@ void addRender(CLI::App& app, Context& ctx) {
   render->add_option("--format", a->format, "html escapes inserted values")
       ->check(CLI::IsMember({"text", "html"}))
       ->capture_default_str();
+  render->add_flag("--subject", a->subject,
+                   "Render as a step's subject: never escaped, control characters folded to spaces");
   render->add_option("--template", a->templateText, "Template text, e.g. \"Hi {{firstName|there}}\"")->required();
   render->add_option("--lead", a->lead, R"(The lead as a JSON object, e.g. {"firstName": "Ava"})")->capture_default_str();
   onRun(render, ctx, [&ctx, a] {
-    const std::string rendered = renderTemplate(a->templateText, a->format == "html", a->lead);
+    const RenderAs as = a->subject ? RenderAs::subject : a->format == "html" ? RenderAs::htmlBody : RenderAs::textBody;
+    const std::string rendered = renderTemplate(a->templateText, as, a->lead);
     ctx.print(wrap("rendered", rendered));
   });
 }

@@ -12,7 +12,7 @@
 
 namespace leadterra::cli {
 
-std::string renderTemplate(std::string_view templateText, bool html, std::string_view leadJson) {
+std::string renderTemplate(std::string_view templateText, RenderAs as, std::string_view leadJson) {
   const LeadInput in = json::parseLead(leadJson);
   if (in.defect == RowDefect::malformed) throw UsageError("--lead must be a JSON object");
   if (in.defect == RowDefect::wrongType) {
@@ -22,7 +22,9 @@ std::string renderTemplate(std::string_view templateText, bool html, std::string
   // The record the engine would hold for a lead enrolled from `in`.
   const LeadRecord record = previewRecord(in);
   const detail::Template parsed = detail::Template::parse(templateText);
-  return parsed.render(html, [&record](const detail::Tag& tag) { return resolveLeadTag(record, tag); });
+  const auto resolve = [&record](const detail::Tag& tag) { return resolveLeadTag(record, tag); };
+  if (as == RenderAs::subject) return parsed.renderHeader(resolve);  // as the engine renders a subject
+  return parsed.render(as == RenderAs::htmlBody, resolve);
 }
 
 }  // namespace leadterra::cli

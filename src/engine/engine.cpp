@@ -1,23 +1,25 @@
-// CampaignEngine: the public facade. Each call takes the engine's mutex and
-// delegates to EngineImpl inside exactly one transaction; exceptions leave
-// as leadterra::Error only.
+// CampaignEngine's construction, and what a call in flight may use.
+// Each public call lives in the file of its service (campaigns.cpp,
+// suppression.cpp, dispatch.cpp); each takes the engine's lock and runs in
+// exactly one transaction through EngineImpl::write or read.
 #include "leadterra/engine.hpp"
 
-#include <fmt/format.h>
-
 #include "engine/engine_impl.hpp"
-#include "storage/migrations.hpp"
 
 namespace leadterra {
 
 EngineImpl::EngineImpl(const std::string& path, Options options)
-    : db(path, options),
-      clock(options.clock ? std::move(options.clock) : Clock(systemNow)),
-      ttl(options.idempotencyTtl) {}
+    : backend_(store::openSqlite(path, options)),
+      clock_(options.clock ? std::move(options.clock) : Clock(systemNow)),
+      ttl_(options.idempotencyTtl) {}
 
-std::string EngineImpl::newId(std::string_view prefix) {
-  return ids.next(prefix, std::chrono::system_clock::time_point(now().time_since_epoch()));
+std::string Call::newId(std::string_view prefix) {
+  return engine.ids_.next(prefix, std::chrono::system_clock::time_point(now.time_since_epoch()));
 }
+
+detail::IdGenerator& Call::ids() { return engine.ids_; }
+
+std::chrono::seconds Call::idempotencyTtl() const { return engine.ttl_; }
 
 std::unique_ptr<CampaignEngine> CampaignEngine::open(const std::string& path, Options options) {
   return std::unique_ptr<CampaignEngine>(new CampaignEngine(std::make_unique<EngineImpl>(path, std::move(options))));

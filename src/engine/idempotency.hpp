@@ -1,5 +1,5 @@
 // Idempotency keys of bulk upserts: the payload's fingerprint and the stored
-// result (SPEC section 11).
+// result (docs/idempotency.md).
 #pragma once
 
 #include <span>
@@ -16,8 +16,9 @@ namespace leadterra::detail {
 // the order of unknown keys, have the same fingerprint.
 [[nodiscard]] std::string payloadFingerprint(MergeMode mode, std::span<const LeadInput> rows);
 
-// The result as stored with its key, and back.
-[[nodiscard]] std::string serializeResult(const BulkResult& result);
-[[nodiscard]] BulkResult deserializeResult(std::string_view text);
+// The result as kept with its key (the JSON adapter's one codec), and back;
+// unreadable text is Error(storage_error).
+[[nodiscard]] std::string storedResult(const BulkResult& result);
+[[nodiscard]] BulkResult readStoredResult(std::string_view text);
 
 }  // namespace leadterra::detail

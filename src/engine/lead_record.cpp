@@ -1,6 +1,6 @@
 #include "engine/lead_record.hpp"
 
-#include "storage/row.hpp"
+#include "leadterra/error.hpp"
 #include "util/text.hpp"
 
 namespace leadterra {
@@ -20,6 +20,18 @@ CustomFields CustomFields::fromText(std::string text) {
       c.flat_ = true;
       return c;
     }
+    c.json_ = std::move(json);
+  }
+  return c;
+}
+
+CustomFields CustomFields::fromStored(std::string text) {
+  CustomFields c;
+  c.text_ = std::move(text);
+  c.flat_ = c.index_.parse(c.text_);
+  if (!c.flat_) {
+    Json json = Json::parse(c.text_, nullptr, /*allow_exceptions=*/false);
+    if (!json.is_object()) throw Error(ErrorCode::storage_error, "a lead's stored customFields are unreadable");
     c.json_ = std::move(json);
   }
   return c;
@@ -95,6 +107,23 @@ detail::Value resolveLeadTag(const LeadRecord& lead, const detail::Tag& tag) {
   return lead.customFields.find(tag.path, tag.path[0] == "customFields" ? 1 : 0);
 }
 
+Lead leadView(const LeadRecord& r, std::string_view campaignId) {
+  Lead lead;
+  lead.id = r.id;
+  lead.campaignId = std::string(campaignId);
+  lead.email = r.email;
+  lead.firstName = r.firstName;
+  lead.lastName = r.lastName;
+  lead.company = r.company;
+  lead.jobTitle = r.jobTitle;
+  lead.customFields = r.customFields.text();
+  lead.position = r.position;
+  lead.status = r.status;
+  lead.createdAt = r.createdAt;
+  lead.updatedAt = r.updatedAt;
+  return lead;
+}
+
 LeadRecord previewRecord(const LeadInput& in) {
   LeadRecord record;
   if (in.email.hasValue()) (void)detail::normalizeEmail(in.email.value(), record.email);
@@ -108,23 +137,6 @@ LeadRecord previewRecord(const LeadInput& in) {
     record.customFields = CustomFields::fromJson(std::move(merged));
   }
   return record;
-}
-
-LeadRecord readLeadRecord(SQLite::Statement& s, int first) {
-  LeadRecord r;
-  r.seq = s.getColumn(first).getInt64();
-  r.id = s.getColumn(first + 1).getString();
-  r.email = s.getColumn(first + 2).getString();
-  r.firstName = detail::optText(s, first + 3);
-  r.lastName = detail::optText(s, first + 4);
-  r.company = detail::optText(s, first + 5);
-  r.jobTitle = detail::optText(s, first + 6);
-  r.customFields = CustomFields::fromText(s.getColumn(first + 7).getString());
-  r.position = s.getColumn(first + 8).getInt64();
-  r.status = parseLeadStatus(s.getColumn(first + 9).getString()).value_or(LeadStatus::active);
-  r.createdAt = detail::timeAt(s, first + 10);
-  r.updatedAt = detail::timeAt(s, first + 11);
-  return r;
 }
 
 }  // namespace leadterra

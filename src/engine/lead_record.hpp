@@ -4,8 +4,6 @@
 // names walking nested objects.
 #pragma once
 
-#include <SQLiteCpp/Statement.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,8 +23,11 @@ class CustomFields {
  public:
   CustomFields() : text_("{}"), flat_(true) {}
 
-  // From compact JSON object text (as stored, or as validated by the engine).
+  // From compact JSON object text the engine validated or wrote.
   [[nodiscard]] static CustomFields fromText(std::string text);
+  // From stored text: text that is not a JSON object is damaged data,
+  // Error(storage_error), never read as {} (the next write would erase it).
+  [[nodiscard]] static CustomFields fromStored(std::string text);
   [[nodiscard]] static CustomFields fromJson(detail::Json json);
   // From flat text already indexed by the caller (saves indexing it again).
   [[nodiscard]] static CustomFields fromFlat(std::string_view text, const detail::FlatObject& index);
@@ -70,13 +71,8 @@ struct LeadRecord {
 // for previews such as the CLI's render command.
 [[nodiscard]] LeadRecord previewRecord(const LeadInput& in);
 
-// The columns readLeadRecord expects, in order, for "SELECT " LEADTERRA_LEAD_COLUMNS " FROM leads ...".
-#define LEADTERRA_LEAD_COLUMNS \
-  "leads.seq, leads.id, leads.email, leads.first_name, leads.last_name, leads.company, leads.job_title, " \
-  "leads.custom_fields, leads.position, leads.status, leads.created_at, leads.updated_at"
-
-// Reads the LEADTERRA_LEAD_COLUMNS starting at column `first`.
-[[nodiscard]] LeadRecord readLeadRecord(SQLite::Statement& s, int first = 0);
+// The public view of a stored lead.
+[[nodiscard]] Lead leadView(const LeadRecord& record, std::string_view campaignId);
 
 // The value a tag names in the lead; missing when nothing is there.
 [[nodiscard]] detail::Value resolveLeadTag(const LeadRecord& lead, const detail::Tag& tag);

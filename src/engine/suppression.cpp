@@ -1,17 +1,14 @@
-// The workspace suppression list (SPEC section 4): entries, the check made
-// for every upserted row, and the effect of new entries on enrolled leads.
+// Suppression (docs/suppress.md): entries, the check made for every upserted
+// row, and the effect of new entries on enrolled leads.
+#include "engine/suppression.hpp"
+
 #include <fmt/format.h>
 
-#include <unordered_set>
+#include <set>
 
-#include "engine/engine_impl.hpp"
-#include "storage/row.hpp"
-#include "util/text.hpp"
+#include "engine/sequence.hpp"
 
 namespace leadterra {
-
-using detail::seconds;
-using detail::timeAt;
 
 namespace {
 
@@ -47,84 +44,62 @@ std::vector<ParsedEntry> parseEntries(std::span<const std::string> entries) {
   return out;
 }
 
-// Whether the domain is `blocked` itself or one of its subdomains.
-bool domainMatches(std::string_view domain, const std::unordered_set<std::string>& blocked) {
-  while (true) {
-    if (blocked.count(std::string(domain))) return true;
-    const auto dot = domain.find('.');
-    if (dot == std::string_view::npos) return false;
-    domain.remove_prefix(dot + 1);
+// The leads of the workspace that the new entries block, each once.
+std::vector<store::LeadRef> blockedLeads(Call& call, std::string_view workspaceId,
+                                         const std::vector<std::string>& emails,
+                                         const std::unordered_set<std::string_view>& domains) {
+  std::vector<store::LeadRef> refs;
+  std::set<std::int64_t> seqs;
+  auto add = [&](const store::LeadRef& ref) {
+    if (seqs.insert(ref.seq).second) refs.push_back(ref);
+  };
+  for (const std::string& campaign : call.db.campaigns().idsInWorkspace(call.tx, workspaceId)) {
+    for (const std::string& email : emails) {
+      if (auto ref = call.db.leads().findRef(call.tx, campaign, email)) add(*ref);
+    }
+    if (domains.empty()) continue;
+    // A domain entry scans the campaign's leads once for all new domains.
+    call.db.leads().forEachRef(call.tx, campaign, [&](const store::LeadRef& ref) {
+      if (anyBlockingEntry(detail::emailDomain(ref.email), [&](std::string_view d) { return domains.count(d) > 0; })) {
+        add(ref);
+      }
+    });
   }
+  return refs;
 }
 
 }  // namespace
 
-bool EngineImpl::isSuppressed(std::string_view workspaceId, std::string_view email) {
-  auto& s = db.statement("SELECT 1 FROM suppressions WHERE workspace_id = ? AND entry = ?");
-  auto probe = [&](std::string_view entry) {
-    s.reset();
-    s.bind(1, std::string(workspaceId));
-    s.bind(2, std::string(entry));
-    return s.executeStep();
-  };
-  if (probe(email)) return true;
-  // The domain and each parent of at least two labels: mail.acme.com, acme.com.
-  std::string_view domain = detail::emailDomain(email);
-  while (domain.find('.') != std::string_view::npos) {
-    if (probe(domain)) return true;
-    domain.remove_prefix(domain.find('.') + 1);
-  }
-  return false;
+// ---- SuppressionCheck ----
+
+SuppressionCheck::SuppressionCheck(Call& call, const std::string& workspaceId, std::size_t rows)
+    : call_(call), workspaceId_(workspaceId) {
+  held_ = call.db.suppressions().entries(call.tx, workspaceId, static_cast<std::int64_t>(rows) + 1);
+  any_ = !held_.empty();
+  inMemory_ = held_.size() <= rows;
+  if (!inMemory_) return;
+  for (const std::string& entry : held_) entries_.insert(entry);
 }
 
-EngineImpl::SuppressionCheck EngineImpl::suppressionCheck(const std::string& workspaceId, std::size_t rows) {
-  SuppressionCheck check;
-  check.workspaceId_ = workspaceId;
-  auto& s = db.statement("SELECT entry FROM suppressions WHERE workspace_id = ? LIMIT ?");
-  s.bind(1, workspaceId);
-  s.bind(2, static_cast<std::int64_t>(rows) + 1);
-  while (s.executeStep()) check.entries_.insert(s.getColumn(0).getString());
-  check.any_ = !check.entries_.empty();
-  check.inMemory_ = check.entries_.size() <= rows;
-  if (!check.inMemory_) check.entries_.clear();
-  return check;
-}
-
-bool EngineImpl::SuppressionCheck::matches(EngineImpl& engine, std::string_view email) const {
+bool SuppressionCheck::matches(std::string_view email) {
   if (!any_) return false;
-  if (!inMemory_) return engine.isSuppressed(workspaceId_, email);
-  // The email, its domain and each parent domain of at least two labels.
-  std::string candidate(email);
-  if (entries_.count(candidate)) return true;
-  std::string_view domain = detail::emailDomain(email);
-  while (domain.find('.') != std::string_view::npos) {
-    candidate.assign(domain);
-    if (entries_.count(candidate)) return true;
-    domain.remove_prefix(domain.find('.') + 1);
-  }
-  return false;
+  return anyBlockingEntry(email, [this](std::string_view entry) {
+    return inMemory_ ? entries_.count(entry) > 0 : call_.db.suppressions().contains(call_.tx, workspaceId_, entry);
+  });
 }
+
+// ---- Public ----
 
 SuppressionResult CampaignEngine::addSuppressions(std::string_view workspaceId,
                                                   std::span<const std::string> entries) {
-  std::scoped_lock lock(impl_->mutex);
   const std::vector<ParsedEntry> parsed = parseEntries(entries);  // all or nothing
-  return impl_->db.write([&] {
-    EngineImpl& e = *impl_;
-    e.requireWorkspace(workspaceId);
-    const Timestamp now = e.now();
+  return impl_->write([&](Call& call) {
+    requireWorkspace(call, workspaceId);
     SuppressionResult result;
     std::vector<std::string> emails;
-    std::unordered_set<std::string> domains;
-    auto& insert = e.db.statement(
-        "INSERT OR IGNORE INTO suppressions (workspace_id, entry, kind, created_at) VALUES (?, ?, ?, ?)");
+    std::unordered_set<std::string_view> domains;
     for (const ParsedEntry& p : parsed) {
-      insert.reset();
-      insert.bind(1, std::string(workspaceId));
-      insert.bind(2, p.entry);
-      insert.bind(3, std::string(toString(p.kind)));
-      insert.bind(4, seconds(now));
-      if (insert.exec() == 0) continue;  // already there: a no-op
+      if (!call.db.suppressions().add(call.tx, workspaceId, p.entry, p.kind, call.now)) continue;  // a no-op
       ++result.added;
       if (p.kind == SuppressionKind::email) {
         emails.push_back(p.entry);
@@ -133,44 +108,14 @@ SuppressionResult CampaignEngine::addSuppressions(std::string_view workspaceId,
       }
     }
     if (emails.empty() && domains.empty()) return result;
-
-    // The leads the new entries match, in every campaign of the workspace.
-    std::vector<std::pair<std::int64_t, LeadStatus>> matches;
-    std::vector<std::string> campaigns;
-    auto& list = e.db.statement("SELECT id FROM campaigns WHERE workspace_id = ?");
-    list.bind(1, std::string(workspaceId));
-    while (list.executeStep()) campaigns.push_back(list.getColumn(0).getString());
-    for (const std::string& campaign : campaigns) {
-      auto& byEmail = e.db.statement("SELECT seq, status FROM leads WHERE campaign_id = ? AND email = ?");
-      for (const std::string& email : emails) {
-        byEmail.reset();
-        byEmail.bind(1, campaign);
-        byEmail.bind(2, email);
-        if (byEmail.executeStep()) {
-          matches.emplace_back(byEmail.getColumn(0).getInt64(),
-                               parseLeadStatus(byEmail.getColumn(1).getString()).value_or(LeadStatus::active));
-        }
-      }
-      if (domains.empty()) continue;
-      // A domain entry scans the campaign's leads once for all new domains.
-      auto& all = e.db.statement("SELECT seq, status, email FROM leads WHERE campaign_id = ?");
-      all.bind(1, campaign);
-      while (all.executeStep()) {
-        const std::string email = all.getColumn(2).getString();
-        if (domainMatches(detail::emailDomain(email), domains)) {
-          matches.emplace_back(all.getColumn(0).getInt64(),
-                               parseLeadStatus(all.getColumn(1).getString()).value_or(LeadStatus::active));
-        }
-      }
-    }
-    for (const auto& [seq, status] : matches) {
+    for (const store::LeadRef& ref : blockedLeads(call, workspaceId, emails, domains)) {
       // Only active leads become suppressed: completed, replied and bounced
       // keep their status. Every live message of a matching lead is cancelled.
-      if (status == LeadStatus::active) {
-        e.setLeadStatus(seq, LeadStatus::suppressed);
+      if (ref.status == LeadStatus::active) {
+        call.db.leads().setStatus(call.tx, ref.seq, LeadStatus::suppressed, call.now);
         ++result.leadsSuppressed;
       }
-      result.messagesCancelled += e.cancelLive(seq);
+      result.messagesCancelled += stopMessages(call, ref.seq);
     }
     return result;
   });
@@ -178,37 +123,20 @@ SuppressionResult CampaignEngine::addSuppressions(std::string_view workspaceId,
 
 SuppressionResult CampaignEngine::removeSuppressions(std::string_view workspaceId,
                                                      std::span<const std::string> entries) {
-  std::scoped_lock lock(impl_->mutex);
   const std::vector<ParsedEntry> parsed = parseEntries(entries);
-  return impl_->db.write([&] {
-    impl_->requireWorkspace(workspaceId);
+  return impl_->write([&](Call& call) {
+    requireWorkspace(call, workspaceId);
     SuppressionResult result;
-    auto& del = impl_->db.statement("DELETE FROM suppressions WHERE workspace_id = ? AND entry = ?");
-    for (const ParsedEntry& p : parsed) {
-      del.reset();
-      del.bind(1, std::string(workspaceId));
-      del.bind(2, p.entry);
-      result.removed += del.exec();
-    }
+    for (const ParsedEntry& p : parsed) result.removed += call.db.suppressions().remove(call.tx, workspaceId, p.entry);
     // Removal resumes nobody: a lead becomes active again at its next upsert.
     return result;
   });
 }
 
 std::vector<SuppressionEntry> CampaignEngine::listSuppressions(std::string_view workspaceId) {
-  std::scoped_lock lock(impl_->mutex);
-  return impl_->db.read([&] {
-    impl_->requireWorkspace(workspaceId);
-    auto& s = impl_->db.statement(
-        "SELECT entry, kind, created_at FROM suppressions WHERE workspace_id = ? ORDER BY created_at, entry");
-    s.bind(1, std::string(workspaceId));
-    std::vector<SuppressionEntry> out;
-    while (s.executeStep()) {
-      out.push_back({s.getColumn(0).getString(),
-                     s.getColumn(1).getString() == "domain" ? SuppressionKind::domain : SuppressionKind::email,
-                     timeAt(s, 2)});
-    }
-    return out;
+  return impl_->read([&](Call& call) {
+    requireWorkspace(call, workspaceId);
+    return call.db.suppressions().list(call.tx, workspaceId);
   });
 }
 

@@ -399,6 +399,38 @@ Json toJsonValue(const BulkResult& result) {
   return out;
 }
 
+BulkResult bulkResultFromJson(std::string_view text) {
+  auto code = [](const Json& j) {
+    if (auto c = parseRowCode(j.get<std::string>())) return *c;
+    throw Error(ErrorCode::storage_error, fmt::format("unknown row code '{}'", j.get<std::string>()));
+  };
+  try {
+    const Json j = Json::parse(text);
+    BulkResult r;
+    r.enrolled = j.at("enrolled").get<std::int64_t>();
+    r.updated = j.at("updated").get<std::int64_t>();
+    r.skipped = j.at("skipped").get<std::int64_t>();
+    r.totalInCampaign = j.at("totalInCampaign").get<std::int64_t>();
+    r.failed = j.at("failed").get<std::int64_t>();
+    r.queued = j.at("queued").get<std::int64_t>();
+    r.missingTokens = j.value("missingTokens", std::map<std::string, std::int64_t>{});
+    r.unknownFields = j.value("unknownFields", std::map<std::string, std::int64_t>{});
+    for (const Json& e : j.value("errors", Json::array())) {
+      r.errors.push_back({e.at("index").get<std::size_t>(), e.at("email").get<std::string>(), code(e.at("code")),
+                          e.at("message").get<std::string>()});
+    }
+    for (const Json& row : j.value("rows", Json::array())) {
+      const auto outcome = parseRowOutcome(row.at("outcome").get<std::string>());
+      if (!outcome) throw Error(ErrorCode::storage_error, "unknown row outcome");
+      r.rows.push_back({row.at("index").get<std::size_t>(), row.at("email").get<std::string>(), *outcome,
+                        row.contains("code") ? std::optional<RowCode>(code(row.at("code"))) : std::nullopt});
+    }
+    return r;
+  } catch (const Json::exception& e) {
+    throw Error(ErrorCode::storage_error, fmt::format("a stored bulk result is unreadable: {}", e.what()));
+  }
+}
+
 Json toJsonValue(const Workspace& workspace) {
   Json out = Json::object();
   out["id"] = workspace.id;
@@ -497,7 +529,9 @@ Json toJsonValue(const Lead& lead) {
 Json toJsonValue(const Message& message) {
   Json out = Json::object();
   out["id"] = message.id;
+  out["workspaceId"] = message.workspaceId;
   out["campaignId"] = message.campaignId;
+  out["leadId"] = message.leadId;
   out["email"] = message.email;
   out["step"] = message.step;
   out["subject"] = message.subject;

@@ -26,7 +26,12 @@ using Json = nlohmann::ordered_json;
 // write them.
 inline constexpr std::string_view kDayNames[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
+// The one codec of BulkResult: the CLI's output, and what an idempotency
+// key keeps. Keys whose value is empty (missingTokens, unknownFields, rows)
+// and false flags are left out; bulkResultFromJson reads them as absent.
 [[nodiscard]] Json toJsonValue(const BulkResult& result);
+// Throws Error(storage_error) for a document not of that shape.
+[[nodiscard]] BulkResult bulkResultFromJson(std::string_view text);
 [[nodiscard]] Json toJsonValue(const Workspace& workspace);
 [[nodiscard]] Json toJsonValue(const Step& step);
 // null, or {"days": ["mon", ...], "startHour", "endHour"}.

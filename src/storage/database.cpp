@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <filesystem>
+#include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "storage/migrations.hpp"
 
@@ -46,7 +48,56 @@ SQLite::Database openConnection(const std::string& path, const Options& options)
   }
 }
 
+bool isBusy(const SQLite::Exception& e) {
+  const int primary = e.getErrorCode() & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
+// Runs `fn` again while it fails with SQLITE_BUSY, until `timeout` has passed.
+// SQLite's busy handler does not cover every lock taken while a file is set
+// up: switching a new file to WAL and the first read of its header can fail
+// with SQLITE_BUSY at once while another connection creates or migrates it.
+// Opening waits for those as every write waits for the lock.
+template <typename Fn>
+void retryWhileBusy(std::chrono::milliseconds timeout, Fn&& fn) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::milliseconds(1);
+  while (true) {
+    try {
+      fn();
+      return;
+    } catch (const SQLite::Exception& e) {
+      if (!isBusy(e) || std::chrono::steady_clock::now() + pause > deadline) throw;
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
+}
+
 }  // namespace
+
+// ---- Statement ----
+
+Statement::Use::Use(Statement& owner) : owner_(owner), stmt_([&]() -> SQLite::Statement& {
+  if (owner.inUse_) {
+    throw Error(ErrorCode::storage_error, fmt::format("statement already in use: {}", owner.sql_));
+  }
+  if (!owner.stmt_) {
+    owner.stmt_ = std::make_unique<SQLite::Statement>(owner.db_.db_, owner.sql_);
+    owner.db_.prepared_.push_back(&owner);
+  }
+  return *owner.stmt_;
+}()) {
+  owner_.inUse_ = true;
+}
+
+Statement::Use::~Use() {
+  stmt_.tryReset();
+  stmt_.clearBindings();
+  owner_.inUse_ = false;
+}
+
+// ---- Database ----
 
 Database::Database(const std::string& path, const Options& options) : db_(openConnection(path, options)) {
   try {
@@ -57,6 +108,17 @@ Database::Database(const std::string& path, const Options& options) : db_(openCo
     if (sqlite3_db_readonly(db_.getHandle(), "main") == 1) {
       throw Error(ErrorCode::storage_error, fmt::format("{} is read-only; the engine needs to write it", path));
     }
+    configure(path, options);
+    retryWhileBusy(options.busyTimeout, [&] { migrate(); });
+  } catch (...) {
+    rethrowAsError(fmt::format("open {}", path));
+  }
+}
+
+Database::~Database() = default;
+
+void Database::configure(const std::string& path, const Options& options) {
+  retryWhileBusy(options.busyTimeout, [&] {
     // Check the version before anything writes to the file: a newer file is
     // refused untouched (switching it to WAL would already modify its header).
     const int version = db_.execAndGet("PRAGMA user_version").getInt();
@@ -66,77 +128,70 @@ Database::Database(const std::string& path, const Options& options) : db_(openCo
                               latestSchemaVersion()));
     }
     db_.exec("PRAGMA journal_mode=WAL");
-    db_.exec(options.fullSync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-    db_.exec("PRAGMA foreign_keys=ON");
-    db_.exec(fmt::format("PRAGMA cache_size=-{}", options.cacheSizeKiB));
-    db_.exec(fmt::format("PRAGMA wal_autocheckpoint={}", options.walAutocheckpointPages));
-    db_.exec("PRAGMA temp_store=MEMORY");
-    migrate();
-  } catch (...) {
-    rethrowAsError(fmt::format("open {}", path));
-  }
+  });
+  db_.exec(options.fullSync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  db_.exec("PRAGMA foreign_keys=ON");
+  db_.exec(fmt::format("PRAGMA cache_size=-{}", options.cacheSizeKiB));
+  db_.exec(fmt::format("PRAGMA wal_autocheckpoint={}", options.walAutocheckpointPages));
+  db_.exec("PRAGMA temp_store=MEMORY");
 }
 
 void Database::migrate() {
   if (db_.execAndGet("PRAGMA user_version").getInt() == latestSchemaVersion()) return;
-  write([&] {
-    // Read again under the write lock: another process may have migrated meanwhile.
-    const int current = db_.execAndGet("PRAGMA user_version").getInt();
-    if (current > latestSchemaVersion()) {
-      throw Error(ErrorCode::schema_too_new, fmt::format("schema version {} is newer than this library's {}",
-                                                         current, latestSchemaVersion()));
-    }
-    for (const Migration& m : migrations()) {
-      if (m.version <= current) continue;
-      db_.exec(std::string(m.sql));
-      db_.exec(fmt::format("PRAGMA user_version={}", m.version));
-    }
-  });
-}
-
-SQLite::Statement& Database::statement(const char* sql) {
-  auto& slot = statements_[sql];
-  if (!slot) {
-    slot = std::make_unique<SQLite::Statement>(db_, sql);
-  } else {
-    slot->reset();
-    slot->clearBindings();
+  const auto tx = begin(store::Tx::Mode::write);
+  // Read again under the write lock: another process may have migrated meanwhile.
+  const int current = db_.execAndGet("PRAGMA user_version").getInt();
+  if (current > latestSchemaVersion()) {
+    throw Error(ErrorCode::schema_too_new,
+                fmt::format("schema version {} is newer than this library's {}", current, latestSchemaVersion()));
   }
-  return *slot;
+  for (const Migration& m : migrations()) {
+    if (m.version <= current) continue;
+    db_.exec(std::string(m.sql));
+    db_.exec(fmt::format("PRAGMA user_version={}", m.version));
+  }
+  tx->commit();
 }
 
-Database::Transaction::Transaction(Database& db) : db_(db) {
-  if (db_.depth_ != 0) throw Error(ErrorCode::storage_error, "nested write transaction");
-  db_.db_.exec("BEGIN IMMEDIATE");
-  ++db_.depth_;
+void Database::resetAll() noexcept {
+  for (Statement* s : prepared_) {
+    if (!s->inUse_) s->stmt_->tryReset();
+  }
 }
 
-Database::Transaction::~Transaction() {
-  if (done_) return;
-  --db_.depth_;
-  // Leave no statement holding the transaction open, then roll back. A failed
-  // rollback (the connection is already outside a transaction) is harmless.
-  for (auto& [sql, stmt] : db_.statements_) stmt->tryReset();
-  sqlite3_exec(db_.db_.getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
-}
+// BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy
+// timeout), so a write never fails half-way for a lock another connection took
+// after its first read. A read transaction is a plain BEGIN: one snapshot for
+// all its statements.
+class Database::Transaction final : public store::Tx {
+ public:
+  Transaction(Database& db, Mode mode) : Tx(mode), db_(db) {
+    if (db_.inTransaction_) throw Error(ErrorCode::storage_error, "nested transaction");
+    db_.db_.exec(mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN");
+    db_.inTransaction_ = true;
+  }
 
-void Database::Transaction::commit() {
-  for (auto& [sql, stmt] : db_.statements_) stmt->tryReset();
-  db_.db_.exec("COMMIT");
-  done_ = true;
-  --db_.depth_;
-}
+  ~Transaction() override {
+    if (done_) return;
+    // Leave no statement holding the transaction open, then roll back. A failed
+    // rollback (the connection is already outside a transaction) is harmless.
+    db_.resetAll();
+    sqlite3_exec(db_.db_.getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    db_.inTransaction_ = false;
+  }
 
-Database::ReadTransaction::ReadTransaction(Database& db) : db_(db), owns_(db.depth_ == 0) {
-  if (owns_) db_.db_.exec("BEGIN");
-  ++db_.depth_;
-}
+  void commit() override {
+    db_.resetAll();
+    db_.db_.exec("COMMIT");
+    done_ = true;
+    db_.inTransaction_ = false;
+  }
 
-Database::ReadTransaction::~ReadTransaction() {
-  --db_.depth_;
-  if (!owns_) return;
-  for (auto& [sql, stmt] : db_.statements_) stmt->tryReset();
-  sqlite3_exec(db_.db_.getHandle(), "COMMIT", nullptr, nullptr, nullptr);
-}
+ private:
+  Database& db_;
+  bool done_ = false;
+};
+
+std::unique_ptr<store::Tx> Database::begin(store::Tx::Mode mode) { return std::make_unique<Transaction>(*this, mode); }
 
 }  // namespace leadterra::detail

@@ -1,7 +1,8 @@
-// The storage layer: one SQLite connection with the engine's settings, the
-// schema migrations, a cache of prepared statements, and the translation of
-// SQLite's exceptions into leadterra::Error. Nothing above src/storage sees
-// a SQLite error code.
+// The SQLite storage layer: one connection with the engine's settings, the
+// schema migrations, prepared statements owned by the stores, transactions,
+// and the translation of SQLite's exceptions into leadterra::Error. Only
+// src/storage/ and the SQLite stores (src/store/sqlite/) include SQLiteCpp or
+// sqlite3.h.
 //
 // Not thread-safe: the engine serializes calls with its own mutex.
 #pragma once
@@ -9,14 +10,14 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
-#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 #include "leadterra/error.hpp"
 #include "leadterra/options.hpp"
+#include "store/tx.hpp"
 
 namespace leadterra::detail {
 
@@ -27,80 +28,74 @@ namespace leadterra::detail {
 // SQLite's become busy or storage_error, anything else storage_error.
 [[noreturn]] void rethrowAsError(std::string_view context);
 
+class Database;
+
+// One prepared statement, owned by the store that runs it (a member per
+// statement: no cache keyed by text or address), compiled on first use.
+// use() hands it out bound to one caller until the returned handle is gone;
+// asking again meanwhile is an error (storage_error "statement already in
+// use"), never a silent reset of the first caller's bindings and cursor.
+class Statement {
+ public:
+  Statement(Database& db, std::string sql) : db_(db), sql_(std::move(sql)) {}
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // The statement while it is in use: reset and its bindings cleared when
+  // the handle is destroyed.
+  class Use {
+   public:
+    explicit Use(Statement& owner);
+    ~Use();
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    SQLite::Statement* operator->() const noexcept { return &stmt_; }
+    SQLite::Statement& operator*() const noexcept { return stmt_; }
+
+   private:
+    Statement& owner_;
+    SQLite::Statement& stmt_;
+  };
+
+  [[nodiscard]] Use use() { return Use(*this); }
+  [[nodiscard]] const std::string& sql() const noexcept { return sql_; }
+
+ private:
+  friend class Database;
+  Database& db_;
+  std::string sql_;
+  std::unique_ptr<SQLite::Statement> stmt_;
+  bool inUse_ = false;
+};
+
 class Database {
  public:
   // Opens the file, checks and migrates its schema. Throws Error.
   Database(const std::string& path, const Options& options);
+  ~Database();
 
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT. Any exception rolls the whole
-  // transaction back and leaves as a leadterra::Error. With commit == false
-  // the transaction is rolled back even on success: a dry run sees exactly
-  // what the call would do and leaves nothing behind.
-  template <typename Fn>
-  decltype(auto) write(Fn&& fn, bool commit = true) {
-    try {
-      Transaction tx(*this);
-      if constexpr (std::is_void_v<decltype(fn())>) {
-        fn();
-        if (commit) tx.commit();
-      } else {
-        decltype(auto) result = fn();
-        if (commit) tx.commit();
-        return result;
-      }
-    } catch (...) {
-      rethrowAsError("write");
-    }
-  }
-
-  // Runs `fn` inside a read transaction (one consistent snapshot).
-  template <typename Fn>
-  decltype(auto) read(Fn&& fn) {
-    try {
-      ReadTransaction tx(*this);
-      return fn();
-    } catch (...) {
-      rethrowAsError("read");
-    }
-  }
-
-  // A prepared statement for `sql`, compiled once per connection and reset
-  // before it is handed out again. `sql` must be a string literal (the cache
-  // is keyed by its address).
-  SQLite::Statement& statement(const char* sql);
+  // BEGIN IMMEDIATE (write) or BEGIN (read) ... COMMIT; rolls back unless
+  // committed. Transactions do not nest.
+  [[nodiscard]] std::unique_ptr<store::Tx> begin(store::Tx::Mode mode);
 
   [[nodiscard]] SQLite::Database& raw() noexcept { return db_; }
+  [[nodiscard]] std::int64_t lastInsertRowid() { return db_.getLastInsertRowid(); }
 
  private:
-  // Rolls back unless committed. Its destructor never throws.
-  class Transaction {
-   public:
-    explicit Transaction(Database& db);
-    ~Transaction();
-    void commit();
+  friend class Statement;
+  class Transaction;
 
-   private:
-    Database& db_;
-    bool done_ = false;
-  };
-  class ReadTransaction {
-   public:
-    explicit ReadTransaction(Database& db);
-    ~ReadTransaction();
-
-   private:
-    Database& db_;
-    bool owns_;
-  };
-
+  void configure(const std::string& path, const Options& options);
   void migrate();
+  // Resets every statement: none keeps the transaction open at its end.
+  void resetAll() noexcept;
 
   SQLite::Database db_;
-  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
-  int depth_ = 0;  // open transactions: a write inside a read is a programming error
+  std::vector<Statement*> prepared_;  // statements compiled on this connection
+  bool inTransaction_ = false;
 };
 
 }  // namespace leadterra::detail

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "leadterra/clock.hpp"
+#include "leadterra/error.hpp"
 
 namespace leadterra::detail {
 
@@ -27,6 +28,16 @@ namespace leadterra::detail {
 }
 
 [[nodiscard]] inline std::int64_t seconds(Timestamp t) { return t.time_since_epoch().count(); }
+
+// A stored enum name read back through its parse function. A name the
+// library does not know is damaged data: storage_error, never a default.
+template <typename E>
+[[nodiscard]] E storedEnum(SQLite::Statement& s, int column, std::optional<E> (*parse)(std::string_view) noexcept,
+                           std::string_view what) {
+  const char* name = s.getColumn(column).getText();
+  if (auto value = parse(name)) return *value;
+  throw Error(ErrorCode::storage_error, std::string("unreadable stored ").append(what).append(" '").append(name).append("'"));
+}
 
 inline void bindOpt(SQLite::Statement& s, int index, const std::optional<std::string>& value) {
   if (value) {

@@ -26,6 +26,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "util/text.hpp"
+
 namespace leadterra::detail {
 namespace {
 
@@ -154,6 +156,29 @@ void appendText(std::string& out, std::string_view s, bool escape) {
   }
 }
 
+// What foldHeader does with the character that starts at s[i].
+struct HeaderChar {
+  enum Action { keep, space, replace };
+  std::size_t length;  // bytes it spans
+  Action action;
+};
+
+HeaderChar headerChar(std::string_view s, std::size_t i) noexcept {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) {
+    if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') return {2, HeaderChar::space};  // CRLF: one break
+    return {1, c < 0x20 || c == 0x7F ? HeaderChar::space : HeaderChar::keep};
+  }
+  const std::size_t length = utf8CharLength(s, i);
+  if (length == 0) return {1, HeaderChar::replace};
+  if (length == 2 && c == 0xC2 && byte(i + 1) <= 0x9F) return {2, HeaderChar::space};  // C1: U+0080-U+009F
+  if (length == 3 && c == 0xE2 && byte(i + 1) == 0x80 && (byte(i + 2) == 0xA8 || byte(i + 2) == 0xA9)) {
+    return {3, HeaderChar::space};  // U+2028, U+2029
+  }
+  return {length, HeaderChar::keep};
+}
+
 template <typename Int>
 void appendInteger(std::string& out, Int n) {
   std::array<char, 24> buf{};  // enough for any 64-bit integer and its sign
@@ -199,6 +224,30 @@ void appendValue(std::string& out, const Value& v, bool escape) {
       appendText(out, j.dump(-1, ' ', false, Json::error_handler_t::replace), escape);
       return;
   }
+}
+
+void foldHeader(std::string& value) {
+  // Most values need nothing: find the first character that does.
+  std::size_t i = 0;
+  while (i < value.size()) {
+    const HeaderChar h = headerChar(value, i);
+    if (h.action != HeaderChar::keep) break;
+    i += h.length;
+  }
+  if (i == value.size()) return;
+  std::string out;
+  out.reserve(value.size() + 8);
+  out.append(value, 0, i);
+  while (i < value.size()) {
+    const HeaderChar h = headerChar(value, i);
+    switch (h.action) {
+      case HeaderChar::keep: out.append(value, i, h.length); break;
+      case HeaderChar::space: out.push_back(' '); break;
+      case HeaderChar::replace: out.append("\xEF\xBF\xBD"); break;  // U+FFFD
+    }
+    i += h.length;
+  }
+  value = std::move(out);
 }
 
 Template Template::parse(std::string_view text) {

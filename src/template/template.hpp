@@ -41,6 +41,28 @@ struct Value {
 // & < > " ' when `escape`.
 void appendValue(std::string& out, const Value& v, bool escape);
 
+// Makes `value` a single line of text that a mail header can carry.
+//
+// Every header value the engine hands out goes through this one function:
+// the rendered subject of each message today, and any header value added
+// later (a List-Unsubscribe value, for one) must reuse it rather than
+// filter on its own.
+//
+// The value is read as UTF-8:
+//  - each control character becomes one space: C0 (U+0000-U+001F, TAB, CR
+//    and LF included), DEL (U+007F) and C1 (U+0080-U+009F, NEL included);
+//  - so do the LINE SEPARATOR and PARAGRAPH SEPARATOR (U+2028, U+2029),
+//    which Unicode-aware readers treat as line breaks;
+//  - a CR immediately followed by LF is one line break: the pair becomes one
+//    space ("a\r\nb" -> "a b"; "a\n\nb" -> "a  b");
+//  - each byte that is not part of well-formed UTF-8 (a stray or overlong
+//    byte, which a lenient decoder might read as a CR or LF) becomes U+FFFD;
+//  - everything else is kept byte for byte: spaces are neither trimmed nor
+//    merged, and format characters such as U+200B or U+202E stay.
+// The result is well-formed UTF-8 without any of the characters above.
+// Folding a folded value changes nothing.
+void foldHeader(std::string& value);
+
 class Template {
  public:
   [[nodiscard]] static Template parse(std::string_view text);
@@ -73,6 +95,18 @@ class Template {
   [[nodiscard]] std::string render(bool html, Resolve&& resolve) const {
     std::string out;
     renderTo(out, html, resolve);
+    return out;
+  }
+
+  // Renders a mail header value, such as a step's subject: nothing escaped,
+  // then the whole result passed through foldHeader, so a line break or
+  // other control character never reaches the header whatever its source (a
+  // lead's value, a custom field, a fallback, the template's own text).
+  template <typename Resolve>
+  [[nodiscard]] std::string renderHeader(Resolve&& resolve) const {
+    std::string out;
+    renderTo(out, false, resolve);
+    foldHeader(out);
     return out;
   }
 

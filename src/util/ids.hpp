@@ -23,7 +23,22 @@ class IdGenerator {
   // (milliseconds since the epoch, clamped to the 48 bits a ULID holds).
   [[nodiscard]] std::string next(std::string_view prefix, std::chrono::system_clock::time_point now);
 
+  // The next `count` ids, as `count` calls of next() would make them, to be
+  // spelled later in any order: at(block, i) is the i-th. A bulk call reserves
+  // one per row and spells only those it needs, so ids follow the caller's
+  // order while rows are written in another.
+  struct Block {
+    std::uint64_t millis = 0;
+    std::uint64_t high = 0;  // the first id's random part
+    std::uint64_t low = 0;
+  };
+  [[nodiscard]] Block reserve(std::size_t count, std::chrono::system_clock::time_point now);
+  [[nodiscard]] static std::string at(const Block& block, std::size_t i, std::string_view prefix);
+
  private:
+  // The time part and random part of the next id; `count` ids are used up.
+  Block advance(std::chrono::system_clock::time_point now, std::uint64_t count);
+
   std::mt19937_64 rng_;
   // The previous id's time part and 80-bit random part (high 16 bits, low 64).
   std::uint64_t lastMillis_ = 0;

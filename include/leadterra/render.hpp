@@ -1,0 +1,33 @@
+// leadterra/render.hpp: rendering a step for one lead, as the engine queues it.
+//
+// The engine renders a step's subject and body when it queues a message and
+// again when the lead's fields or the step change. These functions give the
+// same text without a database: to preview a step, or to check what was
+// queued. Pure functions of their arguments; call them from any thread.
+#pragma once
+
+#include <string>
+
+#include "leadterra/campaign.hpp"
+#include "leadterra/lead.hpp"
+
+namespace leadterra {
+
+// A step rendered for one lead.
+struct RenderedStep {
+  std::string subject;  // a mail header value: never contains CR, LF or other control characters
+  std::string body;     // HTML-escaped values when the step's format is html
+
+  friend bool operator==(const RenderedStep&, const RenderedStep&) = default;
+};
+
+// The step rendered for a stored lead: exactly the text the engine queues for it.
+[[nodiscard]] RenderedStep renderStep(const Step& step, const Lead& lead);
+
+// A preview for a lead that is not stored: the step rendered for the lead a
+// bulk upsert would enroll from `input` (email normalized, customFields
+// applied to an empty object). The input is not validated: fields a bulk
+// upsert would reject render as given, or as empty when unreadable.
+[[nodiscard]] RenderedStep renderStep(const Step& step, const LeadInput& input);
+
+}  // namespace leadterra

@@ -1,0 +1,193 @@
+// Dispatch (docs/dispatch.md): the host application claims due messages,
+// sends them and reports back. The engine never sends mail.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "engine/engine_impl.hpp"
+#include "engine/schedule.hpp"
+#include "engine/sequence.hpp"
+#include "util/text.hpp"
+
+namespace leadterra {
+
+namespace {
+
+// A retryable failure waits 5 min x 2^(attempts-1); the fifth one is final.
+constexpr std::int64_t kMaxAttempts = 5;
+constexpr std::int64_t kBackoffSeconds = 300;
+
+// What one campaign may still hand out now: nothing outside its send window,
+// nothing past its daily cap. `limit` when neither applies.
+struct Allowance {
+  std::int64_t left = 0;
+  std::string day;  // with a cap: the calendar day it counts in
+};
+
+Allowance allowanceOf(Call& call, const store::CampaignRow& c, std::int64_t limit) {
+  if (!detail::isOpen(c.schedule, call.now)) return {};
+  if (!c.schedule.dailyCap) return {limit, {}};
+  Allowance a{0, detail::localDay(c.schedule, call.now)};
+  a.left = std::clamp<std::int64_t>(*c.schedule.dailyCap - call.db.campaigns().handedOut(call.tx, c.id, a.day), 0,
+                                    limit);
+  return a;
+}
+
+struct Candidate {
+  store::DueMessage due;
+  std::size_t campaign;  // index into the running campaigns
+};
+
+std::vector<Message> claim(Call& call, std::int64_t limit, std::int64_t leaseSeconds, std::string_view workspace) {
+  // Each running campaign that may send contributes its first due messages,
+  // read through its own index: a backlog a campaign may not send (window
+  // closed, cap used up) is never read. The write lock (BEGIN IMMEDIATE) is
+  // held from these reads to the claims: no other connection claims between.
+  const std::vector<store::CampaignRow> running = call.db.campaigns().running(call.tx, workspace);
+  std::vector<Allowance> allowances;
+  std::vector<Candidate> candidates;
+  for (std::size_t i = 0; i < running.size(); ++i) {
+    allowances.push_back(allowanceOf(call, running[i], limit));
+    if (allowances.back().left == 0) continue;
+    for (const store::DueMessage& d : call.db.outbox().due(call.tx, running[i].id, call.now, allowances.back().left)) {
+      candidates.push_back({d, i});
+    }
+  }
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    return std::tie(a.due.scheduledAt, a.due.seq) < std::tie(b.due.scheduledAt, b.due.seq);
+  });
+  if (static_cast<std::int64_t>(candidates.size()) > limit) candidates.resize(static_cast<std::size_t>(limit));
+
+  std::vector<std::int64_t> handed(running.size(), 0);
+  std::vector<Message> out;
+  out.reserve(candidates.size());
+  for (const Candidate& c : candidates) {
+    call.db.outbox().claim(call.tx, c.due.seq, call.now + std::chrono::seconds{leaseSeconds}, call.now);
+    ++handed[c.campaign];
+    out.push_back(call.db.outbox().get(call.tx, c.due.seq).message);
+  }
+  for (std::size_t i = 0; i < running.size(); ++i) {
+    if (handed[i] > 0 && running[i].schedule.dailyCap) {
+      call.db.campaigns().addHandedOut(call.tx, running[i].id, allowances[i].day, handed[i]);
+    }
+  }
+  return out;
+}
+
+// The message, if it exists within `scope`; not_found otherwise.
+store::MessageRow messageInScope(Call& call, std::string_view id, const Scope& scope) {
+  auto row = call.db.outbox().find(call.tx, id);
+  if (!row || (!scope.workspace.empty() && row->message.workspaceId != scope.workspace)) {
+    throw Error(ErrorCode::not_found, fmt::format("message '{}' not found", id));
+  }
+  return std::move(*row);
+}
+
+// A report needs a claim: a message never handed out (queued or cancelled
+// with no attempt) cannot have been sent or have failed.
+void requireClaimed(const Message& m) {
+  const bool live = m.status == MessageStatus::claimed;
+  const bool claimedBefore = (m.status == MessageStatus::queued || m.status == MessageStatus::cancelled) && m.attempts > 0;
+  if (!live && !claimedBefore) {
+    throw Error(ErrorCode::conflict, fmt::format("message '{}' was never claimed", m.id));
+  }
+}
+
+// After a send: the lead's next step, or its completion.
+void advanceLead(Call& call, const store::MessageRow& row) {
+  LeadRecord lead = call.db.leads().get(call.tx, row.leadSeq);
+  if (row.message.step > lead.position) {
+    lead.position = row.message.step;
+    call.db.leads().setPosition(call.tx, lead.seq, lead.position, call.now);
+  }
+  // A message cancelled while claimed is recorded, and nothing more is queued
+  // for a lead that stopped (suppressed, replied, bounced).
+  if (lead.status != LeadStatus::active) return;
+  const store::CampaignRow campaign = *call.db.campaigns().find(call.tx, row.message.campaignId);
+  Sequencer sequencer(call, campaign);
+  if (lead.position < sequencer.stepCount()) {
+    (void)sequencer.ensureQueued(lead, call.now);
+  } else if (!call.db.outbox().live(call.tx, lead.seq)) {
+    call.db.leads().setStatus(call.tx, lead.seq, LeadStatus::completed, call.now);
+  }
+}
+
+void recordFailure(Call& call, const store::MessageRow& row, std::string_view reason, bool retryable) {
+  const Message& m = row.message;
+  const std::int64_t attempts = std::max<std::int64_t>(m.attempts, 1);
+  // A message cancelled after its claim records the failure and stops there.
+  if (retryable && attempts < kMaxAttempts && m.status != MessageStatus::cancelled) {
+    const store::CampaignRow campaign = *call.db.campaigns().find(call.tx, m.campaignId);
+    const Timestamp retry = call.now + std::chrono::seconds{kBackoffSeconds * (std::int64_t{1} << (attempts - 1))};
+    call.db.outbox().retryAt(call.tx, row.seq, detail::nextOpen(campaign.schedule, retry), reason, call.now);
+    return;
+  }
+  call.db.outbox().markFailed(call.tx, row.seq, reason, call.now);
+  if (m.status == MessageStatus::cancelled) return;
+  // The sequence stops for this lead; nothing overrides replied.
+  const LeadRecord lead = call.db.leads().get(call.tx, row.leadSeq);
+  if (lead.status == LeadStatus::active) call.db.leads().setStatus(call.tx, lead.seq, LeadStatus::bounced, call.now);
+}
+
+}  // namespace
+
+std::vector<Message> CampaignEngine::claimDue(std::int64_t limit, std::int64_t leaseSeconds, const Scope& scope) {
+  if (limit < 1) throw Error(ErrorCode::invalid_argument, "claim limit must be at least 1");
+  if (leaseSeconds < 1) throw Error(ErrorCode::invalid_argument, "lease must be at least 1 second");
+  return impl_->write([&](Call& call) { return claim(call, limit, leaseSeconds, scope.workspace); });
+}
+
+Message CampaignEngine::markSent(std::string_view messageId, const Scope& scope) {
+  return impl_->write([&](Call& call) {
+    const store::MessageRow row = messageInScope(call, messageId, scope);
+    const MessageStatus was = row.message.status;
+    if (was == MessageStatus::sent) return row.message;  // repeating changes nothing
+    if (was == MessageStatus::failed) {
+      throw Error(ErrorCode::conflict, fmt::format("message '{}' has already failed", messageId));
+    }
+    requireClaimed(row.message);
+    call.db.outbox().markSent(call.tx, row.seq, call.now);
+    advanceLead(call, row);
+    return call.db.outbox().get(call.tx, row.seq).message;
+  });
+}
+
+Message CampaignEngine::markFailed(std::string_view messageId, std::string_view reason, bool retryable,
+                                   const Scope& scope) {
+  return impl_->write([&](Call& call) {
+    const store::MessageRow row = messageInScope(call, messageId, scope);
+    const MessageStatus was = row.message.status;
+    if (was == MessageStatus::failed) return row.message;  // repeating changes nothing
+    if (was == MessageStatus::sent) {
+      throw Error(ErrorCode::conflict, fmt::format("message '{}' was sent; it cannot fail", messageId));
+    }
+    requireClaimed(row.message);
+    recordFailure(call, row, reason, retryable);
+    return call.db.outbox().get(call.tx, row.seq).message;
+  });
+}
+
+ReplyResult CampaignEngine::markReplied(std::string_view campaignId, std::string_view email, const Scope& scope) {
+  return impl_->write([&](Call& call) {
+    const store::CampaignRow c = campaignInScope(call, campaignId, scope);
+    std::string normalized;
+    (void)detail::normalizeEmail(email, normalized);
+    std::optional<LeadRecord> lead = call.db.leads().find(call.tx, c.id, normalized);
+    if (!lead) throw Error(ErrorCode::not_found, fmt::format("lead '{}' not found in campaign '{}'", email, c.id));
+    ReplyResult result;
+    result.messagesCancelled = stopMessages(call, lead->seq);
+    if (lead->status != LeadStatus::replied) call.db.leads().setStatus(call.tx, lead->seq, LeadStatus::replied, call.now);
+    result.lead = leadView(*call.db.leads().find(call.tx, c.id, lead->email), c.id);
+    return result;
+  });
+}
+
+std::vector<Message> CampaignEngine::listMessages(std::string_view campaignId, std::optional<MessageStatus> status,
+                                                  const Scope& scope) {
+  return impl_->read([&](Call& call) {
+    const store::CampaignRow c = campaignInScope(call, campaignId, scope);
+    return call.db.outbox().list(call.tx, c.id, status);
+  });
+}
+
+}  // namespace leadterra

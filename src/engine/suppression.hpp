@@ -1,0 +1,46 @@
+// The suppression service: which entries block an email, the check made for
+// every upserted row, and the effect of new entries on enrolled leads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "engine/engine_impl.hpp"
+#include "util/text.hpp"
+
+namespace leadterra {
+
+// Calls `fn(entry)` for each entry that would block the normalized `email`:
+// the email itself, its domain, then each parent domain of at least two
+// labels (mail.acme.com, acme.com). Returns true at the first `fn` that does.
+template <typename Fn>
+bool anyBlockingEntry(std::string_view email, Fn&& fn) {
+  if (fn(email)) return true;
+  std::string_view domain = detail::emailDomain(email);
+  while (domain.find('.') != std::string_view::npos) {
+    if (fn(domain)) return true;
+    domain.remove_prefix(domain.find('.') + 1);
+  }
+  return false;
+}
+
+// How the rows of one call are checked against the workspace's list: in
+// memory when the list is no longer than the call (loading it costs less
+// than a lookup per row), else with a lookup per candidate entry.
+class SuppressionCheck {
+ public:
+  SuppressionCheck(Call& call, const std::string& workspaceId, std::size_t rows);
+  [[nodiscard]] bool matches(std::string_view email);
+
+ private:
+  Call& call_;
+  std::string workspaceId_;
+  bool any_ = false;
+  bool inMemory_ = false;
+  std::unordered_set<std::string_view> entries_;  // views into held_
+  std::vector<std::string> held_;
+};
+
+}  // namespace leadterra

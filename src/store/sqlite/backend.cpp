@@ -1,0 +1,45 @@
+// The SQLite backend: one connection and the stores on it.
+#include "store/sqlite/sqlite_stores.hpp"
+
+namespace leadterra::store {
+
+namespace {
+
+class SqliteBackend final : public Backend {
+ public:
+  SqliteBackend(const std::string& path, const Options& options)
+      : db_(path, options),
+        workspaces_(db_),
+        campaigns_(db_),
+        leads_(db_),
+        outbox_(db_),
+        suppressions_(db_),
+        idempotency_(db_) {}
+
+  std::unique_ptr<Tx> begin(Tx::Mode mode) override { return db_.begin(mode); }
+  [[noreturn]] void rethrowAsError(std::string_view context) override { detail::rethrowAsError(context); }
+
+  WorkspaceStore& workspaces() override { return workspaces_; }
+  CampaignStore& campaigns() override { return campaigns_; }
+  LeadStore& leads() override { return leads_; }
+  OutboxStore& outbox() override { return outbox_; }
+  SuppressionStore& suppressions() override { return suppressions_; }
+  IdempotencyStore& idempotency() override { return idempotency_; }
+
+ private:
+  detail::Database db_;  // first: the stores' statements are compiled on it
+  sqlite::SqliteWorkspaceStore workspaces_;
+  sqlite::SqliteCampaignStore campaigns_;
+  sqlite::SqliteLeadStore leads_;
+  sqlite::SqliteOutboxStore outbox_;
+  sqlite::SqliteSuppressionStore suppressions_;
+  sqlite::SqliteIdempotencyStore idempotency_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> openSqlite(const std::string& path, const Options& options) {
+  return std::make_unique<SqliteBackend>(path, options);
+}
+
+}  // namespace leadterra::store

@@ -1,0 +1,167 @@
+// Leads: the hot path of bulk upserts (one INSERT per new lead, one SELECT
+// per existing one, both on the (campaign_id, email) key).
+#include <fmt/format.h>
+
+#include "storage/row.hpp"
+#include "store/sqlite/sqlite_stores.hpp"
+
+namespace leadterra::store::sqlite {
+
+using detail::bindOptView;
+using detail::seconds;
+using detail::storedEnum;
+using detail::timeAt;
+
+namespace {
+
+constexpr const char* kLeadColumns =
+    "leads.seq, leads.id, leads.email, leads.first_name, leads.last_name, leads.company, leads.job_title, "
+    "leads.custom_fields, leads.position, leads.status, leads.created_at, leads.updated_at";
+
+LeadRecord readLead(SQLite::Statement& s) {
+  LeadRecord r;
+  r.seq = s.getColumn(0).getInt64();
+  r.id = s.getColumn(1).getString();
+  r.email = s.getColumn(2).getString();
+  r.firstName = detail::optText(s, 3);
+  r.lastName = detail::optText(s, 4);
+  r.company = detail::optText(s, 5);
+  r.jobTitle = detail::optText(s, 6);
+  r.customFields = CustomFields::fromStored(s.getColumn(7).getString());
+  r.position = s.getColumn(8).getInt64();
+  r.status = storedEnum(s, 9, parseLeadStatus, "lead status");
+  r.createdAt = timeAt(s, 10);
+  r.updatedAt = timeAt(s, 11);
+  return r;
+}
+
+LeadRef readRef(SQLite::Statement& s) {
+  return {s.getColumn(0).getInt64(), storedEnum(s, 1, parseLeadStatus, "lead status"), s.getColumn(2).getString()};
+}
+
+}  // namespace
+
+SqliteLeadStore::SqliteLeadStore(Database& db)
+    : db_(db),
+      nextSeq_(db, "SELECT coalesce(max(seq), 0) + 1 FROM leads"),
+      insert_(db,
+              "INSERT INTO leads (seq, id, campaign_id, email, first_name, last_name, company, job_title, "
+              "custom_fields, position, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+              "ON CONFLICT (campaign_id, email) DO NOTHING"),
+      find_(db, fmt::format("SELECT {} FROM leads WHERE campaign_id = ? AND email = ?", kLeadColumns)),
+      get_(db, fmt::format("SELECT {} FROM leads WHERE seq = ?", kLeadColumns)),
+      update_(db,
+              "UPDATE leads SET first_name = ?, last_name = ?, company = ?, job_title = ?, custom_fields = ?, "
+              "status = ?, updated_at = ? WHERE seq = ?"),
+      setStatus_(db, "UPDATE leads SET status = ?, updated_at = ? WHERE seq = ?"),
+      setPosition_(db, "UPDATE leads SET position = ?, updated_at = ? WHERE seq = ?"),
+      countPast_(db, "SELECT count(*) FROM leads WHERE campaign_id = ? AND position >= ?"),
+      awaiting_(db, fmt::format("SELECT {} FROM leads WHERE leads.campaign_id = ? AND leads.status = {} "
+                                "AND leads.position < ? AND NOT EXISTS (SELECT 1 FROM messages m "
+                                "WHERE m.lead_seq = leads.seq AND m.status IN {}) ORDER BY leads.seq",
+                                kLeadColumns, sqlName(LeadStatus::active), liveStatuses())),
+      findRef_(db, "SELECT seq, status, email FROM leads WHERE campaign_id = ? AND email = ?"),
+      refs_(db, "SELECT seq, status, email FROM leads WHERE campaign_id = ?") {}
+
+std::int64_t SqliteLeadStore::nextSeq(Tx&) {
+  auto s = nextSeq_.use();
+  s->executeStep();
+  return s->getColumn(0).getInt64();
+}
+
+bool SqliteLeadStore::insert(Tx&, const std::string& campaignId, const LeadRecord& lead) {
+  auto s = insert_.use();
+  // Bound without copies: the strings outlive the statement's run.
+  s->bind(1, lead.seq);
+  s->bindNoCopy(2, lead.id);
+  s->bindNoCopy(3, campaignId);
+  s->bindNoCopy(4, lead.email);
+  bindOptView(*s, 5, lead.firstName);
+  bindOptView(*s, 6, lead.lastName);
+  bindOptView(*s, 7, lead.company);
+  bindOptView(*s, 8, lead.jobTitle);
+  s->bindNoCopy(9, lead.customFields.text());
+  s->bind(10, lead.position);
+  s->bindNoCopy(11, toString(lead.status).data());  // a literal: NUL-terminated
+  s->bind(12, seconds(lead.createdAt));
+  s->bind(13, seconds(lead.updatedAt));
+  return s->exec() == 1;
+}
+
+std::optional<LeadRecord> SqliteLeadStore::find(Tx&, const std::string& campaignId, const std::string& email) {
+  auto s = find_.use();
+  s->bindNoCopy(1, campaignId);
+  s->bindNoCopy(2, email);
+  if (!s->executeStep()) return std::nullopt;
+  return readLead(*s);
+}
+
+LeadRecord SqliteLeadStore::get(Tx&, std::int64_t seq) {
+  auto s = get_.use();
+  s->bind(1, seq);
+  if (!s->executeStep()) throw Error(ErrorCode::storage_error, fmt::format("lead {} is missing", seq));
+  return readLead(*s);
+}
+
+void SqliteLeadStore::update(Tx&, const LeadRecord& lead) {
+  auto s = update_.use();
+  bindOptView(*s, 1, lead.firstName);
+  bindOptView(*s, 2, lead.lastName);
+  bindOptView(*s, 3, lead.company);
+  bindOptView(*s, 4, lead.jobTitle);
+  s->bindNoCopy(5, lead.customFields.text());
+  s->bindNoCopy(6, toString(lead.status).data());
+  s->bind(7, seconds(lead.updatedAt));
+  s->bind(8, lead.seq);
+  s->exec();
+}
+
+void SqliteLeadStore::setStatus(Tx&, std::int64_t seq, LeadStatus status, Timestamp now) {
+  auto s = setStatus_.use();
+  s->bindNoCopy(1, toString(status).data());
+  s->bind(2, seconds(now));
+  s->bind(3, seq);
+  s->exec();
+}
+
+void SqliteLeadStore::setPosition(Tx&, std::int64_t seq, std::int64_t position, Timestamp now) {
+  auto s = setPosition_.use();
+  s->bind(1, position);
+  s->bind(2, seconds(now));
+  s->bind(3, seq);
+  s->exec();
+}
+
+std::int64_t SqliteLeadStore::countAtOrPast(Tx&, std::string_view campaignId, std::int64_t position) {
+  auto s = countPast_.use();
+  s->bind(1, std::string(campaignId));
+  s->bind(2, position);
+  s->executeStep();
+  return s->getColumn(0).getInt64();
+}
+
+void SqliteLeadStore::forEachAwaitingNextStep(Tx&, std::string_view campaignId, std::int64_t stepCount,
+                                              const std::function<void(const LeadRecord&)>& fn) {
+  // Inserting messages while this select runs is safe: each insert concerns
+  // the lead just read, which the NOT EXISTS test has already passed.
+  auto s = awaiting_.use();
+  s->bind(1, std::string(campaignId));
+  s->bind(2, stepCount);
+  while (s->executeStep()) fn(readLead(*s));
+}
+
+std::optional<LeadRef> SqliteLeadStore::findRef(Tx&, std::string_view campaignId, std::string_view email) {
+  auto s = findRef_.use();
+  s->bind(1, std::string(campaignId));
+  s->bind(2, std::string(email));
+  if (!s->executeStep()) return std::nullopt;
+  return readRef(*s);
+}
+
+void SqliteLeadStore::forEachRef(Tx&, std::string_view campaignId, const std::function<void(const LeadRef&)>& fn) {
+  auto s = refs_.use();
+  s->bind(1, std::string(campaignId));
+  while (s->executeStep()) fn(readRef(*s));
+}
+
+}  // namespace leadterra::store::sqlite

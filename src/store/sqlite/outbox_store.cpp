@@ -1,0 +1,283 @@
+// Messages: queueing, re-rendering, cancelling, claiming and reports.
+#include <fmt/format.h>
+
+#include "storage/row.hpp"
+#include "store/sqlite/sqlite_stores.hpp"
+
+namespace leadterra::store::sqlite {
+
+using detail::optText;
+using detail::optTime;
+using detail::seconds;
+using detail::storedEnum;
+using detail::timeAt;
+
+std::string liveStatuses() {
+  return fmt::format("({}, {})", sqlName(MessageStatus::queued), sqlName(MessageStatus::claimed));
+}
+
+namespace {
+
+constexpr const char* kMessageSelect =
+    "SELECT m.seq, m.lead_seq, m.id, m.campaign_id, c.workspace_id, l.id, l.email, m.step, m.subject, m.body, "
+    "m.format, m.status, m.scheduled_at, m.attempts, m.lease_until, m.sent_at, m.last_error "
+    "FROM messages m JOIN leads l ON l.seq = m.lead_seq JOIN campaigns c ON c.id = m.campaign_id ";
+
+MessageRow readMessage(SQLite::Statement& s) {
+  MessageRow row;
+  row.seq = s.getColumn(0).getInt64();
+  row.leadSeq = s.getColumn(1).getInt64();
+  Message& m = row.message;
+  m.id = s.getColumn(2).getString();
+  m.campaignId = s.getColumn(3).getString();
+  m.workspaceId = s.getColumn(4).getString();
+  m.leadId = s.getColumn(5).getString();
+  m.email = s.getColumn(6).getString();
+  m.step = s.getColumn(7).getInt64();
+  m.subject = s.getColumn(8).getString();
+  m.body = s.getColumn(9).getString();
+  m.format = storedEnum(s, 10, parseStepFormat, "message format");
+  m.status = storedEnum(s, 11, parseMessageStatus, "message status");
+  m.scheduledAt = timeAt(s, 12);
+  m.attempts = s.getColumn(13).getInt64();
+  m.leaseUntil = optTime(s, 14);
+  m.sentAt = optTime(s, 15);
+  m.lastError = optText(s, 16);
+  return row;
+}
+
+MessageState readState(SQLite::Statement& s) {
+  return {s.getColumn(0).getInt64(), s.getColumn(1).getInt64(), storedEnum(s, 2, parseMessageStatus, "message status"),
+          s.getColumn(3).getInt64()};
+}
+
+void bindText(SQLite::Statement& s, const NewMessage& m) {
+  s.bind(1, m.subject);
+  s.bind(2, m.body);
+  s.bindNoCopy(3, toString(m.format).data());
+  s.bind(4, seconds(m.scheduledAt));
+}
+
+}  // namespace
+
+SqliteOutboxStore::SqliteOutboxStore(Database& db)
+    : nextSeq_(db, "SELECT coalesce(max(seq), 0) + 1 FROM messages"),
+      insert_(db,
+              "INSERT INTO messages (subject, body, format, scheduled_at, seq, id, campaign_id, lead_seq, step, status, "
+              "attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"),
+      live_(db, fmt::format("SELECT seq, step, status, attempts FROM messages WHERE lead_seq = ? AND status IN {}",
+                            liveStatuses())),
+      forStep_(db, "SELECT seq, step, status, attempts FROM messages WHERE lead_seq = ? AND step = ?"),
+      requeue_(db,
+               "UPDATE messages SET subject = ?, body = ?, format = ?, scheduled_at = ?, status = ?, lease_until = NULL, "
+               "updated_at = ? WHERE seq = ?"),
+      setText_(db, "UPDATE messages SET subject = ?, body = ?, format = ?, updated_at = ? WHERE seq = ?"),
+      cancelLive_(db, fmt::format("UPDATE messages SET status = ?, lease_until = NULL, updated_at = ? "
+                                  "WHERE lead_seq = ? AND status IN {}",
+                                  liveStatuses())),
+      cancelStep_(db, fmt::format("UPDATE messages SET status = ?, lease_until = NULL, updated_at = ? "
+                                  "WHERE campaign_id = ? AND step = ? AND status IN {}",
+                                  liveStatuses())),
+      queued_(db, "SELECT seq, lead_seq FROM messages WHERE campaign_id = ? AND status = ? ORDER BY seq"),
+      queuedStep_(db, "SELECT seq, lead_seq FROM messages WHERE campaign_id = ? AND status = ? AND step = ? ORDER BY seq"),
+      queuedTimes_(db, "SELECT seq, scheduled_at FROM messages WHERE campaign_id = ? AND status = ?"),
+      reschedule_(db, "UPDATE messages SET scheduled_at = ?, updated_at = ? WHERE seq = ?"),
+      countQueued_(db, "SELECT count(*) FROM messages WHERE campaign_id = ? AND status = ?"),
+      list_(db, fmt::format("{} WHERE m.campaign_id = ?1 AND (?2 IS NULL OR m.status = ?2) ORDER BY m.seq",
+                            kMessageSelect)),
+      // The campaign's live messages in due order, through the partial index
+      // messages_due_by_campaign: the cost follows what is handed out, not the
+      // backlog of other campaigns.
+      due_(db, fmt::format("SELECT scheduled_at, seq FROM messages WHERE campaign_id = ?1 AND status IN {} "
+                           "AND scheduled_at <= ?2 AND (status = {} OR lease_until <= ?2) "
+                           "ORDER BY scheduled_at, seq LIMIT ?3",
+                           liveStatuses(), sqlName(MessageStatus::queued))),
+      claim_(db,
+             "UPDATE messages SET status = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE seq = ?"),
+      find_(db, fmt::format("{} WHERE m.id = ?", kMessageSelect)),
+      get_(db, fmt::format("{} WHERE m.seq = ?", kMessageSelect)),
+      sent_(db, "UPDATE messages SET status = ?, sent_at = ?, lease_until = NULL, updated_at = ? WHERE seq = ?"),
+      retry_(db,
+             "UPDATE messages SET status = ?, lease_until = NULL, scheduled_at = ?, last_error = ?, updated_at = ? "
+             "WHERE seq = ?"),
+      failed_(db, "UPDATE messages SET status = ?, lease_until = NULL, last_error = ?, updated_at = ? WHERE seq = ?") {}
+
+std::int64_t SqliteOutboxStore::nextSeq(Tx&) {
+  auto s = nextSeq_.use();
+  s->executeStep();
+  return s->getColumn(0).getInt64();
+}
+
+void SqliteOutboxStore::insert(Tx&, std::optional<std::int64_t> seq, const NewMessage& m, Timestamp now) {
+  auto s = insert_.use();
+  bindText(*s, m);
+  if (seq) s->bind(5, *seq);  // else NULL: the next rowid
+  s->bind(6, m.id);
+  s->bind(7, m.campaignId);
+  s->bind(8, m.leadSeq);
+  s->bind(9, m.step);
+  s->bindNoCopy(10, toString(MessageStatus::queued).data());
+  s->bind(11, seconds(now));
+  s->bind(12, seconds(now));
+  s->exec();
+}
+
+std::optional<MessageState> SqliteOutboxStore::live(Tx&, std::int64_t leadSeq) {
+  auto s = live_.use();
+  s->bind(1, leadSeq);
+  if (!s->executeStep()) return std::nullopt;
+  return readState(*s);
+}
+
+std::optional<MessageState> SqliteOutboxStore::forStep(Tx&, std::int64_t leadSeq, std::int64_t step) {
+  auto s = forStep_.use();
+  s->bind(1, leadSeq);
+  s->bind(2, step);
+  if (!s->executeStep()) return std::nullopt;
+  return readState(*s);
+}
+
+void SqliteOutboxStore::requeue(Tx&, std::int64_t seq, const NewMessage& m, Timestamp now) {
+  auto s = requeue_.use();
+  bindText(*s, m);
+  s->bindNoCopy(5, toString(MessageStatus::queued).data());
+  s->bind(6, seconds(now));
+  s->bind(7, seq);
+  s->exec();
+}
+
+void SqliteOutboxStore::setText(Tx&, std::int64_t seq, std::string_view subject, std::string_view body,
+                                StepFormat format, Timestamp now) {
+  auto s = setText_.use();
+  s->bind(1, std::string(subject));
+  s->bind(2, std::string(body));
+  s->bindNoCopy(3, toString(format).data());
+  s->bind(4, seconds(now));
+  s->bind(5, seq);
+  s->exec();
+}
+
+std::int64_t SqliteOutboxStore::cancelLive(Tx&, std::int64_t leadSeq, Timestamp now) {
+  auto s = cancelLive_.use();
+  s->bindNoCopy(1, toString(MessageStatus::cancelled).data());
+  s->bind(2, seconds(now));
+  s->bind(3, leadSeq);
+  return s->exec();
+}
+
+std::int64_t SqliteOutboxStore::cancelLiveOfStep(Tx&, std::string_view campaignId, std::int64_t step, Timestamp now) {
+  auto s = cancelStep_.use();
+  s->bindNoCopy(1, toString(MessageStatus::cancelled).data());
+  s->bind(2, seconds(now));
+  s->bind(3, std::string(campaignId));
+  s->bind(4, step);
+  return s->exec();
+}
+
+std::vector<std::pair<std::int64_t, std::int64_t>> SqliteOutboxStore::queued(Tx&, std::string_view campaignId,
+                                                                             std::int64_t step) {
+  auto s = step > 0 ? queuedStep_.use() : queued_.use();
+  s->bind(1, std::string(campaignId));
+  s->bindNoCopy(2, toString(MessageStatus::queued).data());
+  if (step > 0) s->bind(3, step);
+  std::vector<std::pair<std::int64_t, std::int64_t>> out;
+  while (s->executeStep()) out.emplace_back(s->getColumn(0).getInt64(), s->getColumn(1).getInt64());
+  return out;
+}
+
+std::vector<std::pair<std::int64_t, Timestamp>> SqliteOutboxStore::queuedTimes(Tx&, std::string_view campaignId) {
+  auto s = queuedTimes_.use();
+  s->bind(1, std::string(campaignId));
+  s->bindNoCopy(2, toString(MessageStatus::queued).data());
+  std::vector<std::pair<std::int64_t, Timestamp>> out;
+  while (s->executeStep()) out.emplace_back(s->getColumn(0).getInt64(), timeAt(*s, 1));
+  return out;
+}
+
+void SqliteOutboxStore::reschedule(Tx&, std::int64_t seq, Timestamp at, Timestamp now) {
+  auto s = reschedule_.use();
+  s->bind(1, seconds(at));
+  s->bind(2, seconds(now));
+  s->bind(3, seq);
+  s->exec();
+}
+
+std::int64_t SqliteOutboxStore::countQueued(Tx&, std::string_view campaignId) {
+  auto s = countQueued_.use();
+  s->bind(1, std::string(campaignId));
+  s->bindNoCopy(2, toString(MessageStatus::queued).data());
+  s->executeStep();
+  return s->getColumn(0).getInt64();
+}
+
+std::vector<Message> SqliteOutboxStore::list(Tx&, std::string_view campaignId, std::optional<MessageStatus> status) {
+  auto s = list_.use();
+  s->bind(1, std::string(campaignId));
+  if (status) s->bindNoCopy(2, toString(*status).data());
+  std::vector<Message> out;
+  while (s->executeStep()) out.push_back(readMessage(*s).message);
+  return out;
+}
+
+std::vector<DueMessage> SqliteOutboxStore::due(Tx&, std::string_view campaignId, Timestamp now, std::int64_t limit) {
+  auto s = due_.use();
+  s->bind(1, std::string(campaignId));
+  s->bind(2, seconds(now));
+  s->bind(3, limit);
+  std::vector<DueMessage> out;
+  while (s->executeStep()) out.push_back({timeAt(*s, 0), s->getColumn(1).getInt64()});
+  return out;
+}
+
+void SqliteOutboxStore::claim(Tx&, std::int64_t seq, Timestamp leaseUntil, Timestamp now) {
+  auto s = claim_.use();
+  s->bindNoCopy(1, toString(MessageStatus::claimed).data());
+  s->bind(2, seconds(leaseUntil));
+  s->bind(3, seconds(now));
+  s->bind(4, seq);
+  s->exec();
+}
+
+std::optional<MessageRow> SqliteOutboxStore::find(Tx&, std::string_view id) {
+  auto s = find_.use();
+  s->bind(1, std::string(id));
+  if (!s->executeStep()) return std::nullopt;
+  return readMessage(*s);
+}
+
+MessageRow SqliteOutboxStore::get(Tx&, std::int64_t seq) {
+  auto s = get_.use();
+  s->bind(1, seq);
+  if (!s->executeStep()) throw Error(ErrorCode::storage_error, fmt::format("message {} is missing", seq));
+  return readMessage(*s);
+}
+
+void SqliteOutboxStore::markSent(Tx&, std::int64_t seq, Timestamp now) {
+  auto s = sent_.use();
+  s->bindNoCopy(1, toString(MessageStatus::sent).data());
+  s->bind(2, seconds(now));
+  s->bind(3, seconds(now));
+  s->bind(4, seq);
+  s->exec();
+}
+
+void SqliteOutboxStore::retryAt(Tx&, std::int64_t seq, Timestamp at, std::string_view reason, Timestamp now) {
+  auto s = retry_.use();
+  s->bindNoCopy(1, toString(MessageStatus::queued).data());
+  s->bind(2, seconds(at));
+  s->bind(3, std::string(reason));
+  s->bind(4, seconds(now));
+  s->bind(5, seq);
+  s->exec();
+}
+
+void SqliteOutboxStore::markFailed(Tx&, std::int64_t seq, std::string_view reason, Timestamp now) {
+  auto s = failed_.use();
+  s->bindNoCopy(1, toString(MessageStatus::failed).data());
+  s->bind(2, std::string(reason));
+  s->bind(3, seconds(now));
+  s->bind(4, seq);
+  s->exec();
+}
+
+}  // namespace leadterra::store::sqlite

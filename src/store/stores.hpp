@@ -1,0 +1,258 @@
+// The stores: the engine's tables behind one interface per table family.
+//
+// A store owns its tables, its statements and the mapping of its rows to the
+// records below; no other code touches its tables. Services (src/engine/)
+// hold the rules and call stores; stores hold no rules. Every method takes
+// the open transaction (Tx&): it runs inside the caller's one transaction,
+// under the engine's lock. Reads may run in a read or a write transaction;
+// writes need a write transaction.
+//
+// This is the seam for a second backend: SQLite implements these interfaces
+// in src/store/sqlite/, and a backend is opened by store::openSqlite. SQL that
+// only SQLite understands stays there; nothing here or in the services
+// depends on a dialect.
+//
+// A stored value a store cannot read (an unknown status name, unreadable
+// customFields) is Error(storage_error): never a default.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/lead_record.hpp"
+#include "leadterra/campaign.hpp"
+#include "leadterra/message.hpp"
+#include "leadterra/options.hpp"
+#include "leadterra/suppression.hpp"
+#include "leadterra/workspace.hpp"
+#include "store/tx.hpp"
+
+namespace leadterra::store {
+
+// ---- Records ----
+
+// A campaign row as the services need it.
+struct CampaignRow {
+  std::string id;
+  std::string workspaceId;
+  std::string name;
+  CampaignStatus status = CampaignStatus::draft;
+  Timestamp createdAt{};
+  std::optional<Timestamp> startedAt;
+  std::int64_t leadCount = 0;
+  CampaignSchedule schedule;
+};
+
+// A lead as a suppression or a report sees it, without its fields.
+struct LeadRef {
+  std::int64_t seq = 0;
+  LeadStatus status = LeadStatus::active;
+  std::string email;
+};
+
+// A message row to insert, already rendered and scheduled. `seq` orders
+// claims within one scheduledAt: a service passes increasing values.
+struct NewMessage {
+  std::string id;
+  std::string campaignId;
+  std::int64_t leadSeq = 0;
+  std::int64_t step = 0;
+  std::string subject;
+  std::string body;
+  StepFormat format = StepFormat::text;
+  Timestamp scheduledAt{};
+};
+
+// A stored message with its internal keys.
+struct MessageRow {
+  std::int64_t seq = 0;
+  std::int64_t leadSeq = 0;
+  Message message;
+};
+
+// The row of a lead's message for one step, or its live message: what the
+// services need to decide, without the text.
+struct MessageState {
+  std::int64_t seq = 0;
+  std::int64_t step = 0;
+  MessageStatus status = MessageStatus::queued;
+  std::int64_t attempts = 0;
+};
+
+// A due message as claimDue ranks it.
+struct DueMessage {
+  Timestamp scheduledAt{};
+  std::int64_t seq = 0;
+};
+
+// A bulk result kept with its idempotency key.
+struct StoredResult {
+  std::string fingerprint;
+  std::string result;  // the result's JSON text
+};
+
+// ---- Stores ----
+
+class WorkspaceStore {
+ public:
+  virtual ~WorkspaceStore() = default;
+  [[nodiscard]] virtual std::optional<Workspace> find(Tx& tx, std::string_view id) = 0;
+  virtual void insert(Tx& tx, const Workspace& workspace) = 0;
+};
+
+class CampaignStore {
+ public:
+  virtual ~CampaignStore() = default;
+  [[nodiscard]] virtual std::optional<CampaignRow> find(Tx& tx, std::string_view id) = 0;
+  [[nodiscard]] virtual bool exists(Tx& tx, std::string_view id) = 0;
+  // Inserts the row (status, counts and schedule as given) with its steps.
+  virtual void insert(Tx& tx, const CampaignRow& row, const std::vector<Step>& steps) = 0;
+  [[nodiscard]] virtual std::vector<std::string> idsInWorkspace(Tx& tx, std::string_view workspaceId) = 0;
+  // Running campaigns, optionally of one workspace only.
+  [[nodiscard]] virtual std::vector<CampaignRow> running(Tx& tx, std::string_view workspaceId) = 0;
+
+  virtual void setStatus(Tx& tx, std::string_view id, CampaignStatus status,
+                         std::optional<Timestamp> startedAt) = 0;
+  virtual void setSchedule(Tx& tx, std::string_view id, const CampaignSchedule& schedule) = 0;
+  virtual void addLeadCount(Tx& tx, std::string_view id, std::int64_t enrolled) = 0;
+
+  // Steps, numbered from 1 in order.
+  [[nodiscard]] virtual std::vector<Step> steps(Tx& tx, std::string_view campaignId) = 0;
+  virtual void appendStep(Tx& tx, std::string_view campaignId, std::int64_t number, const Step& step) = 0;
+  virtual void replaceStep(Tx& tx, std::string_view campaignId, std::int64_t number, const Step& step) = 0;
+  // Deletes step `number` of `count`; the later steps move up by one.
+  virtual void removeStep(Tx& tx, std::string_view campaignId, std::int64_t number, std::int64_t count) = 0;
+
+  // Messages handed out by claimDue on a calendar day ("YYYY-MM-DD"), for caps.
+  [[nodiscard]] virtual std::int64_t handedOut(Tx& tx, std::string_view campaignId, std::string_view day) = 0;
+  virtual void addHandedOut(Tx& tx, std::string_view campaignId, std::string_view day, std::int64_t n) = 0;
+};
+
+class LeadStore {
+ public:
+  virtual ~LeadStore() = default;
+  // The seq the next lead may take: leads inserted with increasing seqs from
+  // here keep the order the caller chose, whatever order they are written in.
+  [[nodiscard]] virtual std::int64_t nextSeq(Tx& tx) = 0;
+  // Inserts the lead with its seq; false (nothing written) when the campaign
+  // already has a lead with this email.
+  [[nodiscard]] virtual bool insert(Tx& tx, const std::string& campaignId, const LeadRecord& lead) = 0;
+  [[nodiscard]] virtual std::optional<LeadRecord> find(Tx& tx, const std::string& campaignId,
+                                                       const std::string& email) = 0;
+  // storage_error when there is none (a message always has its lead).
+  [[nodiscard]] virtual LeadRecord get(Tx& tx, std::int64_t seq) = 0;
+  // Writes the fields, customFields, status and updatedAt.
+  virtual void update(Tx& tx, const LeadRecord& lead) = 0;
+  virtual void setStatus(Tx& tx, std::int64_t seq, LeadStatus status, Timestamp now) = 0;
+  virtual void setPosition(Tx& tx, std::int64_t seq, std::int64_t position, Timestamp now) = 0;
+  // Leads of the campaign whose position is at least `position`.
+  [[nodiscard]] virtual std::int64_t countAtOrPast(Tx& tx, std::string_view campaignId, std::int64_t position) = 0;
+  // Calls `fn` for each active lead of the campaign with a step left
+  // (position < stepCount) and no live message, in creation order. `fn` may
+  // queue a message for the lead it is given.
+  virtual void forEachAwaitingNextStep(Tx& tx, std::string_view campaignId, std::int64_t stepCount,
+                                       const std::function<void(const LeadRecord&)>& fn) = 0;
+  [[nodiscard]] virtual std::optional<LeadRef> findRef(Tx& tx, std::string_view campaignId,
+                                                       std::string_view email) = 0;
+  // Every lead of the campaign (for domain matches).
+  virtual void forEachRef(Tx& tx, std::string_view campaignId, const std::function<void(const LeadRef&)>& fn) = 0;
+};
+
+class OutboxStore {
+ public:
+  virtual ~OutboxStore() = default;
+  [[nodiscard]] virtual std::int64_t nextSeq(Tx& tx) = 0;
+  // Inserts a queued message; `seq` none: the next free one.
+  virtual void insert(Tx& tx, std::optional<std::int64_t> seq, const NewMessage& message, Timestamp now) = 0;
+  // The lead's live (queued or claimed) message.
+  [[nodiscard]] virtual std::optional<MessageState> live(Tx& tx, std::int64_t leadSeq) = 0;
+  // The lead's message for a step, whatever its status (there is at most one).
+  [[nodiscard]] virtual std::optional<MessageState> forStep(Tx& tx, std::int64_t leadSeq, std::int64_t step) = 0;
+  // A message that is not live queued again with new text and time; its id
+  // and attempts are kept.
+  virtual void requeue(Tx& tx, std::int64_t seq, const NewMessage& message, Timestamp now) = 0;
+  virtual void setText(Tx& tx, std::int64_t seq, std::string_view subject, std::string_view body, StepFormat format,
+                       Timestamp now) = 0;
+  // Cancels the lead's live messages; returns how many.
+  virtual std::int64_t cancelLive(Tx& tx, std::int64_t leadSeq, Timestamp now) = 0;
+  // Cancels the campaign's live messages of one step; returns how many.
+  virtual std::int64_t cancelLiveOfStep(Tx& tx, std::string_view campaignId, std::int64_t step, Timestamp now) = 0;
+  // Queued messages of the campaign (of one step when step > 0): seq and lead seq.
+  [[nodiscard]] virtual std::vector<std::pair<std::int64_t, std::int64_t>> queued(Tx& tx, std::string_view campaignId,
+                                                                                  std::int64_t step) = 0;
+  [[nodiscard]] virtual std::vector<std::pair<std::int64_t, Timestamp>> queuedTimes(Tx& tx,
+                                                                                    std::string_view campaignId) = 0;
+  virtual void reschedule(Tx& tx, std::int64_t seq, Timestamp at, Timestamp now) = 0;
+  [[nodiscard]] virtual std::int64_t countQueued(Tx& tx, std::string_view campaignId) = 0;
+  // Oldest first (creation order); all statuses unless `status`.
+  [[nodiscard]] virtual std::vector<Message> list(Tx& tx, std::string_view campaignId,
+                                                  std::optional<MessageStatus> status) = 0;
+  // Up to `limit` of the campaign's due messages at `now` (queued, or claimed
+  // with an expired lease), by (scheduledAt, seq).
+  [[nodiscard]] virtual std::vector<DueMessage> due(Tx& tx, std::string_view campaignId, Timestamp now,
+                                                    std::int64_t limit) = 0;
+  virtual void claim(Tx& tx, std::int64_t seq, Timestamp leaseUntil, Timestamp now) = 0;
+  [[nodiscard]] virtual std::optional<MessageRow> find(Tx& tx, std::string_view id) = 0;
+  [[nodiscard]] virtual MessageRow get(Tx& tx, std::int64_t seq) = 0;
+  virtual void markSent(Tx& tx, std::int64_t seq, Timestamp now) = 0;
+  // Back to queued at `at`, with the reason kept.
+  virtual void retryAt(Tx& tx, std::int64_t seq, Timestamp at, std::string_view reason, Timestamp now) = 0;
+  virtual void markFailed(Tx& tx, std::int64_t seq, std::string_view reason, Timestamp now) = 0;
+};
+
+class SuppressionStore {
+ public:
+  virtual ~SuppressionStore() = default;
+  // False when the entry was already there.
+  virtual bool add(Tx& tx, std::string_view workspaceId, std::string_view entry, SuppressionKind kind,
+                   Timestamp now) = 0;
+  virtual bool remove(Tx& tx, std::string_view workspaceId, std::string_view entry) = 0;
+  [[nodiscard]] virtual bool contains(Tx& tx, std::string_view workspaceId, std::string_view entry) = 0;
+  // At most `limit` entries, in no particular order.
+  [[nodiscard]] virtual std::vector<std::string> entries(Tx& tx, std::string_view workspaceId,
+                                                         std::int64_t limit) = 0;
+  [[nodiscard]] virtual std::vector<SuppressionEntry> list(Tx& tx, std::string_view workspaceId) = 0;
+};
+
+class IdempotencyStore {
+ public:
+  virtual ~IdempotencyStore() = default;
+  // The key's result if it was stored after `notBefore`.
+  [[nodiscard]] virtual std::optional<StoredResult> find(Tx& tx, std::string_view campaignId, std::string_view key,
+                                                         Timestamp notBefore) = 0;
+  // Deletes the keys stored at or before `cutoff`.
+  virtual void purge(Tx& tx, Timestamp cutoff) = 0;
+  virtual void put(Tx& tx, std::string_view campaignId, std::string_view key, const StoredResult& stored,
+                   Timestamp now) = 0;
+};
+
+// One open database with its stores. Not thread-safe: the engine serializes
+// calls (EngineImpl::mutex).
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // Opens a transaction: a write one takes the database's write lock (waiting
+  // up to Options::busyTimeout), a read one sees one consistent snapshot.
+  [[nodiscard]] virtual std::unique_ptr<Tx> begin(Tx::Mode mode) = 0;
+  // Rethrows the exception in flight as a leadterra::Error (busy,
+  // storage_error, ...): the backend's own exceptions never leave the engine.
+  [[noreturn]] virtual void rethrowAsError(std::string_view context) = 0;
+
+  virtual WorkspaceStore& workspaces() = 0;
+  virtual CampaignStore& campaigns() = 0;
+  virtual LeadStore& leads() = 0;
+  virtual OutboxStore& outbox() = 0;
+  virtual SuppressionStore& suppressions() = 0;
+  virtual IdempotencyStore& idempotency() = 0;
+};
+
+// The SQLite backend on the file at `path` (created, migrated and set up as
+// Options say). Throws Error.
+[[nodiscard]] std::unique_ptr<Backend> openSqlite(const std::string& path, const Options& options);
+
+}  // namespace leadterra::store
