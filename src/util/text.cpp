@@ -27,8 +27,9 @@ constexpr std::size_t kMaxSpelledBytes = 1024;
 
 // IDNA2008 as UTS #46 processes it for lookup: mapping (case folding and
 // the like) and NFC, non-transitional ("faß.de" stays itself, not
-// "fass.de"), A-labels checked to round-trip. No STD3 flag: libidn2 then
-// drops disallowed ASCII instead of refusing it; the LDH rule is checked on
+// "fass.de"), A-labels checked to round-trip. No STD3 flag: with it,
+// libidn2 2.3 drops disallowed ASCII ("bü cher" and "bü@cher" give the
+// A-label of "bücher") instead of refusing it; the LDH rule is checked on
 // the result instead (isValidDomain).
 constexpr int kIdnaFlags = IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT;
 
