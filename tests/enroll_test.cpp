@@ -79,6 +79,41 @@ BOOST_AUTO_TEST_CASE(emails_are_deduplicated_case_insensitively_after_trimming) 
   BOOST_TEST(stored->firstName.value() == "Ava2");  // in order: the last row wins
 }
 
+BOOST_AUTO_TEST_CASE(international_domains_are_deduplicated_in_every_spelling) {
+  seedCampaign();
+  std::vector<LeadInput> rows;
+  rows.push_back(lead("max@BÜCHER.DE", "Max"));
+  rows.push_back(lead("max@bücher.de", "Maximilian"));
+  const BulkResult r = engine->bulkUpsert("camp_01HZA1TPNQ8RD4KF", rows);
+  BOOST_TEST(r.enrolled == 1);
+  BOOST_TEST(r.updated == 1);
+  BOOST_TEST(r.totalInCampaign == 1);
+  checkInvariant(r, 2);
+  // The ASCII form of the domain is the same lead too.
+  const BulkResult again = engine->bulkUpsert("camp_01HZA1TPNQ8RD4KF", one(lead("MAX@xn--bcher-kva.de", "Max B.")));
+  BOOST_TEST(again.enrolled == 0);
+  BOOST_TEST(again.updated == 1);
+  BOOST_TEST(again.totalInCampaign == 1);
+  const auto stored = engine->getLead("camp_01HZA1TPNQ8RD4KF", "max@XN--BCHER-KVA.de");
+  BOOST_REQUIRE(stored);
+  BOOST_TEST(stored->email == "max@bücher.de");  // one spelling, the one a person reads
+  BOOST_TEST(stored->firstName.value() == "Max B.");
+}
+
+BOOST_AUTO_TEST_CASE(a_domain_that_is_not_valid_idna_is_an_invalid_email) {
+  seedCampaign();
+  std::vector<LeadInput> rows{lead("a@xn--zz.de"), lead("b@☃.com"), lead("c@xn--6a.de"), lead("d@bücher.de")};
+  const BulkResult r = engine->bulkUpsert("camp_01HZA1TPNQ8RD4KF", rows);
+  BOOST_TEST(r.enrolled == 1);
+  BOOST_TEST(r.failed == 3);
+  checkInvariant(r, rows.size());
+  for (std::size_t i = 0; i < r.errors.size(); ++i) {
+    BOOST_TEST(r.errors[i].index == i);
+    BOOST_TEST(r.errors[i].code == RowCode::invalid_email);
+    BOOST_TEST(r.errors[i].email == rows[i].email.value());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(same_email_in_two_campaigns_is_two_leads) {
   seedCampaign("camp_a");
   seedCampaign("camp_b");

@@ -7,18 +7,18 @@
 
 #include "util/flat_json.hpp"
 
-using leadterra::MergeMode;
+using leadterra::detail::FlatMerge;
 using leadterra::detail::FlatObject;
 using Json = nlohmann::ordered_json;
 
 namespace {
 
-Json mergeByDocuments(const std::string& stored, const std::string& patch, MergeMode mode) {
+Json mergeByDocuments(const std::string& stored, const std::string& patch, FlatMerge rule) {
   const Json s = Json::parse(stored);
   const Json p = Json::parse(patch);
-  if (mode == MergeMode::replace) return p;
+  if (rule == FlatMerge::replace) return p;
   Json out = s;
-  if (mode == MergeMode::fillEmpty) {
+  if (rule == FlatMerge::addMissing) {
     for (const auto& [k, v] : p.items()) {
       if (!out.contains(k)) out[k] = v;
     }
@@ -90,15 +90,15 @@ BOOST_AUTO_TEST_CASE(merges_agree_with_json_merge_patch_in_every_mode) {
       {R"({"z":true,"a":false})", R"({"m":"","a":true,"z":false})"},
   };
   for (const auto& [stored, patch] : cases) {
-    for (MergeMode mode : {MergeMode::merge, MergeMode::fillEmpty, MergeMode::replace}) {
-      BOOST_TEST_CONTEXT(stored << " + " << patch << " by " << static_cast<int>(mode)) {
+    for (FlatMerge rule : {FlatMerge::patch, FlatMerge::addMissing, FlatMerge::replace}) {
+      BOOST_TEST_CONTEXT(stored << " + " << patch << " by " << static_cast<int>(rule)) {
         FlatObject s, p;
         BOOST_REQUIRE(s.parse(stored));
         BOOST_REQUIRE(p.parse(patch));
         std::string out;
         std::size_t count = 0;
-        FlatObject::merge(stored, s, patch, p, mode, out, count);
-        const Json expected = mergeByDocuments(stored, patch, mode);
+        FlatObject::merge(stored, s, patch, p, rule, out, count);
+        const Json expected = mergeByDocuments(stored, patch, rule);
         BOOST_TEST(out == expected.dump());
         BOOST_TEST(count == expected.size());
       }

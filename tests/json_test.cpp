@@ -427,14 +427,17 @@ BOOST_AUTO_TEST_CASE(lead_shape_shows_custom_fields_as_an_object_and_absent_fiel
 BOOST_AUTO_TEST_CASE(message_shape_adds_lease_sent_and_error_only_where_set) {
   Message m;
   m.id = "msg_1";
+  m.workspaceId = "ws_1";
   m.campaignId = "camp_1";
+  m.leadId = "lead_1";
   m.email = "ava@acmecorp.com";
   m.step = 2;
   m.subject = "Hi Ava";
   m.body = "<p>Acme</p>";
   m.format = StepFormat::html;
   m.scheduledAt = at(test::kSeedEpoch);
-  BOOST_TEST(leadterra::json::toJson(m) == R"({"id":"msg_1","campaignId":"camp_1","email":"ava@acmecorp.com","step":2,)"
+  BOOST_TEST(leadterra::json::toJson(m) == R"({"id":"msg_1","workspaceId":"ws_1","campaignId":"camp_1","leadId":"lead_1",)"
+                                R"("email":"ava@acmecorp.com","step":2,)"
                                 R"("subject":"Hi Ava","body":"<p>Acme</p>","format":"html","status":"queued",)"
                                 R"("scheduledAt":"2025-06-10T15:00:00Z","attempts":0})");
   m.status = MessageStatus::sent;
@@ -443,8 +446,8 @@ BOOST_AUTO_TEST_CASE(message_shape_adds_lease_sent_and_error_only_where_set) {
   m.sentAt = at(test::kSeedEpoch + 10);
   m.lastError = "timeout";
   const std::string text = leadterra::json::toJson(m);
-  BOOST_TEST(keysOf(text) == (std::vector<std::string>{"id", "campaignId", "email", "step", "subject", "body", "format",
-                                                      "status", "scheduledAt", "attempts", "leaseUntil", "sentAt",
+  BOOST_TEST(keysOf(text) == (std::vector<std::string>{"id", "workspaceId", "campaignId", "leadId", "email", "step", "subject",
+                                                      "body", "format", "status", "scheduledAt", "attempts", "leaseUntil", "sentAt",
                                                       "lastError"}),
              boost::test_tools::per_element());
   const Ordered doc = Ordered::parse(text);

@@ -3,7 +3,18 @@
 #define BOOST_TEST_MODULE schedule
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
 #include "test_util.hpp"
+
+extern char** environ;
 
 using namespace leadterra;
 using namespace std::chrono;
@@ -25,6 +36,72 @@ SendWindow window(std::initializer_list<int> days, int start, int end) {
   w.startHour = start;
   w.endHour = end;
   return w;
+}
+
+// ---- Without a time zone database ----
+//
+// The date library reads the system's database from /usr/share/zoneinfo, a
+// path fixed when it was built. The tests below hide it for real: this test
+// program runs again, as a child, in a private mount namespace (unshare) with
+// a tmpfs mounted over /usr/share (the directory is then missing) or over
+// /usr/share/zoneinfo (it is then empty), and there runs one test case that
+// is disabled in normal runs. The child's exit status is its verdict.
+
+constexpr const char* kHiddenVariable = "LEADTERRA_TEST_TZ_HIDDEN";
+
+// Runs `argv` (searched in PATH) with stdout and stderr into `log`; its exit
+// status, or -1 when it could not run or did not exit.
+int spawnAndWait(std::vector<std::string> argv, const std::string& log, const std::vector<std::string>& extraEnv = {}) {
+  std::vector<char*> args;
+  for (std::string& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  std::vector<std::string> envStrings(extraEnv);
+  std::vector<char*> env;
+  for (std::string& e : envStrings) env.push_back(e.data());
+  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+  env.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = 0;
+  const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), env.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) return -1;
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+// `command` in a private mount namespace with a tmpfs over `mountPoint`.
+std::vector<std::string> withTmpfsOver(const std::string& mountPoint, std::vector<std::string> command) {
+  std::vector<std::string> argv = {"unshare", "--map-root-user", "--mount", "sh", "-c",
+                                   R"(mount -t tmpfs tmpfs "$1" && shift && exec "$@")", "sh", mountPoint};
+  argv.insert(argv.end(), command.begin(), command.end());
+  return argv;
+}
+
+// Whether this machine lets a test hide a directory that way (root, or
+// unprivileged user namespaces).
+boost::test_tools::assertion_result canHideDirectories(boost::unit_test::test_unit_id) {
+  leadterra::test::TempDir dir;
+  const int status = spawnAndWait(withTmpfsOver(dir.path().string(), {"true"}), dir.file("log"));
+  boost::test_tools::assertion_result result(status == 0);
+  result.message() << "a private mount namespace is not available here (unshare --map-root-user --mount)";
+  return result;
+}
+
+// Runs the disabled child test case under a tmpfs over `mountPoint`; its
+// exit status and output.
+std::pair<int, std::string> runChild(const std::string& mountPoint, const std::string& hidden) {
+  leadterra::test::TempDir dir;
+  const std::string log = dir.file("child.log");
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const int status = spawnAndWait(
+      withTmpfsOver(mountPoint, {self, "--run_test=schedule/without_a_database_child", "--color_output=no"}), log,
+      {std::string(kHiddenVariable) + "=" + hidden});
+  return {status, leadterra::test::readFile(log)};
 }
 
 struct Scheduled : EngineFixture {
@@ -177,6 +254,58 @@ BOOST_AUTO_TEST_CASE(bad_schedules_are_invalid_arguments) {
   cap.dailyCap = 0;
   BOOST_TEST(errorCodeOf([&] { engine->setSchedule("camp_01HZA1TPNQ8RD4KF", cap); }) == "invalid_argument");
   BOOST_TEST(errorCodeOf([&] { engine->createCampaign({"ws_test", "camp_z", "Z", {}, zone}); }) == "invalid_argument");
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_time_zone_database_is_a_storage_error_and_utc_still_works,
+                     *boost::unit_test::precondition(canHideDirectories)) {
+  const auto [status, log] = runChild("/usr/share", "missing");
+  BOOST_TEST(status == 0, "the child (no /usr/share/zoneinfo) failed:\n" << log);
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_time_zone_database_is_a_storage_error_and_utc_still_works,
+                     *boost::unit_test::precondition(canHideDirectories)) {
+  const auto [status, log] = runChild("/usr/share/zoneinfo", "empty");
+  BOOST_TEST(status == 0, "the child (an empty /usr/share/zoneinfo) failed:\n" << log);
+}
+
+// Runs only as the child of the two tests above, in a namespace where the
+// database is hidden.
+BOOST_AUTO_TEST_CASE(without_a_database_child, *boost::unit_test::disabled()) {
+  const char* hidden = std::getenv(kHiddenVariable);
+  BOOST_TEST_REQUIRE(hidden != nullptr, "run only by the tests above");
+  // The database is really gone: missing, or an empty directory.
+  BOOST_TEST_REQUIRE(!std::filesystem::exists("/usr/share/zoneinfo/Europe/Oslo"));
+  BOOST_TEST_REQUIRE(std::filesystem::exists("/usr/share/zoneinfo") == (std::string(hidden) == "empty"));
+
+  // UTC, the default, needs no database: a window and a cap work.
+  CampaignSchedule s;
+  s.sendWindow = window({0, 1, 2, 3, 4}, 9, 17);
+  s.dailyCap = 1;
+  BOOST_TEST(enrollAt(utc(2025y / June / 14d, 12), s) == utc(2025y / June / 16d, 9));  // Saturday -> Monday 09:00
+  clock.set(utc(2025y / June / 16d, 9));
+  (void)engine->bulkUpsert("camp_1", std::vector<LeadInput>{lead("b@acme.com")});
+  BOOST_TEST(engine->claimDue(10, 60).size() == 1U);  // the cap of 1
+  BOOST_TEST(engine->claimDue(10, 60).empty());
+
+  // Any other zone, known or not, cannot be looked up: the machine's fault,
+  // said as such, and nothing changes.
+  for (const char* name : {"Europe/Oslo", "Mars/Olympus_Mons"}) {
+    BOOST_TEST_CONTEXT(name) {
+      CampaignSchedule zone;
+      zone.timeZone = name;
+      try {
+        (void)engine->setSchedule("camp_1", zone);
+        BOOST_FAIL("expected storage_error");
+      } catch (const Error& e) {
+        BOOST_TEST(e.code() == ErrorCode::storage_error);
+        BOOST_TEST(std::string(e.what()).find("install the tzdata package") != std::string::npos, e.what());
+      }
+      BOOST_TEST(errorCodeOf([&] { engine->createCampaign({"ws_test", "camp_z", "Z", {}, zone}); }) ==
+                 "storage_error");
+    }
+  }
+  BOOST_TEST(engine->getCampaign("camp_1")->schedule.timeZone == "UTC");
+  BOOST_TEST(!engine->getCampaign("camp_z"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

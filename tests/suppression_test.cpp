@@ -63,6 +63,72 @@ BOOST_AUTO_TEST_CASE(the_check_is_the_same_for_lists_shorter_and_longer_than_the
   }
 }
 
+BOOST_AUTO_TEST_CASE(international_domains_are_blocked_in_every_spelling) {
+  // Upper-case Unicode and the ASCII (A-label) form are the same domain and
+  // the same address as the entries: every row is skipped, whether the list
+  // is checked in memory (a call as long as the list) or by index lookups
+  // (one row per call).
+  seedCampaign();
+  BOOST_TEST(add(*engine, {"@bücher.de", "anna@münchen.de"}).added == 2);
+  const std::vector<LeadInput> rows{lead("max@BÜCHER.DE"), lead("anna@MÜNCHEN.de"), lead("x@xn--bcher-kva.de"),
+                                    lead("y@bücher.de")};
+  const BulkResult r = engine->bulkUpsert(kCamp, rows);
+  BOOST_TEST(r.skipped == 4);
+  BOOST_TEST(r.enrolled == 0);
+  BOOST_TEST(r.failed == 0);
+  BOOST_TEST(r.totalInCampaign == 0);
+  for (const LeadInput& row : rows) {
+    BOOST_TEST_CONTEXT(row.email.value()) {
+      const BulkResult one = engine->bulkUpsert(kCamp, std::vector<LeadInput>{row});
+      BOOST_TEST(one.skipped == 1);
+      BOOST_TEST(!engine->getLead(kCamp, row.email.value()));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_a_label_entry_blocks_the_unicode_domain_and_its_subdomains) {
+  seedCampaign();
+  (void)add(*engine, {"@xn--bcher-kva.de"});
+  const auto entries = engine->listSuppressions("ws_test");
+  BOOST_REQUIRE_EQUAL(entries.size(), 1U);
+  BOOST_TEST(entries[0].entry == "bücher.de");  // stored and shown as a person reads it
+  const std::vector<LeadInput> rows{lead("a@mail.bücher.de"), lead("b@MAIL.XN--BCHER-KVA.DE"), lead("c@notbücher.de"),
+                                    lead("d@bücher.de.evil.io")};
+  const BulkResult r = engine->bulkUpsert(kCamp, rows);
+  BOOST_TEST(r.skipped == 2);
+  BOOST_TEST(r.enrolled == 2);
+  BOOST_TEST(engine->getLead(kCamp, "c@notbücher.de").has_value());
+  BOOST_TEST(engine->getLead(kCamp, "d@bücher.de.evil.io").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(entries_in_another_spelling_suppress_enrolled_leads_and_are_one_entry) {
+  seedCampaign();
+  const std::vector<LeadInput> rows{lead("Max@BÜCHER.de"), lead("Anna@München.DE"), lead("ola@oslo.no")};
+  BOOST_TEST(engine->bulkUpsert(kCamp, rows).enrolled == 3);
+  const SuppressionResult r = add(*engine, {"@XN--BCHER-KVA.DE", "anna@xn--mnchen-3ya.de"});
+  BOOST_TEST(r.added == 2);
+  BOOST_TEST(r.leadsSuppressed == 2);
+  BOOST_TEST(toString(engine->getLead(kCamp, "max@bücher.de")->status) == "suppressed");
+  BOOST_TEST(toString(engine->getLead(kCamp, "anna@münchen.de")->status) == "suppressed");
+  BOOST_TEST(toString(engine->getLead(kCamp, "ola@oslo.no")->status) == "active");
+  // The same entries spelled otherwise are already there, and go by any spelling.
+  BOOST_TEST(add(*engine, {"bücher.de", "ANNA@MÜNCHEN.DE"}).added == 0);
+  BOOST_TEST(engine->listSuppressions("ws_test").size() == 2U);
+  const std::vector<std::string> removal{"@BÜCHER.DE", "anna@xn--mnchen-3ya.de"};
+  BOOST_TEST(engine->removeSuppressions("ws_test", removal).removed == 2);
+  BOOST_TEST(engine->listSuppressions("ws_test").empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_entry_that_is_not_valid_idna_is_refused) {
+  seedCampaign();
+  for (const char* bad : {"@xn--zz.de", "xn--bcher-kva-.de", "a@xn--zz.de", "@☃.com", "a@☃.com"}) {
+    BOOST_TEST_CONTEXT(bad) {
+      BOOST_TEST(test::errorCodeOf([&] { (void)add(*engine, {"ok@acme.com", bad}); }) == "invalid_argument");
+    }
+  }
+  BOOST_TEST(engine->listSuppressions("ws_test").empty());
+}
+
 BOOST_AUTO_TEST_CASE(domain_without_at_sign_is_a_domain_entry) {
   seedCampaign();
   (void)add(*engine, {"BuildFast.io"});

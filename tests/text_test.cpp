@@ -1,5 +1,6 @@
 #define BOOST_TEST_MODULE text
 #include <boost/test/unit_test.hpp>
+#include <leadterra/clock.hpp>
 
 #include <chrono>
 #include <set>
@@ -90,8 +91,8 @@ BOOST_AUTO_TEST_CASE(email_is_trimmed_and_lowercased) {
   BOOST_TEST(normalized("Ava@AcmeCorp.COM") == "ava@acmecorp.com");
   BOOST_TEST(normalized(" \t\r\nava@acmecorp.com\r\n \t") == "ava@acmecorp.com");
   BOOST_TEST(normalized("ava@acmecorp.com\r\n") == "ava@acmecorp.com");
-  // Only ASCII letters are lowercased: the UTF-8 domain keeps its bytes.
-  BOOST_TEST(normalized("Ava@M\xC3\x9C" "NCHEN.de") == "ava@m\xC3\x9Cnchen.de");
+  // A non-ASCII domain is case folded too: one spelling per domain.
+  BOOST_TEST(normalized("Ava@M\xC3\x9C" "NCHEN.de") == "ava@m\xC3\xBCnchen.de");
 }
 
 BOOST_AUTO_TEST_CASE(email_out_holds_normalized_text_even_when_rejected) {
@@ -190,6 +191,98 @@ BOOST_AUTO_TEST_CASE(email_domain_admits_utf8) {
   BOOST_TEST(accepted("ava@acme.\xD1\x80\xD1\x84"));           // acme.рф
 }
 
+// ---- International domains: one canonical spelling ----
+
+BOOST_AUTO_TEST_CASE(email_domain_upper_case_non_ascii_is_folded) {
+  BOOST_TEST(normalized("max@B\xC3\x9C" "CHER.DE") == "max@b\xC3\xBC" "cher.de");      // BÜCHER.DE
+  BOOST_TEST(normalized("anna@M\xC3\x9C" "NCHEN.de") == "anna@m\xC3\xBC" "nchen.de");  // MÜNCHEN.de
+  BOOST_TEST(normalized("x@\xCE\xA3\xCE\x91\xCE\xA3.gr") == "x@\xCF\x83\xCE\xB1\xCF\x83.gr");  // ΣΑΣ.gr
+  BOOST_TEST(normalized("x@acme.\xD0\xA0\xD0\xA4") == "x@acme.\xD1\x80\xD1\x84");                // acme.РФ
+}
+
+BOOST_AUTO_TEST_CASE(email_a_label_and_u_label_are_one_domain) {
+  // The ASCII form DNS carries is stored in the Unicode form a person reads.
+  BOOST_TEST(normalized("x@xn--bcher-kva.de") == "x@b\xC3\xBC" "cher.de");
+  BOOST_TEST(normalized("X@XN--BCHER-KVA.DE") == "x@b\xC3\xBC" "cher.de");
+  BOOST_TEST(normalized("ava@xn--mnchen-3ya.de") == "ava@m\xC3\xBC" "nchen.de");
+  BOOST_TEST(normalized("x@mail.xn--bcher-kva.de") == "x@mail.b\xC3\xBC" "cher.de");
+  BOOST_TEST(normalized("x@acme.xn--p1ai") == "x@acme.\xD1\x80\xD1\x84");
+  BOOST_TEST(normalized("x@xn--r8jz45g.jp") == "x@\xE4\xBE\x8B\xE3\x81\x88.jp");  // 例え.jp
+  // IDNA2008, not the transitional mapping: faß.de is not fass.de.
+  BOOST_TEST(normalized("x@xn--fa-hia.de") == "x@fa\xC3\x9F.de");
+  BOOST_TEST(normalized("x@fa\xC3\x9F.de") == "x@fa\xC3\x9F.de");
+  BOOST_TEST(normalized("x@fass.de") == "x@fass.de");
+}
+
+BOOST_AUTO_TEST_CASE(email_domain_spellings_map_to_the_canonical_form) {
+  const std::string canonical = "x@b\xC3\xBC" "cher.de";
+  for (const std::string spelling : {
+           "x@bu\xCC\x88" "cher.de",                // u and a combining diaeresis: NFC
+           "x@\xEF\xBD\x82\xC3\xBC" "cher.de",     // a full-width b
+           "x@\xC2\xAD" "b\xC3\xBC" "cher.de",      // a soft hyphen, ignored
+           "x@b\xC3\xBC" "cher\xE3\x80\x82" "de",  // an ideographic full stop
+           "X@B\xC3\x9C" "CHER.De",
+           "x@XN--BCHER-KVA.de",
+       }) {
+    BOOST_TEST(normalized(spelling) == canonical, spelling);
+  }
+  BOOST_TEST(normalized(canonical) == canonical);  // idempotent
+  BOOST_TEST(normalized("x@\xE2\x85\xA7.com") == "x@viii.com");  // Roman numeral eight
+}
+
+BOOST_AUTO_TEST_CASE(email_domain_that_is_not_valid_idna_is_invalid) {
+  // A-labels that are no Punycode, or whose Unicode form is not valid IDNA.
+  BOOST_TEST((check("a@xn--zz.de") == EmailCheck::invalid));
+  BOOST_TEST((check("a@xn--.de") == EmailCheck::invalid));
+  BOOST_TEST((check("a@xn--bcher-kva-.de") == EmailCheck::invalid));
+  BOOST_TEST((check("a@xn--abc.de") == EmailCheck::invalid));         // a code point not valid in IDNA2008
+  BOOST_TEST((check("a@xn--bcher-1pa.de") == EmailCheck::invalid));   // "Übcher": upper case
+  BOOST_TEST((check("a@xn--ubcher-wyd.de") == EmailCheck::invalid));  // "ü" decomposed: not NFC
+  BOOST_TEST((check("a@xn--6a.de") == EmailCheck::invalid));          // a no-break space
+  BOOST_TEST((check("a@xn--lth.de") == EmailCheck::invalid));         // U+24A3, which maps to "(h)"
+  BOOST_TEST((check("a@xn--n3h.com") == EmailCheck::invalid));        // the snowman, disallowed
+  // Labels with disallowed code points or broken IDNA rules.
+  BOOST_TEST((check("a@\xE2\x98\x83.com") == EmailCheck::invalid));         // the snowman
+  BOOST_TEST((check("a@\xF0\x9F\x98\x80.com") == EmailCheck::invalid));     // an emoji
+  BOOST_TEST((check("a@a\xE2\x80\x8D" "b.de") == EmailCheck::invalid));     // a joiner out of context
+  BOOST_TEST((check("a@a\xD7\x90.com") == EmailCheck::invalid));             // Latin then Hebrew: the bidi rule
+  BOOST_TEST((check("a@\xC3\xBC-.de") == EmailCheck::invalid));              // a hyphen at the end
+  BOOST_TEST((check("a@ab--\xC3\xBC" "c.de") == EmailCheck::invalid));       // hyphens 3 and 4 of a U-label
+  BOOST_TEST((check("a@\xC2\xAD.de") == EmailCheck::invalid));               // only an ignored soft hyphen
+  BOOST_TEST((check("a@b\xC3\xBC" "cher\xE3\x80\x82") == EmailCheck::invalid));  // a full stop, then nothing
+  // The LDH rule and the numeric last label hold after mapping too.
+  BOOST_TEST((check("a@b\xC3\xBC" "cher_x.de") == EmailCheck::invalid));
+  BOOST_TEST((check("a@b\xC3\xBC" " cher.de") == EmailCheck::invalid));
+  BOOST_TEST((check("a@\xEF\xBC\x91\xEF\xBC\x92.\xEF\xBC\x93") == EmailCheck::invalid));  // full-width "12.3"
+}
+
+BOOST_AUTO_TEST_CASE(email_mixed_labels_keep_ascii_labels_as_they_are) {
+  // Plain ASCII labels are lowercased only, whatever their neighbours.
+  BOOST_TEST(normalized("Max@Mail.B\xC3\x9C" "CHER.xn--mnchen-3ya.DE") ==
+             "max@mail.b\xC3\xBC" "cher.m\xC3\xBC" "nchen.de");
+  BOOST_TEST(normalized("a@ab--cd.b\xC3\xBC" "cher.de") == "a@ab--cd.b\xC3\xBC" "cher.de");
+  BOOST_TEST(normalized("a@ab--cd.de") == "a@ab--cd.de");
+}
+
+BOOST_AUTO_TEST_CASE(email_lengths_hold_in_both_forms) {
+  const auto repeat = [](std::string_view s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  // 31 x "ü": 62 bytes stored, 37 as an A-label. 32 x "ü" is a 38-byte
+  // A-label but 64 bytes stored: refused, as any label over 63 bytes.
+  BOOST_TEST(accepted("a@" + repeat("\xC3\xBC", 31) + ".de"));
+  BOOST_TEST(!accepted("a@" + repeat("\xC3\xBC", 32) + ".de"));
+  // 57 x "a" + "ü": 59 bytes stored, "xn--aaa...-e6f" 65 bytes in DNS: refused.
+  BOOST_TEST(!accepted("a@" + label(57) + "\xC3\xBC.de"));
+  BOOST_TEST(accepted("a@" + label(50) + "\xC3\xBC.de"));
+  // Spelled longer than stored: 200 ignorable soft hyphens (400 bytes) vanish;
+  // beyond 1,024 bytes the text is refused without a look.
+  BOOST_TEST(normalized("x@b" + repeat("\xC2\xAD", 200) + "\xC3\xBC" "cher.de") == "x@b\xC3\xBC" "cher.de");
+  BOOST_TEST((check("x@b" + repeat("\xC2\xAD", 520) + "\xC3\xBC" "cher.de") == EmailCheck::invalid));
+}
+
 BOOST_AUTO_TEST_CASE(email_label_length_63_accepted_64_rejected) {
   BOOST_TEST(accepted("ava@" + label(63) + ".com"));
   BOOST_TEST(!accepted("ava@" + label(64) + ".com"));
@@ -219,6 +312,23 @@ BOOST_AUTO_TEST_CASE(domain_normalized_with_or_without_at) {
   BOOST_TEST(leadterra::detail::normalizeDomain("mail.acme.com", out));
   BOOST_TEST(out == "mail.acme.com");
   BOOST_TEST(leadterra::detail::normalizeDomain("m\xC3\xBCnchen.de", out));
+  BOOST_TEST(out == "m\xC3\xBCnchen.de");
+}
+
+BOOST_AUTO_TEST_CASE(domain_entries_take_the_canonical_form) {
+  std::string out;
+  using leadterra::detail::normalizeDomain;
+  for (const char* spelling : {"b\xC3\xBC" "cher.de", "@B\xC3\x9C" "CHER.DE", "xn--bcher-kva.de", "@XN--BCHER-KVA.de",
+                               " bu\xCC\x88" "cher.de\n"}) {
+    BOOST_TEST(normalizeDomain(spelling, out), spelling);
+    BOOST_TEST(out == "b\xC3\xBC" "cher.de", spelling);
+  }
+  BOOST_TEST(normalizeDomain("Mail.XN--BCHER-KVA.de", out));
+  BOOST_TEST(out == "mail.b\xC3\xBC" "cher.de");
+  BOOST_TEST(!normalizeDomain("xn--zz.de", out));
+  BOOST_TEST(out == "xn--zz.de");  // as given, lowercased
+  BOOST_TEST(!normalizeDomain("@\xE2\x98\x83.com", out));
+  BOOST_TEST(!normalizeDomain("b\xC3\xBC" "cher", out));  // one label
 }
 
 BOOST_AUTO_TEST_CASE(domain_rejects_what_an_email_domain_rejects) {

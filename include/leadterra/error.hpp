@@ -25,7 +25,8 @@ enum class ErrorCode {
   conflict,          // the call contradicts stored state (duplicate id, editing a running campaign)
   no_steps,          // a campaign without steps cannot start
   busy,              // the database stayed locked by another writer past Options::busyTimeout
-  storage_error,     // the file could not be read or written (full disk, read-only, corrupt)
+  storage_error,     // the file could not be read or written (full disk, read-only, corrupt), or the
+                     // system has no time zone database for a zone other than UTC
   schema_too_new,    // the file was written by a newer version of the library; it is left untouched
 };
 

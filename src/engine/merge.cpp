@@ -190,7 +190,10 @@ std::optional<RowFailure> mergeCustom(CustomFields& custom, const Patch& p, Merg
     case Patch::Kind::flat:
       if (custom.isFlat()) {
         std::size_t keys = 0;
-        detail::FlatObject::merge(custom.text(), custom.flatIndex(), p.text, p.index, mode, scratch, keys);
+        const auto rule = mode == MergeMode::merge       ? detail::FlatMerge::patch
+                          : mode == MergeMode::fillEmpty ? detail::FlatMerge::addMissing
+                                                         : detail::FlatMerge::replace;
+        detail::FlatObject::merge(custom.text(), custom.flatIndex(), p.text, p.index, rule, scratch, keys);
         if (auto failure = checkCustomLimits(keys, scratch.size())) return failure;
         if (scratch != custom.text()) become(CustomFields::fromText(scratch));
         return std::nullopt;

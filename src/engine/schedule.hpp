@@ -9,7 +9,9 @@
 namespace leadterra::detail {
 
 // Throws Error(invalid_argument) for an unknown time zone, hours out of
-// range, a window without days, or a cap below 1.
+// range, a window without days, or a cap below 1. A zone other than "UTC"
+// on a system without a time zone database is Error(storage_error), here and
+// in the functions below.
 void validateSchedule(const CampaignSchedule& schedule);
 
 // The first moment at or after `t` at which the campaign may send: `t`

@@ -32,35 +32,6 @@ namespace {
 using detail::Json;
 using detail::kDayNames;
 
-// Bytes of the well-formed UTF-8 sequence that starts at s[i]; 0 when the
-// bytes there are ill-formed (overlong, surrogate, > U+10FFFF, truncated).
-std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  std::size_t n = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;  // overlong
-    if (c == 0xED) hi = 0x9F;  // surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;  // overlong
-    if (c == 0xF4) hi = 0x8F;  // > U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + n > s.size() || byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < n; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return n;
-}
-
 std::string encodeUtf8(char32_t cp) {
   std::string out;
   out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
@@ -86,7 +57,7 @@ class ByteMarker {
   std::string_view prepare(std::string_view text) {
     std::size_t i = 0;
     while (i < text.size()) {
-      const std::size_t n = utf8SequenceLength(text, i);
+      const std::size_t n = detail::utf8CharLength(text, i);
       if (n == 0 || (text[i] == '\\' && surrogateAt(text, i + 1) >= 0)) break;
       i += n;
     }
@@ -115,7 +86,7 @@ class ByteMarker {
         continue;
       }
       if (c == '"') inString = !inString;
-      const std::size_t n = utf8SequenceLength(text, i);
+      const std::size_t n = detail::utf8CharLength(text, i);
       if (n == 0 && inString) {
         marked_ += marker_;
         marked_ += fmt::format("{:02X}", static_cast<unsigned char>(c));

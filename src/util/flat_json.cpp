@@ -97,9 +97,9 @@ std::optional<std::string_view> FlatObject::find(std::string_view text, std::str
 }
 
 void FlatObject::merge(std::string_view stored, const FlatObject& storedIndex, std::string_view patch,
-                       const FlatObject& patchIndex, MergeMode mode, std::string& out, std::size_t& count) {
+                       const FlatObject& patchIndex, FlatMerge rule, std::string& out, std::size_t& count) {
   out.clear();
-  if (mode == MergeMode::replace) {
+  if (rule == FlatMerge::replace) {
     out.assign(patch);
     count = patchIndex.size();
     return;
@@ -113,9 +113,9 @@ void FlatObject::merge(std::string_view stored, const FlatObject& storedIndex, s
     out.push_back(':');
     out.append(valueText, v.valueAt, v.valueLen);
   };
-  // Stored keys keep their place; merge takes the patch's value for them.
+  // Stored keys keep their place; patch takes the patch's value for them.
   for (const Member& m : storedIndex.members_) {
-    const Member* p = mode == MergeMode::merge ? patchIndex.lookup(patch, stored.substr(m.keyAt, m.keyLen)) : nullptr;
+    const Member* p = rule == FlatMerge::patch ? patchIndex.lookup(patch, stored.substr(m.keyAt, m.keyLen)) : nullptr;
     if (p != nullptr) {
       append(stored, m, patch, *p);
     } else {

@@ -13,9 +13,14 @@
 #include <string_view>
 #include <vector>
 
-#include "leadterra/bulk.hpp"
-
 namespace leadterra::detail {
+
+// How FlatObject::merge writes a patch into a stored object.
+enum class FlatMerge {
+  patch,       // the patch's keys replace or join the stored ones (RFC 7396; flat objects hold no null)
+  addMissing,  // only the patch's keys that the stored object lacks join it
+  replace,     // the patch becomes the object
+};
 
 class FlatObject {
  public:
@@ -29,11 +34,11 @@ class FlatObject {
   // boolean's JSON text), if the key is present.
   [[nodiscard]] std::optional<std::string_view> find(std::string_view text, std::string_view key) const;
 
-  // The patch written into `stored` by the mode (RFC 7396 for merge; flat
-  // objects hold no null). `out` receives the result's compact text, `count`
-  // its number of keys.
+  // The patch written into `stored` by the rule. Stored keys keep their
+  // place; new keys follow in the patch's order. `out` receives the result's
+  // compact text, `count` its number of keys.
   static void merge(std::string_view stored, const FlatObject& storedIndex, std::string_view patch,
-                    const FlatObject& patchIndex, MergeMode mode, std::string& out, std::size_t& count);
+                    const FlatObject& patchIndex, FlatMerge rule, std::string& out, std::size_t& count);
 
  private:
   struct Member {

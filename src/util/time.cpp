@@ -21,7 +21,7 @@ bool readDigits(std::string_view text, std::size_t pos, std::size_t count, int& 
 
 }  // namespace
 
-std::string formatIso(Timestamp t) {
+std::string formatIso(std::chrono::sys_seconds t) {
   using namespace std::chrono;
   const auto day = floor<days>(t);
   const year_month_day date{day};
@@ -34,7 +34,7 @@ std::string formatIso(Timestamp t) {
   return buffer;
 }
 
-std::optional<Timestamp> parseIso(std::string_view text) {
+std::optional<std::chrono::sys_seconds> parseIso(std::string_view text) {
   using namespace std::chrono;
   // "YYYY-MM-DDTHH:MM:SS" then [.fraction] then "Z" or "+HH:MM" / "-HH:MM".
   int y, mo, d, h, mi, s;
@@ -70,7 +70,7 @@ std::optional<Timestamp> parseIso(std::string_view text) {
   const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
   if (!date.ok() || h > 23 || mi > 59 || s > 59) return std::nullopt;
   // Local time minus its offset is UTC; the fraction was dropped above.
-  return Timestamp{sys_days{date}} + hours{h} + minutes{mi} + seconds{s} - offset;
+  return sys_seconds{sys_days{date}} + hours{h} + minutes{mi} + seconds{s} - offset;
 }
 
 }  // namespace leadterra::detail
