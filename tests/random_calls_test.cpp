@@ -1153,7 +1153,11 @@ void Runner::checkState(const Snapshot& before, const Snapshot& after) {
       if (ma->attempts < mb.attempts) {
         fail(tag::transitions, camp + ": attempts went down: " + messageDiff(mb, *ma));
       }
-      if ((mb.status == MessageStatus::sent || mb.status == MessageStatus::failed) && !messageDiff(mb, *ma).empty()) {
+      // A failed step of a lead that was stopped when it failed is queued
+      // again when the lead is resumed (the same row: one message per step).
+      const bool resumedStep = mb.status == MessageStatus::failed && ma->status == MessageStatus::queued;
+      if ((mb.status == MessageStatus::sent || mb.status == MessageStatus::failed) && !resumedStep &&
+          !messageDiff(mb, *ma).empty()) {
         fail(tag::transitions, camp + ": a " + std::string(toString(mb.status)) +
                                    " message changed: " + describeMessage(mb) + ": " + messageDiff(mb, *ma));
       }
@@ -1447,8 +1451,8 @@ void Runner::checkBulk(const Call& call, const Outcome& o, const Snapshot& befor
       same.body = ma.body;
       same.format = ma.format;
       const bool rerender = mb->status == MessageStatus::queued && messageDiff(same, ma).empty();
-      const bool requeue =
-          mb->status == MessageStatus::cancelled && ma.status == MessageStatus::queued && getsMessage.count(ma.email);
+      const bool requeue = (mb->status == MessageStatus::cancelled || mb->status == MessageStatus::failed) &&
+                           ma.status == MessageStatus::queued && getsMessage.count(ma.email);
       if (!rerender && !requeue && !messageDiff(*mb, ma).empty()) {
         fail(tag::untouched, def.id + ": upsert changed " + describeMessage(*mb) + ": " + messageDiff(*mb, ma));
       }
@@ -1753,7 +1757,18 @@ void Runner::checkReport(const Call& call, const std::string& id, const Outcome&
   bool ok = true;
   switch (mb->status) {
     case MessageStatus::queued:
-      ok = expectOutcome(o, {ErrorCode::conflict}, what + ": reports need a claim", tag::needClaim);
+      if (mb->attempts == 0) {
+        ok = expectOutcome(o, {ErrorCode::conflict}, what + ": reports need a claim", tag::needClaim);
+      } else if (sent) {
+        // Claimed before and queued again (a retry, or a lead resumed while
+        // the host held it): the send went out, so it is recorded and the
+        // step never goes out a second time.
+        ok = expectOutcome(o, {std::nullopt}, what + ": a late send is recorded", tag::lateReport);
+      } else {
+        // A failure of an earlier attempt of a message already queued again
+        // is stale: refused, nothing changes.
+        ok = expectOutcome(o, {ErrorCode::conflict}, what + ": a stale failure report", tag::needClaim);
+      }
       break;
     case MessageStatus::claimed:
       ok = expectOutcome(o, {std::nullopt}, what);

@@ -165,6 +165,10 @@ Message CampaignEngine::markFailed(std::string_view messageId, std::string_view 
       throw Error(ErrorCode::conflict, fmt::format("message '{}' was sent; it cannot fail", messageId));
     }
     requireClaimed(row.message);
+    if (was == MessageStatus::queued) {
+      // Queued again since its claim: a failure of that earlier attempt is stale.
+      throw Error(ErrorCode::conflict, fmt::format("message '{}' is queued again; the report is stale", messageId));
+    }
     recordFailure(call, row, reason, retryable);
     return call.db.outbox().get(call.tx, row.seq).message;
   });

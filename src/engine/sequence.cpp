@@ -30,8 +30,10 @@ bool Sequencer::queue(const LeadRecord& lead, std::int64_t step, Timestamp base,
                       detail::nextOpen(campaign_.schedule, after(base, compiled.step.delayDays))};
   store::OutboxStore& outbox = call_.db.outbox();
   if (const auto existing = slot.fresh ? std::nullopt : outbox.forStep(call_.tx, lead.seq, step)) {
-    // Never a second row for one step: the cancelled or failed one goes out
-    // again, keeping its id and attempts. A sent step is never queued.
+    // Never a second row for one step: a cancelled one goes out again,
+    // keeping its id and attempts, and so does one whose failure was reported
+    // while the lead was stopped (a lead that was active when its step failed
+    // bounced, and is never resumed). A sent step is never queued again.
     if (existing->status == MessageStatus::sent) return false;
     outbox.requeue(call_.tx, existing->seq, m, call_.now);
     return true;
