@@ -71,6 +71,7 @@ class EngineImpl {
       }
     } catch (...) {
       backend_->rethrowAsError(mode == store::Tx::Mode::write ? "write" : "read");
+      throw;  // not reached: rethrowAsError always throws (a virtual call's [[noreturn]] is not seen by the compiler)
     }
   }
 

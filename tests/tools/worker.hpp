@@ -38,7 +38,7 @@ inline std::string poolEmail(int i) {
 inline bool isDoomedEmail(int i) { return i % 7 == 3; }
 inline constexpr const char* kDoomedDomain = "doomed.example.com";
 // Leads of the doomed domain the suppressing worker enrolls just before it suppresses.
-inline constexpr int kFreshDoomed = 200;
+inline constexpr int kFreshDoomed = 50;
 
 struct WorkerConfig {
   std::string campaignId;
