@@ -7,34 +7,27 @@ namespace leadterra {
 
 using detail::Json;
 
-CustomFields CustomFields::fromText(std::string text) {
+std::optional<CustomFields> CustomFields::parsed(std::string text) {
   CustomFields c;
   c.text_ = std::move(text);
   c.flat_ = c.index_.parse(c.text_);
   if (!c.flat_) {
-    // Stored text is engine-written JSON; anything unreadable counts as empty.
     Json json = Json::parse(c.text_, nullptr, /*allow_exceptions=*/false);
-    if (!json.is_object()) {
-      json = Json::object();
-      c.text_ = "{}";
-      c.flat_ = true;
-      return c;
-    }
+    if (!json.is_object()) return std::nullopt;
     c.json_ = std::move(json);
   }
   return c;
 }
 
+CustomFields CustomFields::fromText(std::string text) {
+  // Text the engine validated or wrote: anything else counts as empty.
+  return parsed(std::move(text)).value_or(CustomFields{});
+}
+
 CustomFields CustomFields::fromStored(std::string text) {
-  CustomFields c;
-  c.text_ = std::move(text);
-  c.flat_ = c.index_.parse(c.text_);
-  if (!c.flat_) {
-    Json json = Json::parse(c.text_, nullptr, /*allow_exceptions=*/false);
-    if (!json.is_object()) throw Error(ErrorCode::storage_error, "a lead's stored customFields are unreadable");
-    c.json_ = std::move(json);
-  }
-  return c;
+  auto c = parsed(std::move(text));
+  if (!c) throw Error(ErrorCode::storage_error, "a lead's stored customFields are unreadable");
+  return std::move(*c);
 }
 
 CustomFields CustomFields::fromJson(Json json) {

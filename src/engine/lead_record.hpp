@@ -45,6 +45,10 @@ class CustomFields {
   friend bool operator==(const CustomFields& a, const CustomFields& b) { return a.text_ == b.text_; }
 
  private:
+  // The text with its flat index, and its document when it is not flat;
+  // nullopt when the text is not a JSON object.
+  [[nodiscard]] static std::optional<CustomFields> parsed(std::string text);
+
   std::string text_;
   bool flat_ = false;
   detail::FlatObject index_;
