@@ -1,4 +1,4 @@
-// Fuzz target: the lead file readers (src/import/csv.cpp), CSV and JSON
+// Fuzz target: the lead file readers (leadterra/import.hpp), CSV and JSON
 // Lines, reading the input as a whole file.
 //
 // Checked beyond "no crash": the reader ends; it never reports more bytes
@@ -13,9 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "import/import.hpp"
 #include "leadterra/error.hpp"
-#include "leadterra/lead.hpp"
+#include "leadterra/import.hpp"
+#include "leadterra/lead_row.hpp"
 
 namespace {
 
@@ -33,8 +33,8 @@ void readAll(const std::string& path, const std::uint8_t* data, std::size_t size
     std::fclose(f);
   }
   try {
-    auto reader = leadterra::detail::LeadFileReader::open(path);
-    leadterra::LeadInput row;
+    auto reader = leadterra::LeadFileReader::open(path);
+    leadterra::LeadRow row;
     std::string raw;
     std::size_t rows = 0;
     while (reader->next(row, raw)) {

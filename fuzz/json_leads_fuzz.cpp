@@ -42,7 +42,7 @@ CampaignEngine& engine() {
   return *e;
 }
 
-void upsert(std::span<const LeadInput> rows, std::size_t size) {
+void upsert(std::span<const LeadRow> rows, std::size_t size) {
   BulkOptions options;
   options.details = true;
   options.mode = static_cast<MergeMode>(size % 3);
@@ -56,12 +56,12 @@ void upsert(std::span<const LeadInput> rows, std::size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
-    const std::vector<LeadInput> rows = json::parseLeads(text);
+    const std::vector<LeadRow> rows = json::parseLeads(text);
     upsert(rows, size);
   } catch (const Error& e) {
     require(e.code() == ErrorCode::invalid_argument);  // only the body itself may be refused
   }
-  const LeadInput line = json::parseLead(text);
-  upsert(std::span<const LeadInput>(&line, 1), size);
+  const LeadRow line = json::parseLead(text);
+  upsert(std::span<const LeadRow>(&line, 1), size);
   return 0;
 }

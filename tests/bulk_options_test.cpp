@@ -221,7 +221,7 @@ BOOST_FIXTURE_TEST_CASE(a_repeated_key_with_other_unknown_keys_is_a_conflict, En
   seedCampaign();
   BulkOptions keyed;
   keyed.idempotencyKey = "typo";
-  const std::vector<LeadInput> first =
+  const std::vector<LeadRow> first =
       json::parseLeads(R"({"leads": [{"email": "a@acme.com", "firstname": "x", "title": "CEO"}]})");
   const BulkResult r = engine->bulkUpsert(kCamp, first, keyed);
   BOOST_TEST(r.enrolled == 1);
@@ -242,6 +242,37 @@ BOOST_FIXTURE_TEST_CASE(a_repeated_key_with_other_unknown_keys_is_a_conflict, En
                  "conflict");
     }
   }
+}
+
+BOOST_FIXTURE_TEST_CASE(a_key_covers_what_a_reader_reported_about_the_rows, EngineFixture) {
+  seedCampaign();
+  BulkOptions keyed;
+  keyed.idempotencyKey = "k";
+  std::vector<LeadRow> rows{{lead("a@acme.com")}, {lead("b@acme.com")}};
+  (void)engine->bulkUpsert(kCamp, rows, keyed);
+  // The same leads as plain LeadInputs: the same payload.
+  std::vector<LeadInput> plain{lead("a@acme.com"), lead("b@acme.com")};
+  BOOST_TEST(engine->bulkUpsert(kCamp, plain, keyed).replayed);
+  // Unknown keys in other order: the same payload.
+  rows[0].unknownFields = {"phone", "firstname"};
+  BulkOptions other = keyed;
+  other.idempotencyKey = "k2";
+  (void)engine->bulkUpsert(kCamp, rows, other);
+  std::swap(rows[0].unknownFields[0], rows[0].unknownFields[1]);
+  BOOST_TEST(engine->bulkUpsert(kCamp, rows, other).replayed);
+  // Another unknown key, a defect or its message: another payload.
+  std::vector<LeadRow> more = rows;
+  more[1].unknownFields = {"fax"};
+  BOOST_TEST(errorCodeOf([&] { (void)engine->bulkUpsert(kCamp, more, other); }) == "conflict");
+  std::vector<LeadRow> typed = rows;
+  typed[1].defect = RowDefect::wrongType;
+  typed[1].defectField = "company";
+  BOOST_TEST(errorCodeOf([&] { (void)engine->bulkUpsert(kCamp, typed, other); }) == "conflict");
+  std::vector<LeadRow> explained = typed;
+  explained[1].defectMessage = "company must be text";
+  keyed.idempotencyKey = "k3";
+  (void)engine->bulkUpsert(kCamp, typed, keyed);
+  BOOST_TEST(errorCodeOf([&] { (void)engine->bulkUpsert(kCamp, explained, keyed); }) == "conflict");
 }
 
 BOOST_FIXTURE_TEST_CASE(a_key_is_scoped_to_its_campaign, EngineFixture) {

@@ -60,6 +60,25 @@ BOOST_AUTO_TEST_CASE(a_claimed_message_is_the_public_render_of_its_step_for_its_
   BOOST_TEST(p.body == "Zed Inc in Oslo");
 }
 
+BOOST_AUTO_TEST_CASE(a_step_renderer_renders_what_render_step_renders_for_every_lead) {
+  const Campaign c = *engine->getCampaign(kCamp);
+  std::vector<StepRenderer> renderers;
+  for (const Step& step : c.steps) renderers.emplace_back(step);
+  BOOST_TEST(renderers.at(1).step().subject == c.steps.at(1).subject);
+  const StepRenderer copy = renderers.at(0);  // copies share the parsed step
+  for (const Message& m : engine->claimDue(10, 600)) {
+    const Lead lead = *engine->getLead(kCamp, m.email);
+    const RenderedStep rendered = copy.render(lead);
+    BOOST_TEST(rendered.subject == m.subject);
+    BOOST_TEST(rendered.body == m.body);
+    BOOST_TEST((renderers.at(1).render(lead) == renderStep(c.steps.at(1), lead)));
+  }
+  // One renderer, leads that differ: each its own text; an html step escapes.
+  const StepRenderer html({"To {{firstName}}", "<p>{{company}}</p>", StepFormat::html, 0});
+  BOOST_TEST(html.render(lead("a@x.io", "Ann", "A & B")).body == "<p>A &amp; B</p>");
+  BOOST_TEST(html.render(lead("b@x.io", "Bo\r\nBcc: e@evil.io", "C")).subject == "To Bo Bcc: e@evil.io");
+}
+
 BOOST_AUTO_TEST_CASE(messages_not_yet_due_are_not_claimed) {
   seedCampaign("camp_later", {{"s", "b", StepFormat::text, 1}});
   (void)engine->startCampaign("camp_later");

@@ -18,6 +18,12 @@ std::vector<LeadInput> one(LeadInput in) {
   return v;
 }
 
+std::vector<LeadRow> one(LeadRow row) {
+  std::vector<LeadRow> v;
+  v.push_back(std::move(row));
+  return v;
+}
+
 void checkInvariant(const BulkResult& r, std::size_t rows) {
   BOOST_TEST(r.enrolled + r.updated + r.skipped + r.failed == static_cast<std::int64_t>(rows));
   BOOST_TEST(r.failed == static_cast<std::int64_t>(r.errors.size()));
@@ -185,34 +191,35 @@ BOOST_AUTO_TEST_CASE(new_lead_custom_fields_drop_null_keys) {
 
 BOOST_AUTO_TEST_CASE(each_row_error_code_is_reported_with_its_index_and_the_rest_proceed) {
   seedCampaign();
-  std::vector<LeadInput> rows;
-  rows.push_back(lead("ok1@acme.com"));  // 0
-  rows.push_back(LeadInput{});           // 1 missing_email (absent)
+  // A reader's rows (LeadRow) carry the two defects a C++ LeadInput cannot have.
+  std::vector<LeadRow> rows;
+  rows.push_back({lead("ok1@acme.com")});  // 0
+  rows.push_back({LeadInput{}});           // 1 missing_email (absent)
   LeadInput nullEmail;
   nullEmail.email = FieldPatch::null();
-  rows.push_back(nullEmail);                  // 2 missing_email (null)
-  rows.push_back(lead("   "));                // 3 missing_email (whitespace only)
-  rows.push_back(lead("not-an-email"));       // 4 invalid_email
-  LeadInput wrongType = lead("wt@acme.com");
+  rows.push_back({nullEmail});                // 2 missing_email (null)
+  rows.push_back({lead("   ")});              // 3 missing_email (whitespace only)
+  rows.push_back({lead("not-an-email")});     // 4 invalid_email
+  LeadRow wrongType{lead("wt@acme.com")};
   wrongType.defect = RowDefect::wrongType;
   wrongType.defectField = "firstName";
   rows.push_back(wrongType);                  // 5 invalid_field
   LeadInput badUtf8 = lead("u@acme.com");
   badUtf8.company = std::string("Ac\xC3\x28me");
-  rows.push_back(badUtf8);                    // 6 invalid_field
+  rows.push_back({badUtf8});                  // 6 invalid_field
   LeadInput nul = lead("n@acme.com");
   nul.jobTitle = std::string("V\0P", 3);
-  rows.push_back(nul);                        // 7 invalid_field
+  rows.push_back({nul});                      // 7 invalid_field
   LeadInput longField = lead("l@acme.com");
   longField.lastName = std::string(1025, 'x');
-  rows.push_back(longField);                  // 8 field_too_long
-  LeadInput malformed;
+  rows.push_back({longField});                // 8 field_too_long
+  LeadRow malformed;
   malformed.defect = RowDefect::malformed;
   rows.push_back(malformed);                  // 9 malformed_row
   LeadInput badCustom = lead("c@acme.com");
   badCustom.customFields = "[1,2]";
-  rows.push_back(badCustom);                  // 10 invalid_field
-  rows.push_back(lead("ok2@acme.com"));       // 11
+  rows.push_back({badCustom});                // 10 invalid_field
+  rows.push_back({lead("ok2@acme.com")});     // 11
 
   const BulkResult r = engine->bulkUpsert("camp_01HZA1TPNQ8RD4KF", rows);
   checkInvariant(r, rows.size());
@@ -241,11 +248,52 @@ BOOST_AUTO_TEST_CASE(email_problems_are_reported_before_other_fields) {
   const BulkResult r = engine->bulkUpsert("camp_01HZA1TPNQ8RD4KF", one(in));
   BOOST_REQUIRE_EQUAL(r.errors.size(), 1U);
   BOOST_TEST(std::string(toString(r.errors[0].code)) == "invalid_email");
-  LeadInput typed;
+  LeadRow typed;
   typed.defect = RowDefect::wrongType;
   typed.defectField = "email";
   BOOST_TEST(std::string(toString(engine->bulkUpsert("camp_01HZA1TPNQ8RD4KF", one(typed)).errors[0].code)) ==
              "invalid_field");
+}
+
+BOOST_AUTO_TEST_CASE(a_readers_defect_message_is_the_rows_error_message) {
+  seedCampaign();
+  std::vector<LeadRow> rows(3);
+  rows[0].defect = RowDefect::malformed;
+  rows[0].defectMessage = "the line is not valid JSON";
+  rows[1].defect = RowDefect::malformed;  // no message of its own: the engine's
+  rows[2].lead = lead("c@acme.com");
+  rows[2].defect = RowDefect::wrongType;
+  rows[2].defectField = "company";
+  const BulkResult r = engine->bulkUpsert("camp_01HZA1TPNQ8RD4KF", rows);
+  BOOST_REQUIRE_EQUAL(r.errors.size(), 3U);
+  BOOST_TEST(r.errors[0].message == "the line is not valid JSON");
+  BOOST_TEST((r.errors[0].code == RowCode::malformed_row));
+  BOOST_TEST(r.errors[1].message == "the row is not a lead object");
+  BOOST_TEST(r.errors[2].message == "company must be a string or null");
+  BOOST_TEST((r.errors[2].code == RowCode::invalid_field));
+}
+
+BOOST_AUTO_TEST_CASE(rows_without_a_report_upsert_exactly_like_plain_leads) {
+  seedCampaign("camp_plain");
+  seedCampaign("camp_rows");
+  std::vector<LeadInput> leads = seedLeads();
+  leads.push_back(lead("not-an-email"));
+  leads.push_back(lead(" Ava@AcmeCorp.com ", "Ava2"));
+  std::vector<LeadRow> rows;
+  for (const LeadInput& in : leads) rows.push_back({in});
+  BulkOptions details;
+  details.details = true;
+  BulkResult plain = engine->bulkUpsert("camp_plain", leads, details);
+  BulkResult read = engine->bulkUpsert("camp_rows", rows, details);
+  BOOST_TEST(json::toJson(plain) == json::toJson(read));
+  BOOST_TEST(read.enrolled == 3);
+  BOOST_TEST(read.updated == 1);
+  BOOST_TEST(read.failed == 1);
+  Lead fromPlain = *engine->getLead("camp_plain", "ava@acmecorp.com");
+  const Lead fromRows = *engine->getLead("camp_rows", "ava@acmecorp.com");
+  fromPlain.id = fromRows.id;  // ids differ, nothing else
+  BOOST_TEST(json::toJson(fromPlain) == json::toJson(fromRows));
+  BOOST_TEST(fromRows.firstName.value() == "Ava2");
 }
 
 BOOST_AUTO_TEST_CASE(field_limits_are_inclusive) {
@@ -275,11 +323,11 @@ BOOST_AUTO_TEST_CASE(field_limits_are_inclusive) {
 
 BOOST_AUTO_TEST_CASE(unknown_fields_are_counted_not_stored) {
   seedCampaign();
-  LeadInput a = lead("a@acme.com");
+  LeadRow a{lead("a@acme.com")};
   a.unknownFields = {"firstname", "phone"};
-  LeadInput b = lead("b@acme.com");
+  LeadRow b{lead("b@acme.com")};
   b.unknownFields = {"firstname"};
-  std::vector<LeadInput> rows{a, b};
+  std::vector<LeadRow> rows{a, b};
   const BulkResult r = engine->bulkUpsert("camp_01HZA1TPNQ8RD4KF", rows);
   BOOST_TEST(r.unknownFields.at("firstname") == 2);
   BOOST_TEST(r.unknownFields.at("phone") == 1);

@@ -16,7 +16,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "import/import.hpp"
 #include "test_util.hpp"
 #include "tools/figures.hpp"
 #include "tools/invariants.hpp"
@@ -221,7 +220,7 @@ BOOST_FIXTURE_TEST_SUITE(hostile_input, HostileFixture)
 BOOST_AUTO_TEST_CASE(every_hostile_row_gets_its_stated_result_through_the_library) {
   std::vector<std::string> texts;
   for (const Case& c : rows) texts.push_back(c.text);
-  const std::vector<LeadInput> inputs = json::parseLeads(bodyOf(texts));
+  const std::vector<LeadRow> inputs = json::parseLeads(bodyOf(texts));
   BOOST_REQUIRE_EQUAL(inputs.size(), rows.size());
 
   for (const std::string campaign : {"camp_html", "camp_text"}) {
@@ -354,7 +353,7 @@ BOOST_AUTO_TEST_CASE(every_hostile_body_is_refused_whole_or_read_row_by_row) {
       ++tried;
       const std::int64_t leadsBefore = engine->getCampaign("camp_html")->leadsEnrolled;
       try {
-        const std::vector<LeadInput> inputs = json::parseLeads(body);
+        const std::vector<LeadRow> inputs = json::parseLeads(body);
         BOOST_TEST(!c.contains("error"), "accepted a body that should be refused");
         BOOST_TEST(inputs.size() == c.value("rows", 0U));
         const BulkResult r = engine->bulkUpsert("camp_html", inputs);
@@ -460,7 +459,7 @@ BOOST_AUTO_TEST_CASE(regression_deeply_nested_custom_fields_crashed_the_parser_a
   direct.customFields = "{\"a\":" + nested(30000) + "}";
   // Through the JSON adapter: a body and a .jsonl line of 1 MB.
   const std::string row = "{\"email\":\"deep2@hostile.test\",\"customFields\":{\"a\":" + nested(500000) + "}}";
-  std::vector<LeadInput> inputs{direct, json::parseLeads("{\"leads\":[" + row + "]}").at(0), json::parseLead(row)};
+  std::vector<LeadRow> inputs{{direct}, json::parseLeads("{\"leads\":[" + row + "]}").at(0), json::parseLead(row)};
   // The limit itself: 64 levels pass, 65 do not.
   LeadInput at64;
   at64.email = "deep64@hostile.test";
@@ -468,8 +467,8 @@ BOOST_AUTO_TEST_CASE(regression_deeply_nested_custom_fields_crashed_the_parser_a
   LeadInput at65;
   at65.email = "deep65@hostile.test";
   at65.customFields = "{\"a\":" + nested(64) + "}";
-  inputs.push_back(at64);
-  inputs.push_back(at65);
+  inputs.push_back({at64});
+  inputs.push_back({at65});
 
   BulkOptions options;
   options.details = true;
@@ -493,7 +492,7 @@ BOOST_AUTO_TEST_CASE(regression_a_lone_surrogate_escape_failed_the_whole_body) {
   const std::string body = R"({"leads":[{"email":"ok1@hostile.test"},)"
                            R"({"email":"bad@hostile.test","firstName":"x\ud800"},)"
                            R"({"email":"ok2@hostile.test","firstName":"\ud83d\ude00"}]})";
-  std::vector<LeadInput> inputs;
+  std::vector<LeadRow> inputs;
   BOOST_REQUIRE_NO_THROW(inputs = json::parseLeads(body));
   const BulkResult r = engine->bulkUpsert("camp_html", inputs);
   BOOST_TEST(r.enrolled == 2);
@@ -503,9 +502,9 @@ BOOST_AUTO_TEST_CASE(regression_a_lone_surrogate_escape_failed_the_whole_body) {
   BOOST_TEST((r.errors[0].code == RowCode::invalid_field));
   BOOST_TEST(engine->getLead("camp_html", "ok2@hostile.test")->firstName.value() == "\xF0\x9F\x98\x80");
   // A .jsonl line with one: that row's invalid_field too, not malformed_row.
-  const LeadInput line = json::parseLead(R"({"email":"bad2@hostile.test","lastName":"\udfff"})");
+  const LeadRow line = json::parseLead(R"({"email":"bad2@hostile.test","lastName":"\udfff"})");
   BOOST_TEST((line.defect == RowDefect::none));
-  std::vector<LeadInput> one{line};
+  std::vector<LeadRow> one{line};
   BOOST_TEST((engine->bulkUpsert("camp_html", one).errors.at(0).code == RowCode::invalid_field));
 }
 

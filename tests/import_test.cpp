@@ -9,15 +9,16 @@
 #include <string>
 #include <vector>
 
-#include "import/import.hpp"
+#include "leadterra/import.hpp"
 #include "test_util.hpp"
 #include "util/text.hpp"
 
 using leadterra::ErrorCode;
 using leadterra::LeadInput;
+using leadterra::LeadRow;
 using leadterra::RowCode;
 using leadterra::RowDefect;
-using leadterra::detail::LeadFileReader;
+using leadterra::LeadFileReader;
 using leadterra::test::EngineFixture;
 using leadterra::test::TempDir;
 using leadterra::test::readFile;
@@ -27,10 +28,10 @@ using namespace std::string_literals;
 namespace {
 
 struct ReadRow {
-  LeadInput row;
+  LeadRow row;
   std::string raw;
   std::uint64_t line = 0;
-  std::string defect;
+  std::string defect;  // the row's defectMessage
 };
 
 // Every row of a file written with `text`, through LeadFileReader.
@@ -42,7 +43,7 @@ std::vector<ReadRow> readAll(const TempDir& dir, const std::string& name, const 
   ReadRow r;
   while (reader->next(r.row, r.raw)) {
     r.line = reader->lineNumber();
-    r.defect = reader->defectMessage();
+    r.defect = r.row.defectMessage;
     rows.push_back(r);
   }
   BOOST_TEST(reader->bytesRead() == reader->totalBytes());
@@ -72,9 +73,9 @@ ErrorCode openError(const std::string& name, const std::string& text) {
   return ErrorCode::not_found;
 }
 
-nlohmann::json customOf(const LeadInput& row) {
-  BOOST_TEST_REQUIRE(row.customFields.has_value());
-  return nlohmann::json::parse(*row.customFields);
+nlohmann::json customOf(const LeadRow& row) {
+  BOOST_TEST_REQUIRE(row.lead.customFields.has_value());
+  return nlohmann::json::parse(*row.lead.customFields);
 }
 
 std::vector<std::string> lines(const std::string& text) {
@@ -96,15 +97,15 @@ BOOST_AUTO_TEST_CASE(csv_maps_the_seed_columns) {
       "ava@acmecorp.com,Ava,Chen,Acme Corp,VP Sales\n"
       "marcus@buildfast.io,Marcus,Webb,BuildFast,Head of Growth\n");
   BOOST_TEST_REQUIRE(rows.size() == 2u);
-  const LeadInput& ava = rows[0].row;
-  BOOST_TEST(ava.email.value() == "ava@acmecorp.com");
-  BOOST_TEST(ava.firstName.value() == "Ava");
-  BOOST_TEST(ava.lastName.value() == "Chen");
-  BOOST_TEST(ava.company.value() == "Acme Corp");
-  BOOST_TEST(ava.jobTitle.value() == "VP Sales");
-  BOOST_TEST(!ava.customFields.has_value());
+  const LeadRow& ava = rows[0].row;
+  BOOST_TEST(ava.lead.email.value() == "ava@acmecorp.com");
+  BOOST_TEST(ava.lead.firstName.value() == "Ava");
+  BOOST_TEST(ava.lead.lastName.value() == "Chen");
+  BOOST_TEST(ava.lead.company.value() == "Acme Corp");
+  BOOST_TEST(ava.lead.jobTitle.value() == "VP Sales");
+  BOOST_TEST(!ava.lead.customFields.has_value());
   BOOST_TEST((ava.defect == RowDefect::none));
-  BOOST_TEST(rows[1].row.jobTitle.value() == "Head of Growth");
+  BOOST_TEST(rows[1].row.lead.jobTitle.value() == "Head of Growth");
   BOOST_TEST(rows[0].line == 2u);
   BOOST_TEST(rows[1].line == 3u);
 }
@@ -112,24 +113,24 @@ BOOST_AUTO_TEST_CASE(csv_maps_the_seed_columns) {
 BOOST_AUTO_TEST_CASE(csv_header_names_match_ignoring_case_spaces_and_separators) {
   const auto rows = readCsv("E-mail, First Name ,last_name,COMPANY,Job Title\nava@acme.com,Ava,Chen,Acme,VP\n");
   BOOST_TEST_REQUIRE(rows.size() == 1u);
-  BOOST_TEST(rows[0].row.email.value() == "ava@acme.com");
-  BOOST_TEST(rows[0].row.firstName.value() == "Ava");
-  BOOST_TEST(rows[0].row.lastName.value() == "Chen");
-  BOOST_TEST(rows[0].row.company.value() == "Acme");
-  BOOST_TEST(rows[0].row.jobTitle.value() == "VP");
-  BOOST_TEST(!rows[0].row.customFields.has_value());
+  BOOST_TEST(rows[0].row.lead.email.value() == "ava@acme.com");
+  BOOST_TEST(rows[0].row.lead.firstName.value() == "Ava");
+  BOOST_TEST(rows[0].row.lead.lastName.value() == "Chen");
+  BOOST_TEST(rows[0].row.lead.company.value() == "Acme");
+  BOOST_TEST(rows[0].row.lead.jobTitle.value() == "VP");
+  BOOST_TEST(!rows[0].row.lead.customFields.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(csv_quoted_cells_keep_commas) {
   const auto rows = readCsv("email,company\nava@acme.com,\"Acme, Inc.\"\n");
   BOOST_TEST_REQUIRE(rows.size() == 1u);
-  BOOST_TEST(rows[0].row.company.value() == "Acme, Inc.");
+  BOOST_TEST(rows[0].row.lead.company.value() == "Acme, Inc.");
 }
 
 BOOST_AUTO_TEST_CASE(csv_doubled_quotes_are_one_quote) {
   const auto rows = readCsv("email,company,note\nava@acme.com,\"The \"\"Best\"\" Co\",\"\"\"\"\n");
   BOOST_TEST_REQUIRE(rows.size() == 1u);
-  BOOST_TEST(rows[0].row.company.value() == "The \"Best\" Co");
+  BOOST_TEST(rows[0].row.lead.company.value() == "The \"Best\" Co");
   BOOST_TEST(customOf(rows[0].row)["note"] == "\"");
 }
 
@@ -142,7 +143,7 @@ BOOST_AUTO_TEST_CASE(csv_line_breaks_inside_quotes_are_data) {
   BOOST_TEST_REQUIRE(rows.size() == 3u);
   BOOST_TEST(customOf(rows[0].row)["address"] == "1 Main St\nSpringfield");
   BOOST_TEST(customOf(rows[1].row)["address"] == "line1\r\nline2\rline3");
-  BOOST_TEST(rows[2].row.email.value() == "cy@acme.com");
+  BOOST_TEST(rows[2].row.lead.email.value() == "cy@acme.com");
   // Line numbers count the physical lines the quoted breaks make.
   BOOST_TEST(rows[0].line == 2u);
   BOOST_TEST(rows[1].line == 4u);
@@ -152,39 +153,39 @@ BOOST_AUTO_TEST_CASE(csv_line_breaks_inside_quotes_are_data) {
 BOOST_AUTO_TEST_CASE(csv_crlf_and_cr_end_records) {
   const auto crlf = readCsv("email,firstName\r\nava@acme.com,Ava\r\nbo@acme.com,Bo\r\n");
   BOOST_TEST_REQUIRE(crlf.size() == 2u);
-  BOOST_TEST(crlf[0].row.firstName.value() == "Ava");  // no stray \r
-  BOOST_TEST(crlf[1].row.firstName.value() == "Bo");
+  BOOST_TEST(crlf[0].row.lead.firstName.value() == "Ava");  // no stray \r
+  BOOST_TEST(crlf[1].row.lead.firstName.value() == "Bo");
   const auto cr = readCsv("email,firstName\rava@acme.com,Ava\rbo@acme.com,Bo");
   BOOST_TEST_REQUIRE(cr.size() == 2u);
-  BOOST_TEST(cr[1].row.firstName.value() == "Bo");
+  BOOST_TEST(cr[1].row.lead.firstName.value() == "Bo");
   BOOST_TEST(cr[1].line == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(csv_utf8_bom_is_skipped) {
   const auto rows = readCsv("\xEF\xBB\xBF" "email,firstName\nava@acme.com,Zo\xC3\xAB\n");
   BOOST_TEST_REQUIRE(rows.size() == 1u);
-  BOOST_TEST(rows[0].row.email.value() == "ava@acme.com");
-  BOOST_TEST(rows[0].row.firstName.value() == "Zo\xC3\xAB");
-  BOOST_TEST(!rows[0].row.customFields.has_value());  // the BOM did not make "\uFEFFemail" a custom key
+  BOOST_TEST(rows[0].row.lead.email.value() == "ava@acme.com");
+  BOOST_TEST(rows[0].row.lead.firstName.value() == "Zo\xC3\xAB");
+  BOOST_TEST(!rows[0].row.lead.customFields.has_value());  // the BOM did not make "\uFEFFemail" a custom key
 }
 
 BOOST_AUTO_TEST_CASE(csv_last_row_without_newline) {
   const auto rows = readCsv("email\nava@acme.com\nbo@acme.com");
   BOOST_TEST_REQUIRE(rows.size() == 2u);
-  BOOST_TEST(rows[1].row.email.value() == "bo@acme.com");
+  BOOST_TEST(rows[1].row.lead.email.value() == "bo@acme.com");
 }
 
 BOOST_AUTO_TEST_CASE(csv_empty_cells_are_absent_fields) {
   const auto rows = readCsv("email,firstName,lastName,company,city\nava@acme.com,,\"\",Acme,\n");
   BOOST_TEST_REQUIRE(rows.size() == 1u);
-  BOOST_TEST(rows[0].row.firstName.isAbsent());
-  BOOST_TEST(rows[0].row.lastName.isAbsent());
-  BOOST_TEST(rows[0].row.jobTitle.isAbsent());
-  BOOST_TEST(rows[0].row.company.value() == "Acme");
-  BOOST_TEST(!rows[0].row.customFields.has_value());  // an empty custom cell is no key at all
+  BOOST_TEST(rows[0].row.lead.firstName.isAbsent());
+  BOOST_TEST(rows[0].row.lead.lastName.isAbsent());
+  BOOST_TEST(rows[0].row.lead.jobTitle.isAbsent());
+  BOOST_TEST(rows[0].row.lead.company.value() == "Acme");
+  BOOST_TEST(!rows[0].row.lead.customFields.has_value());  // an empty custom cell is no key at all
   // Whitespace is not empty: cells are taken as written.
   const auto spaced = readCsv("email,firstName\nava@acme.com, \n");
-  BOOST_TEST(spaced[0].row.firstName.value() == " ");
+  BOOST_TEST(spaced[0].row.lead.firstName.value() == " ");
 }
 
 BOOST_AUTO_TEST_CASE(csv_other_columns_become_custom_fields) {
@@ -192,7 +193,7 @@ BOOST_AUTO_TEST_CASE(csv_other_columns_become_custom_fields) {
   BOOST_TEST_REQUIRE(rows.size() == 2u);
   BOOST_TEST(customOf(rows[0].row) == (nlohmann::json{{"City", "Berlin"}, {"lead score", "85"}}));
   BOOST_TEST(customOf(rows[1].row) == (nlohmann::json{{"lead score", "12"}}));  // values stay strings
-  BOOST_TEST(rows[0].row.firstName.value() == "Ava");
+  BOOST_TEST(rows[0].row.lead.firstName.value() == "Ava");
   BOOST_TEST(rows[0].row.unknownFields.empty());
 }
 
@@ -205,9 +206,9 @@ BOOST_AUTO_TEST_CASE(csv_short_rows_leave_missing_cells_absent) {
   const auto rows = readCsv("email,firstName,company,city\nava@acme.com,Ava\n");
   BOOST_TEST_REQUIRE(rows.size() == 1u);
   BOOST_TEST((rows[0].row.defect == RowDefect::none));
-  BOOST_TEST(rows[0].row.firstName.value() == "Ava");
-  BOOST_TEST(rows[0].row.company.isAbsent());
-  BOOST_TEST(!rows[0].row.customFields.has_value());
+  BOOST_TEST(rows[0].row.lead.firstName.value() == "Ava");
+  BOOST_TEST(rows[0].row.lead.company.isAbsent());
+  BOOST_TEST(!rows[0].row.lead.customFields.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(csv_long_rows_are_malformed_unless_the_extra_cells_are_empty) {
@@ -219,7 +220,7 @@ BOOST_AUTO_TEST_CASE(csv_long_rows_are_malformed_unless_the_extra_cells_are_empt
   const auto raw = nlohmann::json::parse(rows[0].raw);
   BOOST_TEST(raw["(column 3)"] == "extra");  // the extra cell is in the row as read
   BOOST_TEST((rows[1].row.defect == RowDefect::none));  // trailing empty cells, as spreadsheets write
-  BOOST_TEST(rows[1].row.firstName.value() == "Bo");
+  BOOST_TEST(rows[1].row.lead.firstName.value() == "Bo");
   BOOST_TEST((rows[2].row.defect == RowDefect::none));
 }
 
@@ -230,7 +231,7 @@ BOOST_AUTO_TEST_CASE(csv_broken_quoting_makes_the_row_malformed) {
   BOOST_TEST(after[0].defect.find("closing quote") != std::string::npos);
   // A quote inside an unquoted cell is an ordinary character.
   BOOST_TEST((after[1].row.defect == RowDefect::none));
-  BOOST_TEST(after[1].row.company.value() == "Bo\"s Shop");
+  BOOST_TEST(after[1].row.lead.company.value() == "Bo\"s Shop");
 
   const auto unclosed = readCsv("email,company\nava@acme.com,Acme\nbo@acme.com,\"Bo\nmore,rows\n");
   BOOST_TEST_REQUIRE(unclosed.size() == 2u);
@@ -242,9 +243,9 @@ BOOST_AUTO_TEST_CASE(csv_broken_quoting_makes_the_row_malformed) {
 BOOST_AUTO_TEST_CASE(csv_blank_lines_and_empty_rows_are_skipped) {
   const auto rows = readCsv("\n\nemail,firstName\n\nava@acme.com,Ava\r\n\r\n,\n,,,\nbo@acme.com,Bo\n\n");
   BOOST_TEST_REQUIRE(rows.size() == 2u);
-  BOOST_TEST(rows[0].row.email.value() == "ava@acme.com");
+  BOOST_TEST(rows[0].row.lead.email.value() == "ava@acme.com");
   BOOST_TEST(rows[0].line == 5u);
-  BOOST_TEST(rows[1].row.email.value() == "bo@acme.com");
+  BOOST_TEST(rows[1].row.lead.email.value() == "bo@acme.com");
   BOOST_TEST(rows[1].line == 9u);
 }
 
@@ -260,8 +261,8 @@ BOOST_AUTO_TEST_CASE(csv_raw_is_the_row_as_read) {
 BOOST_AUTO_TEST_CASE(csv_invalid_utf8_passes_through_to_the_engine) {
   const auto rows = readCsv("email,firstName,city\nava@acme.com,Zo\xC3,K\xFFln\n");
   BOOST_TEST_REQUIRE(rows.size() == 1u);
-  BOOST_TEST(rows[0].row.firstName.value() == "Zo\xC3");
-  BOOST_TEST(rows[0].row.customFields->find("K\xFFln") != std::string::npos);
+  BOOST_TEST(rows[0].row.lead.firstName.value() == "Zo\xC3");
+  BOOST_TEST(rows[0].row.lead.customFields->find("K\xFFln") != std::string::npos);
   // The row as read is printable JSON all the same.
   BOOST_TEST(leadterra::detail::isCleanUtf8(rows[0].raw));
   BOOST_TEST(nlohmann::json::parse(rows[0].raw)["firstName"] == "Zo\xEF\xBF\xBD");
@@ -277,20 +278,20 @@ BOOST_AUTO_TEST_CASE(csv_rows_across_buffer_boundaries) {
   const auto rows = readCsv(text);
   BOOST_TEST_REQUIRE(rows.size() == 5000u);
   for (int i = 0; i < 5000; ++i) {
-    BOOST_TEST_REQUIRE(rows[i].row.email.value() == "lead" + std::to_string(i) + "@acme.com");
+    BOOST_TEST_REQUIRE(rows[i].row.lead.email.value() == "lead" + std::to_string(i) + "@acme.com");
     BOOST_TEST_REQUIRE(customOf(rows[i].row)["note"] == "say \"" + std::to_string(i) + "\",\nok");
   }
   BOOST_TEST(rows[4999].line == 2u + 2u * 4999u);
 }
 
 BOOST_AUTO_TEST_CASE(csv_oversized_row_is_malformed_and_not_kept_whole) {
-  const std::string huge(3 * leadterra::detail::kMaxRowBytes, 'x');
+  const std::string huge(3 * LeadFileReader::kMaxRowBytes, 'x');
   const auto rows = readCsv("email,note\nava@acme.com,\"" + huge + "\"\nbo@acme.com,fine\n");
   BOOST_TEST_REQUIRE(rows.size() == 2u);
   BOOST_TEST((rows[0].row.defect == RowDefect::malformed));
   BOOST_TEST(rows[0].defect.find("longer than") != std::string::npos);
-  BOOST_TEST(rows[0].raw.size() < leadterra::detail::kMaxRowBytes + 100);
-  BOOST_TEST(rows[1].row.company.isAbsent());
+  BOOST_TEST(rows[0].raw.size() < LeadFileReader::kMaxRowBytes + 100);
+  BOOST_TEST(rows[1].row.lead.company.isAbsent());
   BOOST_TEST(customOf(rows[1].row)["note"] == "fine");
 }
 
@@ -332,9 +333,9 @@ BOOST_AUTO_TEST_CASE(jsonl_reads_one_object_per_line) {
       "{\"email\":\"ava@acme.com\",\"firstName\":\"Ava\",\"customFields\":{\"city\":\"Berlin\"}}\n"
       "{\"email\":\"bo@acme.com\",\"company\":null}\n");
   BOOST_TEST_REQUIRE(rows.size() == 2u);
-  BOOST_TEST(rows[0].row.firstName.value() == "Ava");
+  BOOST_TEST(rows[0].row.lead.firstName.value() == "Ava");
   BOOST_TEST(customOf(rows[0].row) == (nlohmann::json{{"city", "Berlin"}}));
-  BOOST_TEST(rows[1].row.company.isNull());
+  BOOST_TEST(rows[1].row.lead.company.isNull());
   BOOST_TEST(rows[1].raw == "{\"email\":\"bo@acme.com\",\"company\":null}");
   BOOST_TEST(rows[1].line == 2u);
 }
@@ -343,11 +344,11 @@ BOOST_AUTO_TEST_CASE(jsonl_skips_blank_lines_and_handles_crlf) {
   const auto rows =
       readJsonl("\n  \r\n{\"email\":\"ava@acme.com\"}\r\n\t\n{\"email\":\"bo@acme.com\"}  \r\n\n{\"email\":\"cy@acme.com\"}");
   BOOST_TEST_REQUIRE(rows.size() == 3u);
-  BOOST_TEST(rows[0].row.email.value() == "ava@acme.com");
+  BOOST_TEST(rows[0].row.lead.email.value() == "ava@acme.com");
   BOOST_TEST(rows[0].line == 3u);
   BOOST_TEST(rows[1].line == 5u);
   BOOST_TEST(rows[2].line == 7u);
-  BOOST_TEST(rows[2].row.email.value() == "cy@acme.com");  // last line without a newline
+  BOOST_TEST(rows[2].row.lead.email.value() == "cy@acme.com");  // last line without a newline
   BOOST_TEST(rows[1].raw == "{\"email\":\"bo@acme.com\"}");
 }
 
@@ -367,7 +368,7 @@ BOOST_AUTO_TEST_CASE(jsonl_malformed_lines_are_rows_not_failures) {
   BOOST_TEST(rows[2].defect == "the line is not a JSON object");
   BOOST_TEST((rows[3].row.defect == RowDefect::malformed));
   BOOST_TEST((rows[4].row.defect == RowDefect::none));
-  BOOST_TEST(rows[4].row.email.value() == "ed@acme.com");
+  BOOST_TEST(rows[4].row.lead.email.value() == "ed@acme.com");
 }
 
 BOOST_AUTO_TEST_CASE(jsonl_wrong_types_and_unknown_keys_come_from_the_json_reader) {
@@ -389,14 +390,14 @@ BOOST_AUTO_TEST_CASE(jsonl_raw_is_printable_even_with_invalid_utf8) {
 }
 
 BOOST_AUTO_TEST_CASE(jsonl_oversized_line_is_malformed) {
-  const std::string huge = "{\"email\":\"ava@acme.com\",\"x\":\"" + std::string(2 * leadterra::detail::kMaxRowBytes, 'x') +
+  const std::string huge = "{\"email\":\"ava@acme.com\",\"x\":\"" + std::string(2 * LeadFileReader::kMaxRowBytes, 'x') +
                            "\"}\n{\"email\":\"bo@acme.com\"}\n";
   const auto rows = readJsonl(huge);
   BOOST_TEST_REQUIRE(rows.size() == 2u);
   BOOST_TEST((rows[0].row.defect == RowDefect::malformed));
   BOOST_TEST(rows[0].defect.find("longer than") != std::string::npos);
   BOOST_TEST(rows[0].raw.size() < 2048u);
-  BOOST_TEST(rows[1].row.email.value() == "bo@acme.com");
+  BOOST_TEST(rows[1].row.lead.email.value() == "bo@acme.com");
   BOOST_TEST(rows[1].line == 2u);
 }
 
@@ -409,8 +410,8 @@ BOOST_AUTO_TEST_CASE(jsonl_empty_file_has_no_rows) {
 
 namespace {
 
-using leadterra::detail::ImportOptions;
-using leadterra::detail::importFile;
+using leadterra::ImportOptions;
+using leadterra::importFile;
 
 struct ImportFixture : EngineFixture {
   ImportFixture() { (void)seedCampaign(); }

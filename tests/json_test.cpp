@@ -29,7 +29,7 @@ std::vector<std::string> keysOf(const std::string& objectText) {
   return keys;
 }
 
-LeadInput onlyLead(const std::string& leadObject) {
+LeadRow onlyLead(const std::string& leadObject) {
   const auto leads = leadterra::json::parseLeads(R"({"leads": [)" + leadObject + "]}");
   BOOST_REQUIRE_EQUAL(leads.size(), 1u);
   return leads[0];
@@ -55,33 +55,35 @@ BOOST_AUTO_TEST_CASE(seed_body_parses_into_the_three_seed_leads) {
   const auto expected = test::EngineFixture::seedLeads();
   BOOST_REQUIRE_EQUAL(leads.size(), expected.size());
   for (std::size_t i = 0; i < leads.size(); ++i) {
-    BOOST_TEST(leads[i].email.value() == expected[i].email.value());
-    BOOST_TEST(leads[i].firstName.value() == expected[i].firstName.value());
-    BOOST_TEST(leads[i].lastName.value() == expected[i].lastName.value());
-    BOOST_TEST(leads[i].company.value() == expected[i].company.value());
-    BOOST_TEST(leads[i].jobTitle.value() == expected[i].jobTitle.value());
-    BOOST_TEST(leads[i].email.hasValue());
-    BOOST_TEST(!leads[i].customFields.has_value());
+    const LeadInput& in = leads[i].lead;
+    BOOST_TEST(in.email.value() == expected[i].email.value());
+    BOOST_TEST(in.firstName.value() == expected[i].firstName.value());
+    BOOST_TEST(in.lastName.value() == expected[i].lastName.value());
+    BOOST_TEST(in.company.value() == expected[i].company.value());
+    BOOST_TEST(in.jobTitle.value() == expected[i].jobTitle.value());
+    BOOST_TEST(in.email.hasValue());
+    BOOST_TEST(!in.customFields.has_value());
     BOOST_TEST((leads[i].defect == RowDefect::none));
     BOOST_TEST(leads[i].unknownFields.empty());
   }
 }
 
 BOOST_AUTO_TEST_CASE(string_null_and_absent_keep_their_three_meanings) {
-  const LeadInput in = onlyLead(R"({"email": "a@b.co", "firstName": null, "company": ""})");
+  const LeadRow row = onlyLead(R"({"email": "a@b.co", "firstName": null, "company": ""})");
+  const LeadInput& in = row.lead;
   BOOST_TEST(in.email.hasValue());
   BOOST_TEST(in.firstName.isNull());
   BOOST_TEST(in.lastName.isAbsent());
   BOOST_TEST(in.company.hasValue());
   BOOST_TEST(in.company.value() == "");
   BOOST_TEST(in.jobTitle.isAbsent());
-  BOOST_TEST((in.defect == RowDefect::none));
+  BOOST_TEST((row.defect == RowDefect::none));
 }
 
 BOOST_AUTO_TEST_CASE(any_other_json_type_is_a_wrong_type_naming_the_field) {
   for (const std::string value : {"5", "1.5", "true", "[]", "{}", "123456789012345678901234567890"}) {
     for (const std::string field : {"email", "firstName", "lastName", "company", "jobTitle"}) {
-      const LeadInput in = onlyLead(R"({")" + field + R"(": )" + value + "}");
+      const LeadRow in = onlyLead(R"({")" + field + R"(": )" + value + "}");
       BOOST_TEST_CONTEXT(field << ": " << value) {
         BOOST_TEST((in.defect == RowDefect::wrongType));
         BOOST_TEST(in.defectField == field);
@@ -97,25 +99,25 @@ BOOST_AUTO_TEST_CASE(the_first_wrong_field_is_reported_email_first) {
 }
 
 BOOST_AUTO_TEST_CASE(custom_fields_object_becomes_its_compact_text_in_key_order) {
-  const LeadInput in = onlyLead(R"({"email": "a@b.co", "customFields": {"z": 1, "a": {"deep": [1, null]}, "m": null}})");
-  BOOST_REQUIRE(in.customFields.has_value());
-  BOOST_TEST(*in.customFields == R"({"z":1,"a":{"deep":[1,null]},"m":null})");
+  const LeadRow in = onlyLead(R"({"email": "a@b.co", "customFields": {"z": 1, "a": {"deep": [1, null]}, "m": null}})");
+  BOOST_REQUIRE(in.lead.customFields.has_value());
+  BOOST_TEST(*in.lead.customFields == R"({"z":1,"a":{"deep":[1,null]},"m":null})");
   BOOST_TEST((in.defect == RowDefect::none));
 }
 
 BOOST_AUTO_TEST_CASE(custom_fields_null_clears_and_other_types_are_wrong) {
-  BOOST_TEST(*onlyLead(R"({"customFields": null})").customFields == "null");
-  BOOST_TEST(!onlyLead(R"({"email": "a@b.co"})").customFields.has_value());
+  BOOST_TEST(*onlyLead(R"({"customFields": null})").lead.customFields == "null");
+  BOOST_TEST(!onlyLead(R"({"email": "a@b.co"})").lead.customFields.has_value());
   for (const std::string value : {"\"x\"", "[]", "1", "false"}) {
-    const LeadInput in = onlyLead(R"({"customFields": )" + value + "}");
+    const LeadRow in = onlyLead(R"({"customFields": )" + value + "}");
     BOOST_TEST((in.defect == RowDefect::wrongType));
     BOOST_TEST(in.defectField == "customFields");
-    BOOST_TEST(!in.customFields.has_value());
+    BOOST_TEST(!in.lead.customFields.has_value());
   }
 }
 
 BOOST_AUTO_TEST_CASE(unknown_keys_are_listed_in_the_objects_order) {
-  const LeadInput in = onlyLead(R"({"firstname": "x", "email": "a@b.co", "Company": 1, "phone": null})");
+  const LeadRow in = onlyLead(R"({"firstname": "x", "email": "a@b.co", "Company": 1, "phone": null})");
   BOOST_TEST(in.unknownFields == (std::vector<std::string>{"firstname", "Company", "phone"}), boost::test_tools::per_element());
   BOOST_TEST((in.defect == RowDefect::none));  // unknown keys are not typed
 }
@@ -125,7 +127,7 @@ BOOST_AUTO_TEST_CASE(elements_that_are_not_objects_are_malformed_rows) {
   BOOST_REQUIRE_EQUAL(leads.size(), 5u);
   for (std::size_t i = 0; i < 4; ++i) {
     BOOST_TEST((leads[i].defect == RowDefect::malformed));
-    BOOST_TEST(leads[i].email.isAbsent());
+    BOOST_TEST(leads[i].lead.email.isAbsent());
   }
   BOOST_TEST((leads[4].defect == RowDefect::none));
 }
@@ -139,8 +141,8 @@ BOOST_AUTO_TEST_CASE(a_body_without_a_leads_array_is_invalid_argument) {
 }
 
 BOOST_AUTO_TEST_CASE(nul_escapes_reach_the_engine_as_they_are) {
-  const LeadInput in = onlyLead(R"({"email": "a@b.co", "firstName": "A\u0000B"})");
-  BOOST_TEST(in.firstName.value() == std::string("A\0B", 3));
+  const LeadRow in = onlyLead(R"({"email": "a@b.co", "firstName": "A\u0000B"})");
+  BOOST_TEST(in.lead.firstName.value() == std::string("A\0B", 3));
 }
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_fails_only_its_row_with_the_bytes_as_sent) {
@@ -150,10 +152,10 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_fails_only_its_row_with_the_bytes_as_sent) {
                            " {\"email\": \"priya@nexusai.com\", \"lastName\": \"\xc3\xa9\\u00e9\\\"\"}]}";
   const auto leads = leadterra::json::parseLeads(body);
   BOOST_REQUIRE_EQUAL(leads.size(), 3u);
-  BOOST_TEST(leads[0].firstName.value() == "Ava");
-  BOOST_TEST(leads[1].firstName.value() == "Marc\xfas");  // the engine rejects it: invalid_field
-  BOOST_TEST(leads[1].email.value() == "marcus@buildfast.io");
-  BOOST_TEST(leads[2].lastName.value() == "\xc3\xa9\xc3\xa9\"");
+  BOOST_TEST(leads[0].lead.firstName.value() == "Ava");
+  BOOST_TEST(leads[1].lead.firstName.value() == "Marc\xfas");  // the engine rejects it: invalid_field
+  BOOST_TEST(leads[1].lead.email.value() == "marcus@buildfast.io");
+  BOOST_TEST(leads[2].lead.lastName.value() == "\xc3\xa9\xc3\xa9\"");
 }
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_in_an_email_key_or_custom_fields_is_kept_or_reported) {
@@ -161,7 +163,7 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_in_an_email_key_or_custom_fields_is_kept_or_re
                            " {\"email\": \"a@b.co\", \"customFields\": {\"city\": \"K\xf6ln\"}}]}";
   const auto leads = leadterra::json::parseLeads(body);
   BOOST_REQUIRE_EQUAL(leads.size(), 3u);
-  BOOST_TEST(leads[0].email.value() == "\xe9@b.co");
+  BOOST_TEST(leads[0].lead.email.value() == "\xe9@b.co");
   BOOST_TEST(leads[1].unknownFields == (std::vector<std::string>{"ph\xf6ne"}), boost::test_tools::per_element());
   BOOST_TEST((leads[2].defect == RowDefect::wrongType));
   BOOST_TEST(leads[2].defectField == "customFields");
@@ -173,7 +175,7 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_restores_even_when_the_body_holds_private_use_
       "{\"leads\": [{\"email\": \"a@b.co\", \"firstName\": \"\xf4\x8f\xbf\xbd\\uDBFF\\uDFFC\xff" "A\"}]}";
   const auto leads = leadterra::json::parseLeads(body);
   BOOST_REQUIRE_EQUAL(leads.size(), 1u);
-  BOOST_TEST(leads[0].firstName.value() == "\xf4\x8f\xbf\xbd\xf4\x8f\xbf\xbc\xff" "A");
+  BOOST_TEST(leads[0].lead.firstName.value() == "\xf4\x8f\xbf\xbd\xf4\x8f\xbf\xbc\xff" "A");
 }
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_outside_strings_is_not_json) {
@@ -181,16 +183,16 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_outside_strings_is_not_json) {
 }
 
 BOOST_AUTO_TEST_CASE(parse_lead_reads_one_jsonl_line) {
-  const LeadInput in = leadterra::json::parseLead(R"({"email": "ava@acmecorp.com", "firstName": "Ava", "x": 1})" "\r");
-  BOOST_TEST(in.email.value() == "ava@acmecorp.com");
-  BOOST_TEST(in.firstName.value() == "Ava");
+  const LeadRow in = leadterra::json::parseLead(R"({"email": "ava@acmecorp.com", "firstName": "Ava", "x": 1})" "\r");
+  BOOST_TEST(in.lead.email.value() == "ava@acmecorp.com");
+  BOOST_TEST(in.lead.firstName.value() == "Ava");
   BOOST_TEST(in.unknownFields == (std::vector<std::string>{"x"}), boost::test_tools::per_element());
   BOOST_TEST((leadterra::json::parseLead("{\"firstName\": 1}").defect == RowDefect::wrongType));
-  BOOST_TEST(leadterra::json::parseLead("\"\xff\"").email.isAbsent());
+  BOOST_TEST(leadterra::json::parseLead("\"\xff\"").lead.email.isAbsent());
   for (const std::string line : {"", "   ", "[1]", "\"ava@acmecorp.com\"", "{\"email\": ", "null", "{} {}"}) {
     BOOST_TEST_CONTEXT(line) { BOOST_TEST((leadterra::json::parseLead(line).defect == RowDefect::malformed)); }
   }
-  BOOST_TEST(leadterra::json::parseLead("{\"email\": \"a@b.co\", \"company\": \"\xff\"}").company.value() == "\xff");
+  BOOST_TEST(leadterra::json::parseLead("{\"email\": \"a@b.co\", \"company\": \"\xff\"}").lead.company.value() == "\xff");
 }
 
 // ---- parseSteps ----

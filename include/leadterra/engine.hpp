@@ -25,6 +25,7 @@
 #include "leadterra/campaign.hpp"
 #include "leadterra/export.hpp"
 #include "leadterra/lead.hpp"
+#include "leadterra/lead_row.hpp"
 #include "leadterra/message.hpp"
 #include "leadterra/options.hpp"
 #include "leadterra/suppression.hpp"
@@ -90,6 +91,14 @@ class LEADTERRA_EXPORT CampaignEngine {
                                       const Scope& scope = {});
   // The same with a merge mode, dry run, idempotency key or per-row outcomes.
   [[nodiscard]] BulkResult bulkUpsert(std::string_view campaignId, std::span<const LeadInput> leads,
+                                      const BulkOptions& options, const Scope& scope = {});
+  // The rows of a reader (json::parseLeads, LeadFileReader, or your own; see
+  // lead_row.hpp): a row's defect fails that row (malformed_row or
+  // invalid_field) and its unknown fields are counted in the result's
+  // unknownFields; otherwise exactly the upsert of the rows' leads.
+  [[nodiscard]] BulkResult bulkUpsert(std::string_view campaignId, std::span<const LeadRow> rows,
+                                      const Scope& scope = {});
+  [[nodiscard]] BulkResult bulkUpsert(std::string_view campaignId, std::span<const LeadRow> rows,
                                       const BulkOptions& options, const Scope& scope = {});
 
   // The lead with this email (normalized before lookup), if enrolled.

@@ -14,21 +14,25 @@
 #include "leadterra/campaign.hpp"
 #include "leadterra/export.hpp"
 #include "leadterra/lead.hpp"
+#include "leadterra/lead_row.hpp"
 #include "leadterra/message.hpp"
 #include "leadterra/suppression.hpp"
 #include "leadterra/workspace.hpp"
 
 namespace leadterra::json {
 
-// Reads the seed's bulk body, {"leads": [...]}. Throws Error(invalid_argument)
+// Reads a bulk body, {"leads": [...]}, into rows for
+// CampaignEngine::bulkUpsert (lead_row.hpp). Throws Error(invalid_argument)
 // when the text is not JSON or has no "leads" array. An element that is not
 // an object becomes a RowDefect::malformed row; a field of the wrong type a
-// RowDefect::wrongType row; other keys are listed in unknownFields.
-[[nodiscard]] LEADTERRA_EXPORT std::vector<LeadInput> parseLeads(std::string_view body);
+// RowDefect::wrongType row; other keys are listed in unknownFields. Values
+// are not judged: the engine does (invalid UTF-8 is kept as sent, and fails
+// only its row).
+[[nodiscard]] LEADTERRA_EXPORT std::vector<LeadRow> parseLeads(std::string_view body);
 
 // Reads one lead object (a line of a .jsonl file). Text that is not a JSON
 // object gives a RowDefect::malformed row; it never throws for the row's content.
-[[nodiscard]] LEADTERRA_EXPORT LeadInput parseLead(std::string_view object);
+[[nodiscard]] LEADTERRA_EXPORT LeadRow parseLead(std::string_view object);
 
 // Reads a steps document, {"steps": [{"subject", "body", "format", "delayDays"}, ...]},
 // which may also carry the campaign's sending rules ("timeZone", "sendWindow",

@@ -12,7 +12,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 #include "leadterra/clock.hpp"
 #include "leadterra/export.hpp"
@@ -50,15 +49,9 @@ class FieldPatch {
   std::string value_;
 };
 
-// What a reader of untyped input (JSON, CSV) found wrong with a row before the
-// engine saw it. The engine reports it in the row's result, in order.
-enum class RowDefect {
-  none,
-  malformed,  // the row is not a lead object at all -> code malformed_row
-  wrongType,  // `defectField` has the wrong JSON type -> code invalid_field
-};
-
-// One row of a bulk upsert.
+// One row of a bulk upsert, as a C++ caller builds it. Readers of JSON or
+// CSV hand the engine a LeadRow (lead_row.hpp), which adds what they found
+// wrong with the row.
 struct LeadInput {
   FieldPatch email;  // absent, null or whitespace-only -> missing_email
   FieldPatch firstName;
@@ -69,10 +62,6 @@ struct LeadInput {
   // an object merges (null values remove keys), "null" clears them all.
   // nullopt: absent, keep them.
   std::optional<std::string> customFields;
-
-  RowDefect defect = RowDefect::none;
-  std::string defectField;                 // with RowDefect::wrongType: the field's name
-  std::vector<std::string> unknownFields;  // keys the reader did not recognise; not stored, counted
 };
 
 struct Lead {

@@ -6,6 +6,7 @@
 // queued. Pure functions of their arguments; call them from any thread.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "leadterra/campaign.hpp"
@@ -30,5 +31,24 @@ struct RenderedStep {
 // applied to an empty object). The input is not validated: fields a bulk
 // upsert would reject render as given, or as empty when unreadable.
 [[nodiscard]] LEADTERRA_EXPORT RenderedStep renderStep(const Step& step, const LeadInput& input);
+
+// A step with its subject and body parsed once, to render it for many leads:
+// the same text as renderStep, without parsing the step's templates again
+// for every lead. Immutable once made: share one between threads; copies
+// share the parsed templates.
+class LEADTERRA_EXPORT StepRenderer {
+ public:
+  explicit StepRenderer(const Step& step);
+
+  [[nodiscard]] RenderedStep render(const Lead& lead) const;
+  [[nodiscard]] RenderedStep render(const LeadInput& input) const;
+
+  // The step as given.
+  [[nodiscard]] const Step& step() const noexcept;
+
+ private:
+  struct Compiled;
+  std::shared_ptr<const Compiled> compiled_;
+};
 
 }  // namespace leadterra

@@ -8,15 +8,18 @@
 // action, which runs once the whole line has parsed.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "json/json_internal.hpp"
 #include "leadterra/engine.hpp"
+#include "leadterra/json.hpp"
 
 namespace CLI {
 class App;
@@ -24,6 +27,29 @@ class Option;
 }  // namespace CLI
 
 namespace leadterra::cli {
+
+// The documents the CLI prints. Objects keep their keys in the order written,
+// so that the library's shapes come out as json::toJson writes them.
+using Json = nlohmann::ordered_json;
+
+// The days of SendWindow::days (Monday .. Sunday), as the JSON adapter and
+// the --days flag write them.
+inline constexpr std::string_view kDayNames[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+// A library value in the JSON adapter's shape (json::toJson), as a document
+// to compose.
+template <typename T>
+[[nodiscard]] Json toJsonValue(const T& value) {
+  return Json::parse(json::toJson(value));
+}
+
+// {"added" | "removed", "leadsSuppressed", "messagesCancelled"}.
+enum class SuppressionOp { add, remove };
+[[nodiscard]] Json toJsonValue(const SuppressionResult& result, SuppressionOp op);
+
+// Text of `value`: compact (indent < 0) or indented. Never throws: bytes that
+// are not UTF-8 print as U+FFFD.
+[[nodiscard]] std::string dump(const Json& value, int indent = -1);
 
 // A command line that parsed but cannot be honoured as written; reported with
 // code invalid_argument and exit status 2, like CLI11's own parse errors.
@@ -49,24 +75,24 @@ class Context {
   CampaignEngine& engine();
 
   // Writes `doc` to stdout, indented, followed by a newline.
-  void print(const detail::Json& doc);
+  void print(const Json& doc);
 
  private:
   std::unique_ptr<CampaignEngine> engine_;
 };
 
 // {"key": value}: the one-key documents every command prints.
-[[nodiscard]] inline detail::Json wrap(const std::string& key, detail::Json value) {
-  detail::Json doc = detail::Json::object();
+[[nodiscard]] inline Json wrap(const std::string& key, Json value) {
+  Json doc = Json::object();
   doc[key] = std::move(value);
   return doc;
 }
 
 // A JSON array of the items' shapes.
 template <typename T>
-[[nodiscard]] detail::Json arrayOf(const std::vector<T>& items) {
-  detail::Json out = detail::Json::array();
-  for (const T& item : items) out.push_back(detail::toJsonValue(item));
+[[nodiscard]] Json arrayOf(const std::vector<T>& items) {
+  Json out = Json::array();
+  for (const T& item : items) out.push_back(toJsonValue(item));
   return out;
 }
 

@@ -19,17 +19,14 @@
 #include <utility>
 #include <vector>
 
-#include "cli/cli.hpp"
-#include "cli/render.hpp"
-#include "import/import.hpp"
+#include "cli.hpp"
+#include "render.hpp"
+#include "leadterra/import.hpp"
 #include "leadterra/error.hpp"
 #include "leadterra/json.hpp"
 
 namespace leadterra::cli {
 namespace {
-
-using detail::Json;
-using detail::toJsonValue;
 
 
 // The leaf command `sub` runs `run` once the command line has parsed.
@@ -120,7 +117,7 @@ void addCampaignSchedule(CLI::App& group, Context& ctx) {
   auto* zone =
       sub->add_option("--time-zone", a->timeZone, "IANA time zone of the window and the cap's day, e.g. Europe/Oslo");
   // transform, not check: IsMember then also writes "Mon" as "mon".
-  const std::vector<std::string> dayNames(std::begin(detail::kDayNames), std::end(detail::kDayNames));
+  const std::vector<std::string> dayNames(std::begin(kDayNames), std::end(kDayNames));
   auto* days = sub->add_option("--days", a->days, "Days a window opens, e.g. mon,tue,wed,thu,fri")
                    ->delimiter(',')
                    ->transform(CLI::IsMember(dayNames, CLI::ignore_case));
@@ -155,9 +152,9 @@ void addCampaignSchedule(CLI::App& group, Context& ctx) {
       if (given(days)) {
         window.days.fill(false);
         for (const std::string& day : a->days) {
-          const auto* found = std::find(std::begin(detail::kDayNames), std::end(detail::kDayNames), day);
-          if (found == std::end(detail::kDayNames)) throw UsageError(fmt::format("--days: \"{}\" is not a day", day));
-          window.days[static_cast<std::size_t>(found - std::begin(detail::kDayNames))] = true;
+          const auto* found = std::find(std::begin(kDayNames), std::end(kDayNames), day);
+          if (found == std::end(kDayNames)) throw UsageError(fmt::format("--days: \"{}\" is not a day", day));
+          window.days[static_cast<std::size_t>(found - std::begin(kDayNames))] = true;
         }
       }
       if (given(start)) window.startHour = a->startHour;
@@ -191,7 +188,7 @@ void addCampaign(CLI::App& app, Context& ctx) {
     if (!a->stepsFile.empty()) {
       const std::string text = readInput(a->stepsFile);
       spec.steps = json::parseSteps(text);  // checks the whole document, sending rules included
-      spec.schedule = detail::parseSchedule(Json::parse(text));
+      spec.schedule = json::parseSchedule(text);
     }
     ctx.print(wrap("campaign", toJsonValue(ctx.engine().createCampaign(spec))));
   });
@@ -221,7 +218,7 @@ struct LeadsArgs {
   std::string campaign;
   std::string file = "-";
   std::string email;
-  std::size_t batchSize = detail::ImportOptions{}.batchSize;
+  std::size_t batchSize = ImportOptions{}.batchSize;
   std::string rejects;
   std::string mode = "merge";
   std::string idempotencyKey;
@@ -269,7 +266,7 @@ void addLeads(CLI::App& app, Context& ctx) {
     options.dryRun = a->dryRun;
     options.idempotencyKey = a->idempotencyKey;
     options.details = a->details;
-    const std::vector<LeadInput> leads = json::parseLeads(readInput(a->file));
+    const std::vector<LeadRow> leads = json::parseLeads(readInput(a->file));
     ctx.print(wrap("result", toJsonValue(ctx.engine().bulkUpsert(a->campaign, leads, options))));
   });
 
@@ -282,7 +279,7 @@ void addLeads(CLI::App& app, Context& ctx) {
       ->check(kMergeModeName)
       ->capture_default_str();
   onRun(import, ctx, [&ctx, a] {
-    detail::ImportOptions options;
+    ImportOptions options;
     options.batchSize = a->batchSize;
     options.mode = *parseMergeMode(a->mode);  // checked while parsing
     options.rejectsPath = a->rejects;
@@ -293,7 +290,7 @@ void addLeads(CLI::App& app, Context& ctx) {
         bar.update(done, total, rows);
       };
     }
-    const BulkResult result = detail::importFile(engine, a->campaign, a->file, options);
+    const BulkResult result = importFile(engine, a->campaign, a->file, options);
     ctx.print(wrap("result", toJsonValue(result)));
   });
 
@@ -318,22 +315,22 @@ void addSuppression(CLI::App& app, Context& ctx) {
   auto* group = addGroup(app, ctx, "suppression", "The workspace's do-not-contact list");
   auto a = std::make_shared<SuppressionArgs>();
 
-  const auto entryCommand = [&](const char* name, const char* help, detail::SuppressionOp op) {
+  const auto entryCommand = [&](const char* name, const char* help, SuppressionOp op) {
     auto* sub = group->add_subcommand(name, help);
     sub->add_option("--workspace", a->workspace, "Workspace id")->required();
     sub->add_option("entries", a->entries, "Emails, or domains written @acme.com or acme.com")->required();
     onRun(sub, ctx, [&ctx, a, op] {
       CampaignEngine& engine = ctx.engine();
-      const SuppressionResult result = op == detail::SuppressionOp::add
+      const SuppressionResult result = op == SuppressionOp::add
                                            ? engine.addSuppressions(a->workspace, a->entries)
                                            : engine.removeSuppressions(a->workspace, a->entries);
       ctx.print(wrap("suppression", toJsonValue(result, op)));
     });
   };
   entryCommand("add", "Suppress emails or domains everywhere in the workspace -> {\"suppression\": {...}}",
-               detail::SuppressionOp::add);
+               SuppressionOp::add);
   entryCommand("remove", "Remove entries (resumes nobody by itself) -> {\"suppression\": {...}}",
-               detail::SuppressionOp::remove);
+               SuppressionOp::remove);
 
   auto* list = group->add_subcommand("list", "List the entries -> {\"suppression\": {\"entries\": [...]}}");
   list->add_option("--workspace", a->workspace, "Workspace id")->required();

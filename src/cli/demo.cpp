@@ -11,15 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "cli/cli.hpp"
+#include "cli.hpp"
 #include "leadterra/error.hpp"
 #include "leadterra/json.hpp"
 
 namespace leadterra::cli {
 namespace {
-
-using detail::Json;
-using detail::toJsonValue;
 
 constexpr const char* kDefaultDemoDb = "./leadterra-demo.db";
 constexpr const char* kDemoNow = "2025-06-10T15:00:00Z";  // the seed's startedAt
@@ -116,7 +113,7 @@ void runDemo(Context& ctx) {
   ctx.print(wrap("campaign", toJsonValue(campaign)));
 
   heading("2. Bulk upsert the seed's three leads (POST /v1/campaigns/:id/leads/bulk)");
-  const std::vector<LeadInput> leads = json::parseLeads(kSeedBody);
+  const std::vector<LeadRow> leads = json::parseLeads(kSeedBody);
   ctx.print(wrap("result", toJsonValue(engine.bulkUpsert(campaign.id, leads))));
 
   heading("3. Send the same body again: deduplicated by email, so enrolled 0 and updated 3");

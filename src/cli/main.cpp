@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "cli/cli.hpp"
+#include "cli.hpp"
 #include "leadterra/error.hpp"
 #include "leadterra/json.hpp"
 
@@ -28,7 +28,23 @@ CampaignEngine& Context::engine() {
   return *engine_;
 }
 
-void Context::print(const detail::Json& doc) { std::cout << detail::dump(doc, 2) << '\n'; }
+void Context::print(const Json& doc) { std::cout << dump(doc, 2) << '\n'; }
+
+std::string dump(const Json& value, int indent) {
+  return value.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+Json toJsonValue(const SuppressionResult& result, SuppressionOp op) {
+  Json out = Json::object();
+  if (op == SuppressionOp::add) {
+    out["added"] = result.added;
+  } else {
+    out["removed"] = result.removed;
+  }
+  out["leadsSuppressed"] = result.leadsSuppressed;
+  out["messagesCancelled"] = result.messagesCancelled;
+  return out;
+}
 
 std::string readInput(const std::string& path) {
   if (path.empty() || path == "-") {
@@ -46,13 +62,13 @@ std::string readInput(const std::string& path) {
 namespace {
 
 void printError(std::string_view code, std::string_view message) {
-  detail::Json error = detail::Json::object();
+  Json error = Json::object();
   error["code"] = code;
   error["message"] = message;
-  detail::Json doc = detail::Json::object();
+  Json doc = Json::object();
   doc["error"] = std::move(error);
   std::cout.flush();  // keep what a command printed before failing ahead of the error
-  std::cerr << detail::dump(doc, 2) << '\n';
+  std::cerr << dump(doc, 2) << '\n';
 }
 
 constexpr int kExitError = 1;

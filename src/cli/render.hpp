@@ -1,5 +1,5 @@
 // `leadterra render`: one template rendered against one lead given as JSON,
-// by the engine's own rules (SPEC section 5), without a database.
+// by the engine's own rules, without a database.
 #pragma once
 
 #include <string>

@@ -218,21 +218,40 @@ Campaign CampaignEngine::pauseCampaign(std::string_view campaignId, const Scope&
 
 // ---- Leads ----
 
-BulkResult CampaignEngine::bulkUpsert(std::string_view campaignId, std::span<const LeadInput> leads,
-                                      const Scope& scope) {
-  return bulkUpsert(campaignId, leads, BulkOptions{}, scope);
-}
+namespace {
 
-BulkResult CampaignEngine::bulkUpsert(std::string_view campaignId, std::span<const LeadInput> leads,
-                                      const BulkOptions& options, const Scope& scope) {
+BulkResult upsertRows(EngineImpl& impl, std::string_view campaignId, const detail::RowSource& rows,
+                      const BulkOptions& options, const Scope& scope) {
   // A dry run runs the real call and rolls it back: its result is, by
   // construction, the one the real call would return.
-  BulkResult result = impl_->write(
-      [&](Call& call) { return leadterra::bulkUpsert(call, campaignInScope(call, campaignId, scope), leads, options); },
+  BulkResult result = impl.write(
+      [&](Call& call) { return leadterra::bulkUpsert(call, campaignInScope(call, campaignId, scope), rows, options); },
       /*commit=*/!options.dryRun);
   result.dryRun = options.dryRun;
   if (!options.details) result.rows.clear();
   return result;
+}
+
+}  // namespace
+
+BulkResult CampaignEngine::bulkUpsert(std::string_view campaignId, std::span<const LeadInput> leads,
+                                      const Scope& scope) {
+  return upsertRows(*impl_, campaignId, detail::RowSource(leads), BulkOptions{}, scope);
+}
+
+BulkResult CampaignEngine::bulkUpsert(std::string_view campaignId, std::span<const LeadInput> leads,
+                                      const BulkOptions& options, const Scope& scope) {
+  return upsertRows(*impl_, campaignId, detail::RowSource(leads), options, scope);
+}
+
+BulkResult CampaignEngine::bulkUpsert(std::string_view campaignId, std::span<const LeadRow> rows,
+                                      const Scope& scope) {
+  return upsertRows(*impl_, campaignId, detail::RowSource(rows), BulkOptions{}, scope);
+}
+
+BulkResult CampaignEngine::bulkUpsert(std::string_view campaignId, std::span<const LeadRow> rows,
+                                      const BulkOptions& options, const Scope& scope) {
+  return upsertRows(*impl_, campaignId, detail::RowSource(rows), options, scope);
 }
 
 std::optional<Lead> CampaignEngine::getLead(std::string_view campaignId, std::string_view email,

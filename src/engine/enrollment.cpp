@@ -84,17 +84,17 @@ class MissingTokens {
 // which is what keeps big campaigns fast.
 class RowKeys {
  public:
-  explicit RowKeys(std::span<const LeadInput> leads) : at_(leads.size()), checks_(leads.size()) {
+  explicit RowKeys(const detail::RowSource& rows) : at_(rows.size()), checks_(rows.size()) {
     std::string email;
-    for (std::size_t i = 0; i < leads.size(); ++i) {
+    for (std::size_t i = 0; i < rows.size(); ++i) {
       email.clear();
-      checks_[i] = leads[i].email.hasValue() ? detail::normalizeEmail(leads[i].email.value(), email)
-                                             : detail::EmailCheck::missing;
+      const FieldPatch& given = rows.lead(i).email;
+      checks_[i] = given.hasValue() ? detail::normalizeEmail(given.value(), email) : detail::EmailCheck::missing;
       at_[i] = {static_cast<std::uint32_t>(keys_.size()), static_cast<std::uint32_t>(email.size())};
       keys_ += email;
     }
     // (key, index) pairs sort into key order with equal keys in row order.
-    order_.resize(leads.size());
+    order_.resize(rows.size());
     std::iota(order_.begin(), order_.end(), std::size_t{0});
     std::sort(order_.begin(), order_.end(), [this](std::size_t a, std::size_t b) {
       const std::string_view ka = key(a), kb = key(b);
@@ -119,19 +119,19 @@ class RowKeys {
 // One bulk call in flight.
 class Upsert {
  public:
-  Upsert(Call& call, const store::CampaignRow& campaign, std::span<const LeadInput> leads, MergeMode mode,
+  Upsert(Call& call, const store::CampaignRow& campaign, const detail::RowSource& rows, MergeMode mode,
          bool details)
       : call_(call),
         campaign_(campaign),
-        leads_(leads),
+        rows_(rows),
         mode_(mode),
         details_(details),
         running_(campaign.status == CampaignStatus::running),
         sequencer_(call, campaign),
-        suppressed_(call, campaign.workspaceId, leads.size()),
+        suppressed_(call, campaign.workspaceId, rows.size()),
         missing_(sequencer_.steps()),
-        leadIds_(call.ids().reserve(leads.size(), sysTime(call.now))),
-        messageIds_(call.ids().reserve(leads.size(), sysTime(call.now))),
+        leadIds_(call.ids().reserve(rows.size(), sysTime(call.now))),
+        messageIds_(call.ids().reserve(rows.size(), sysTime(call.now))),
         leadSeqs_(call.db.leads().nextSeq(call.tx)),
         messageSeqs_(call.db.outbox().nextSeq(call.tx)) {}
 
@@ -161,7 +161,7 @@ class Upsert {
 
   Call& call_;
   const store::CampaignRow& campaign_;
-  std::span<const LeadInput> leads_;
+  const detail::RowSource& rows_;
   MergeMode mode_;
   bool details_;
   bool running_;
@@ -177,8 +177,8 @@ class Upsert {
 };
 
 BulkResult Upsert::run() {
-  if (details_) result_.rows.reserve(leads_.size());
-  const RowKeys keys(leads_);
+  if (details_) result_.rows.reserve(rows_.size());
+  const RowKeys keys(rows_);
   for (const std::size_t index : keys.order()) apply(index, keys.key(index), keys.check(index));
   // Rows ran in key order; report them in the caller's order.
   std::sort(result_.errors.begin(), result_.errors.end(),
@@ -192,9 +192,12 @@ BulkResult Upsert::run() {
 }
 
 void Upsert::apply(std::size_t index, std::string_view key, detail::EmailCheck check) {
-  const LeadInput& in = leads_[index];
-  for (const std::string& name : in.unknownFields) ++result_.unknownFields[name];
-  if (auto failure = validateRow(in, key, check, row_)) return fail(index, std::move(*failure));
+  const LeadInput& in = rows_.lead(index);
+  const LeadRow* report = rows_.report(index);
+  if (report) {
+    for (const std::string& name : report->unknownFields) ++result_.unknownFields[name];
+  }
+  if (auto failure = validateRow(in, report, key, check, row_)) return fail(index, std::move(*failure));
   if (suppressed_.matches(row_.email)) {
     ++result_.skipped;
     return outcome(index, RowOutcome::skipped);
@@ -218,7 +221,7 @@ bool Upsert::tryEnroll(std::size_t index) {
   LeadRecord lead;
   lead.seq = leadSeqs_ + static_cast<std::int64_t>(index);
   lead.id = detail::IdGenerator::at(leadIds_, index, "lead_");
-  fillNewLead(lead, leads_[index], row_);
+  fillNewLead(lead, rows_.lead(index), row_);
   lead.createdAt = lead.updatedAt = call_.now;
   if (!call_.db.leads().insert(call_.tx, campaign_.id, lead)) return false;
   ++result_.enrolled;
@@ -230,7 +233,7 @@ bool Upsert::tryEnroll(std::size_t index) {
 
 void Upsert::update(std::size_t index, LeadRecord& lead) {
   bool changed = false;
-  if (auto failure = mergeRow(lead, leads_[index], row_, mode_, changed, scratch_)) {
+  if (auto failure = mergeRow(lead, rows_.lead(index), row_, mode_, changed, scratch_)) {
     return fail(index, std::move(*failure));
   }
   // Not suppressed now (checked before): a lead suppressed earlier resumes.
@@ -252,7 +255,7 @@ void Upsert::update(std::size_t index, LeadRecord& lead) {
 
 void Upsert::outcome(std::size_t index, RowOutcome o, std::optional<RowCode> code) {
   if (!details_) return;
-  const LeadInput& in = leads_[index];
+  const LeadInput& in = rows_.lead(index);
   // A failed row's email as given (it may not be an email at all), else the normalized one.
   result_.rows.push_back(
       {index, o != RowOutcome::failed ? row_.email : (in.email.hasValue() ? in.email.value() : std::string()), o,
@@ -260,7 +263,7 @@ void Upsert::outcome(std::size_t index, RowOutcome o, std::optional<RowCode> cod
 }
 
 void Upsert::fail(std::size_t index, RowFailure failure) {
-  const LeadInput& in = leads_[index];
+  const LeadInput& in = rows_.lead(index);
   ++result_.failed;
   outcome(index, RowOutcome::failed, failure.code);
   result_.errors.push_back(
@@ -268,13 +271,13 @@ void Upsert::fail(std::size_t index, RowFailure failure) {
 }
 
 // The same behind an idempotency key: a repeat returns the stored result.
-BulkResult upsertIdempotent(Call& call, const store::CampaignRow& campaign, std::span<const LeadInput> leads,
+BulkResult upsertIdempotent(Call& call, const store::CampaignRow& campaign, const detail::RowSource& rows,
                             const BulkOptions& options) {
   if (options.idempotencyKey.size() > 255) {
     throw Error(ErrorCode::invalid_argument, "an idempotency key is at most 255 bytes");
   }
   store::IdempotencyStore& keys = call.db.idempotency();
-  const std::string fingerprint = detail::payloadFingerprint(options.mode, leads);
+  const std::string fingerprint = detail::payloadFingerprint(options.mode, rows);
   const Timestamp expired = call.now - call.idempotencyTtl();
   if (auto stored = keys.find(call.tx, campaign.id, options.idempotencyKey, expired)) {
     if (stored->fingerprint != fingerprint) {
@@ -286,7 +289,7 @@ BulkResult upsertIdempotent(Call& call, const store::CampaignRow& campaign, std:
     return result;
   }
   // Rows are always kept with the key, so a repeat that asks for details gets them.
-  BulkResult result = Upsert(call, campaign, leads, options.mode, /*details=*/true).run();
+  BulkResult result = Upsert(call, campaign, rows, options.mode, /*details=*/true).run();
   keys.purge(call.tx, expired);
   keys.put(call.tx, campaign.id, options.idempotencyKey, {fingerprint, detail::storedResult(result)}, call.now);
   return result;
@@ -294,10 +297,10 @@ BulkResult upsertIdempotent(Call& call, const store::CampaignRow& campaign, std:
 
 }  // namespace
 
-BulkResult bulkUpsert(Call& call, const store::CampaignRow& campaign, std::span<const LeadInput> leads,
+BulkResult bulkUpsert(Call& call, const store::CampaignRow& campaign, const detail::RowSource& rows,
                       const BulkOptions& options) {
-  if (!options.idempotencyKey.empty()) return upsertIdempotent(call, campaign, leads, options);
-  return Upsert(call, campaign, leads, options.mode, options.details).run();
+  if (!options.idempotencyKey.empty()) return upsertIdempotent(call, campaign, rows, options);
+  return Upsert(call, campaign, rows, options.mode, options.details).run();
 }
 
 }  // namespace leadterra

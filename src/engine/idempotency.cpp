@@ -50,14 +50,19 @@ class Fingerprint {
 
 }  // namespace
 
-std::string payloadFingerprint(MergeMode mode, std::span<const LeadInput> rows) {
+std::string payloadFingerprint(MergeMode mode, const RowSource& rows) {
   Fingerprint fp;
   fp.field(toString(mode));
   fp.field(std::to_string(rows.size()));
-  for (const LeadInput& in : rows) {
+  std::vector<std::string> unknown;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const LeadInput& in = rows.lead(i);
+    const LeadRow* report = rows.report(i);
     fp.add("|");
-    fp.add(std::to_string(static_cast<int>(in.defect)));
-    fp.field(in.defectField);
+    // A plain LeadInput fingerprints as a LeadRow without a report, so that
+    // the same rows key the same whichever overload sent them.
+    fp.add(std::to_string(static_cast<int>(report ? report->defect : RowDefect::none)));
+    fp.field(report ? report->defectField : std::string_view());
     fp.patch(in.email);
     fp.patch(in.firstName);
     fp.patch(in.lastName);
@@ -71,9 +76,16 @@ std::string payloadFingerprint(MergeMode mode, std::span<const LeadInput> rows) 
       fp.add(custom.is_discarded() ? "r" : "j");
       fp.field(custom.is_discarded() ? *in.customFields : custom.dump());
     }
-    std::vector<std::string> unknown = in.unknownFields;
+    if (report == nullptr) continue;
+    unknown = report->unknownFields;
     std::sort(unknown.begin(), unknown.end());
     for (const std::string& key : unknown) fp.field(key);
+    // It becomes the row's error message. Only when given, so that rows
+    // without one keep the fingerprint they always had.
+    if (!report->defectMessage.empty()) {
+      fp.add("m");
+      fp.field(report->defectMessage);
+    }
   }
   return fp.hex();
 }

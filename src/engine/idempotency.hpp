@@ -2,19 +2,18 @@
 // result (docs/idempotency.md).
 #pragma once
 
-#include <span>
 #include <string>
 #include <string_view>
 
 #include "leadterra/bulk.hpp"
-#include "leadterra/lead.hpp"
+#include "engine/row_source.hpp"
 
 namespace leadterra::detail {
 
 // A 128-bit fingerprint (hex) of the mode and the rows as JSON values: two
 // payloads that differ only in key order or whitespace of customFields, or in
 // the order of unknown keys, have the same fingerprint.
-[[nodiscard]] std::string payloadFingerprint(MergeMode mode, std::span<const LeadInput> rows);
+[[nodiscard]] std::string payloadFingerprint(MergeMode mode, const RowSource& rows);
 
 // The result as kept with its key (the JSON adapter's one codec), and back;
 // unreadable text is Error(storage_error).

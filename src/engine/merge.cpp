@@ -76,13 +76,18 @@ std::optional<RowFailure> validateCustom(const std::string& text, Patch& p) {
 
 }  // namespace
 
-std::optional<RowFailure> validateRow(const LeadInput& in, std::string_view key, detail::EmailCheck check,
-                                     CleanRow& out) {
+std::optional<RowFailure> validateRow(const LeadInput& in, const LeadRow* report, std::string_view key,
+                                     detail::EmailCheck check, CleanRow& out) {
   out.custom.kind = Patch::Kind::absent;
-  if (in.defect == RowDefect::malformed) return RowFailure{RowCode::malformed_row, "the row is not a lead object"};
+  const RowDefect defect = report ? report->defect : RowDefect::none;
+  // A defect's message: the reader's own when it gave one.
+  const auto defectFailure = [report](RowCode code, std::string message) {
+    return RowFailure{code, report->defectMessage.empty() ? std::move(message) : report->defectMessage};
+  };
+  if (defect == RowDefect::malformed) return defectFailure(RowCode::malformed_row, "the row is not a lead object");
   // Email problems are reported before any other field's.
-  if (in.defect == RowDefect::wrongType && in.defectField == "email") {
-    return RowFailure{RowCode::invalid_field, "email must be a string"};
+  if (defect == RowDefect::wrongType && report->defectField == "email") {
+    return defectFailure(RowCode::invalid_field, "email must be a string");
   }
   if (!in.email.hasValue()) return RowFailure{RowCode::missing_email, "email is required"};
   out.email.assign(key);
@@ -96,10 +101,10 @@ std::optional<RowFailure> validateRow(const LeadInput& in, std::string_view key,
     case detail::EmailCheck::invalid:
       return RowFailure{RowCode::invalid_email, fmt::format("'{}' is not a valid email address", out.email)};
   }
-  if (in.defect == RowDefect::wrongType) {
-    return RowFailure{RowCode::invalid_field, in.defectField == "customFields"
-                                                  ? std::string("customFields must be an object or null")
-                                                  : fmt::format("{} must be a string or null", in.defectField)};
+  if (defect == RowDefect::wrongType) {
+    return defectFailure(RowCode::invalid_field, report->defectField == "customFields"
+                                                     ? std::string("customFields must be an object or null")
+                                                     : fmt::format("{} must be a string or null", report->defectField));
   }
   const std::pair<const char*, const FieldPatch*> fields[] = {
       {"firstName", &in.firstName}, {"lastName", &in.lastName}, {"company", &in.company}, {"jobTitle", &in.jobTitle}};

@@ -9,6 +9,7 @@
 #include "engine/lead_record.hpp"
 #include "leadterra/bulk.hpp"
 #include "leadterra/lead.hpp"
+#include "leadterra/lead_row.hpp"
 #include "util/flat_json.hpp"
 #include "util/text.hpp"
 
@@ -36,9 +37,11 @@ struct CleanRow {
   Patch custom;
 };
 
-// Checks the row; fills `out` when it is valid. `key` is the row's email as
-// normalizeEmail left it and `check` its verdict (worked out once per row).
-[[nodiscard]] std::optional<RowFailure> validateRow(const LeadInput& in, std::string_view key,
+// Checks the row; fills `out` when it is valid. `report` is what the row's
+// reader found wrong with it (nullptr for a plain LeadInput); `key` is the
+// row's email as normalizeEmail left it and `check` its verdict (worked out
+// once per row).
+[[nodiscard]] std::optional<RowFailure> validateRow(const LeadInput& in, const LeadRow* report, std::string_view key,
                                                     detail::EmailCheck check, CleanRow& out);
 
 // Writes the row into an existing lead by the mode; `changed` says whether

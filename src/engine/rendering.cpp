@@ -1,5 +1,8 @@
 #include "engine/rendering.hpp"
 
+#include <memory>
+#include <utility>
+
 namespace leadterra {
 
 std::vector<CompiledStep> compileSteps(const std::vector<Step>& steps) {
@@ -20,7 +23,16 @@ RenderedStep renderFor(const CompiledStep& step, const LeadRecord& lead) {
 
 // ---- leadterra/render.hpp ----
 
-RenderedStep renderStep(const Step& step, const Lead& lead) {
+struct StepRenderer::Compiled {
+  CompiledStep step;
+};
+
+StepRenderer::StepRenderer(const Step& step)
+    : compiled_(std::make_shared<const Compiled>(Compiled{std::move(compileSteps({step}).front())})) {}
+
+const Step& StepRenderer::step() const noexcept { return compiled_->step.step; }
+
+RenderedStep StepRenderer::render(const Lead& lead) const {
   LeadRecord record;
   record.email = lead.email;
   record.firstName = lead.firstName;
@@ -28,11 +40,15 @@ RenderedStep renderStep(const Step& step, const Lead& lead) {
   record.company = lead.company;
   record.jobTitle = lead.jobTitle;
   record.customFields = CustomFields::fromText(lead.customFields);
-  return renderFor(compileSteps({step}).front(), record);
+  return renderFor(compiled_->step, record);
 }
 
-RenderedStep renderStep(const Step& step, const LeadInput& input) {
-  return renderFor(compileSteps({step}).front(), previewRecord(input));
+RenderedStep StepRenderer::render(const LeadInput& input) const {
+  return renderFor(compiled_->step, previewRecord(input));
 }
+
+RenderedStep renderStep(const Step& step, const Lead& lead) { return StepRenderer(step).render(lead); }
+
+RenderedStep renderStep(const Step& step, const LeadInput& input) { return StepRenderer(step).render(input); }
 
 }  // namespace leadterra

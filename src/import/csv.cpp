@@ -4,7 +4,7 @@
 // a file of any size is read in constant memory. They do not judge values
 // (emails, lengths, UTF-8): the engine does, so an imported row is rejected
 // exactly as the same row sent to bulkUpsert. They only report what makes a
-// row unreadable as a lead (RowDefect::malformed).
+// row unreadable as a lead (RowDefect::malformed, with the reason).
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
@@ -18,12 +18,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "import/import.hpp"
 #include "leadterra/error.hpp"
+#include "leadterra/import.hpp"
 #include "leadterra/json.hpp"
 #include "util/text.hpp"
 
-namespace leadterra::detail {
+namespace leadterra {
+
+using detail::isCleanUtf8;
+using detail::utf8CharLength;
 
 namespace {
 
@@ -211,12 +214,13 @@ class CsvReader final : public LeadFileReader {
     if (!hasEmail) fail(path, "the header row has no email column");
   }
 
-  bool next(LeadInput& row, std::string& raw) override {
+  bool next(LeadRow& row, std::string& raw) override {
     do {
       if (!readRecord()) return false;
     } while (problem_ == Problem::none && isBlankRecord());
 
-    row = LeadInput{};
+    row = LeadRow{};
+    LeadInput& in = row.lead;
     raw.assign("{");
     std::string custom;
     bool extraText = false;
@@ -237,11 +241,11 @@ class CsvReader final : public LeadFileReader {
       }
       if (cell.empty()) continue;  // an empty cell is an absent field
       switch (columns_[i]) {
-        case Column::email: row.email = cell; break;
-        case Column::firstName: row.firstName = cell; break;
-        case Column::lastName: row.lastName = cell; break;
-        case Column::company: row.company = cell; break;
-        case Column::jobTitle: row.jobTitle = cell; break;
+        case Column::email: in.email = cell; break;
+        case Column::firstName: in.firstName = cell; break;
+        case Column::lastName: in.lastName = cell; break;
+        case Column::company: in.company = cell; break;
+        case Column::jobTitle: in.jobTitle = cell; break;
         case Column::custom:
           custom.push_back(custom.empty() ? '{' : ',');
           appendJsonString(custom, names_[i], false);
@@ -251,22 +255,20 @@ class CsvReader final : public LeadFileReader {
       }
     }
     raw.push_back('}');
-    if (!custom.empty()) row.customFields = custom + '}';
+    if (!custom.empty()) in.customFields = custom + '}';
 
-    message_.clear();
     if (problem_ != Problem::none) {
-      message_ = describe();
+      row.defectMessage = describe();
     } else if (extraText) {
-      message_ = fmt::format("the row has {} cells but the header has {} columns", count_, names_.size());
+      row.defectMessage = fmt::format("the row has {} cells but the header has {} columns", count_, names_.size());
     }
-    if (!message_.empty()) row.defect = RowDefect::malformed;
+    if (!row.defectMessage.empty()) row.defect = RowDefect::malformed;
     return true;
   }
 
   [[nodiscard]] std::uint64_t bytesRead() const override { return in_.consumed(); }
   [[nodiscard]] std::uint64_t totalBytes() const override { return in_.size(); }
   [[nodiscard]] std::uint64_t lineNumber() const override { return recordLine_; }
-  [[nodiscard]] const std::string& defectMessage() const override { return message_; }
 
  private:
   enum class Problem { none, unclosedQuote, textAfterQuote, oversized };
@@ -395,7 +397,6 @@ class CsvReader final : public LeadFileReader {
   Problem problem_ = Problem::none;
   std::uint64_t line_ = 0;  // lines completed so far
   std::uint64_t recordLine_ = 0;
-  std::string message_;
 };
 
 // ---- JSON Lines ----
@@ -405,7 +406,7 @@ class JsonlReader final : public LeadFileReader {
  public:
   explicit JsonlReader(const std::string& path) : in_(path) {}
 
-  bool next(LeadInput& row, std::string& raw) override {
+  bool next(LeadRow& row, std::string& raw) override {
     std::string_view text;
     bool oversized = false;
     do {
@@ -415,11 +416,10 @@ class JsonlReader final : public LeadFileReader {
       while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
     } while (text.empty() && !oversized);
 
-    message_.clear();
     if (oversized) {
-      row = LeadInput{};
+      row = LeadRow{};
       row.defect = RowDefect::malformed;
-      message_ = fmt::format("the line is longer than {} bytes", kMaxRowBytes);
+      row.defectMessage = fmt::format("the line is longer than {} bytes", kMaxRowBytes);
       raw.clear();
       appendJsonString(raw, text.substr(0, kOversizedExcerptBytes), false);
       return true;
@@ -429,7 +429,7 @@ class JsonlReader final : public LeadFileReader {
       raw.clear();
       appendJsonString(raw, text, false);
       const bool isJson = nlohmann::json::accept(isCleanUtf8(text) ? std::string(text) : printableJsonText(text));
-      message_ = isJson ? "the line is not a JSON object" : "the line is not valid JSON";
+      row.defectMessage = isJson ? "the line is not a JSON object" : "the line is not valid JSON";
     } else if (isCleanUtf8(text)) {
       raw.assign(text);
     } else {
@@ -441,7 +441,6 @@ class JsonlReader final : public LeadFileReader {
   [[nodiscard]] std::uint64_t bytesRead() const override { return in_.consumed(); }
   [[nodiscard]] std::uint64_t totalBytes() const override { return in_.size(); }
   [[nodiscard]] std::uint64_t lineNumber() const override { return lineNumber_; }
-  [[nodiscard]] const std::string& defectMessage() const override { return message_; }
 
  private:
   // Reads up to the next LF (dropped) into line_, keeping at most kMaxRowBytes.
@@ -473,7 +472,6 @@ class JsonlReader final : public LeadFileReader {
   ByteSource in_;
   std::string line_;
   std::uint64_t lineNumber_ = 0;
-  std::string message_;
 };
 
 bool hasExtension(const std::string& path, std::string_view extension) {
@@ -494,4 +492,4 @@ std::unique_ptr<LeadFileReader> LeadFileReader::open(const std::string& path) {
   fail(path, "unknown file type; import reads .csv and .jsonl files");
 }
 
-}  // namespace leadterra::detail
+}  // namespace leadterra

@@ -11,11 +11,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "import/import.hpp"
 #include "leadterra/engine.hpp"
+#include "leadterra/import.hpp"
 #include "leadterra/error.hpp"
 
-namespace leadterra::detail {
+namespace leadterra {
 
 namespace {
 
@@ -60,70 +60,86 @@ void addCounts(Map& total, const Map& more) {
   for (const auto& [key, count] : more) total[key] += count;
 }
 
+// One import in flight. One batch's rows are kept and reused from batch to
+// batch, so that memory stays that of one batch whatever the file's size.
+class Importer {
+ public:
+  Importer(CampaignEngine& engine, std::string_view campaignId, const ImportOptions& options, const Scope& scope,
+           LeadFileReader& reader)
+      : engine_(engine),
+        campaignId_(campaignId),
+        options_(options),
+        scope_(scope),
+        reader_(reader),
+        rejects_(options.rejectsPath) {
+    bulkOptions_.mode = options.mode;
+  }
+
+  BulkResult run() {
+    while (true) {
+      if (filled_ == rows_.size()) {
+        rows_.emplace_back();
+        raws_.emplace_back();
+        lines_.emplace_back();
+      }
+      if (!reader_.next(rows_[filled_], raws_[filled_])) break;
+      lines_[filled_] = reader_.lineNumber();
+      if (++filled_ == options_.batchSize) runBatch();
+    }
+    // The last, partial batch; or, for a file without rows, an empty call
+    // that still checks the campaign and reports how many leads it holds.
+    if (filled_ > 0 || !called_) runBatch();
+    return std::move(total_);
+  }
+
+ private:
+  void runBatch() {
+    BulkResult batch =
+        engine_.bulkUpsert(campaignId_, std::span<const LeadRow>(rows_.data(), filled_), bulkOptions_, scope_);
+    called_ = true;
+    total_.enrolled += batch.enrolled;
+    total_.updated += batch.updated;
+    total_.skipped += batch.skipped;
+    total_.failed += batch.failed;
+    total_.queued += batch.queued;
+    total_.totalInCampaign = batch.totalInCampaign;
+    addCounts(total_.missingTokens, batch.missingTokens);
+    addCounts(total_.unknownFields, batch.unknownFields);
+    for (RowError& error : batch.errors) {
+      const std::size_t local = error.index;
+      error.index = firstIndex_ + local;
+      rejects_.write(error, lines_[local], raws_[local]);
+      if (total_.errors.size() < options_.keptErrors) total_.errors.push_back(std::move(error));
+    }
+    rejects_.flush();
+    firstIndex_ += filled_;
+    filled_ = 0;
+    if (options_.progress) options_.progress(reader_.bytesRead(), reader_.totalBytes(), firstIndex_);
+  }
+
+  CampaignEngine& engine_;
+  std::string_view campaignId_;
+  const ImportOptions& options_;
+  const Scope& scope_;
+  LeadFileReader& reader_;
+  RejectsWriter rejects_;
+  BulkOptions bulkOptions_;
+  std::vector<LeadRow> rows_;
+  std::vector<std::string> raws_;
+  std::vector<std::uint64_t> lines_;  // where each row starts in the file
+  std::size_t filled_ = 0;
+  std::size_t firstIndex_ = 0;  // index in the file of rows_[0]
+  bool called_ = false;
+  BulkResult total_;
+};
+
 }  // namespace
 
 BulkResult importFile(CampaignEngine& engine, std::string_view campaignId, const std::string& path,
                       const ImportOptions& options, const Scope& scope) {
   if (options.batchSize == 0) throw Error(ErrorCode::invalid_argument, "the batch size must be at least 1");
   const std::unique_ptr<LeadFileReader> reader = LeadFileReader::open(path);
-  RejectsWriter rejects(options.rejectsPath);
-
-  // One batch's rows, kept and reused from batch to batch so that memory
-  // stays that of one batch whatever the file's size.
-  struct RowInfo {
-    std::uint64_t line = 0;
-    std::string defect;  // the reader's own reason for a malformed row
-  };
-  std::vector<LeadInput> rows;
-  std::vector<std::string> raws;
-  std::vector<RowInfo> infos;
-  std::size_t filled = 0;
-  std::size_t firstIndex = 0;  // index in the file of rows[0]
-  bool called = false;
-  BulkResult total;
-  BulkOptions bulkOptions;
-  bulkOptions.mode = options.mode;
-
-  const auto runBatch = [&] {
-    BulkResult batch =
-        engine.bulkUpsert(campaignId, std::span<const LeadInput>(rows.data(), filled), bulkOptions, scope);
-    called = true;
-    total.enrolled += batch.enrolled;
-    total.updated += batch.updated;
-    total.skipped += batch.skipped;
-    total.failed += batch.failed;
-    total.queued += batch.queued;
-    total.totalInCampaign = batch.totalInCampaign;
-    addCounts(total.missingTokens, batch.missingTokens);
-    addCounts(total.unknownFields, batch.unknownFields);
-    for (RowError& error : batch.errors) {
-      const std::size_t local = error.index;
-      error.index = firstIndex + local;
-      if (error.code == RowCode::malformed_row && !infos[local].defect.empty()) error.message = infos[local].defect;
-      rejects.write(error, infos[local].line, raws[local]);
-      if (total.errors.size() < options.keptErrors) total.errors.push_back(std::move(error));
-    }
-    rejects.flush();
-    firstIndex += filled;
-    filled = 0;
-    if (options.progress) options.progress(reader->bytesRead(), reader->totalBytes(), firstIndex);
-  };
-
-  while (true) {
-    if (filled == rows.size()) {
-      rows.emplace_back();
-      raws.emplace_back();
-      infos.emplace_back();
-    }
-    if (!reader->next(rows[filled], raws[filled])) break;
-    infos[filled].line = reader->lineNumber();
-    infos[filled].defect = reader->defectMessage();
-    if (++filled == options.batchSize) runBatch();
-  }
-  // The last, partial batch; or, for a file without rows, an empty call that
-  // still checks the campaign and reports how many leads it holds.
-  if (filled > 0 || !called) runBatch();
-  return total;
+  return Importer(engine, campaignId, options, scope, *reader).run();
 }
 
-}  // namespace leadterra::detail
+}  // namespace leadterra

@@ -1,6 +1,6 @@
 // The JSON adapter (leadterra/json.hpp) over nlohmann_json.
 //
-// Readers map untyped JSON onto LeadInput without judging the values: the
+// Readers map untyped JSON onto LeadRow without judging the values: the
 // engine validates them (emails, lengths, UTF-8, NUL) so that the library and
 // the CLI reject exactly the same rows with the same codes. The readers only
 // record what the types of the C++ surface cannot carry: a field of the wrong
@@ -229,16 +229,17 @@ bool nestedDeeperThan(const Json& value, std::size_t limit) {
   return false;
 }
 
-LeadInput leadFromValue(const Json& value, const ByteMarker& marker) {
-  LeadInput in;
+LeadRow leadFromValue(const Json& value, const ByteMarker& marker) {
+  LeadRow row;
   if (!value.is_object()) {
-    in.defect = RowDefect::malformed;
-    return in;
+    row.defect = RowDefect::malformed;
+    return row;
   }
-  const auto wrongType = [&in](std::string_view field) {
-    if (in.defect != RowDefect::none) return;  // the first wrong field is reported
-    in.defect = RowDefect::wrongType;
-    in.defectField = std::string(field);
+  LeadInput& in = row.lead;
+  const auto wrongType = [&row](std::string_view field) {
+    if (row.defect != RowDefect::none) return;  // the first wrong field is reported
+    row.defect = RowDefect::wrongType;
+    row.defectField = std::string(field);
   };
   for (const StandardField& f : kStandardFields) {
     const auto it = value.find(f.name);
@@ -270,9 +271,9 @@ LeadInput leadFromValue(const Json& value, const ByteMarker& marker) {
     }
   }
   for (const auto& [key, item] : value.items()) {
-    if (!isLeadKey(key)) in.unknownFields.push_back(marker.restore(key));
+    if (!isLeadKey(key)) row.unknownFields.push_back(marker.restore(key));
   }
-  return in;
+  return row;
 }
 
 Json optionalString(const std::optional<std::string>& s) { return s ? Json(*s) : Json(nullptr); }
@@ -572,7 +573,7 @@ Json toJsonValue(const SuppressionResult& result, SuppressionOp op) {
 
 namespace json {
 
-std::vector<LeadInput> parseLeads(std::string_view body) {
+std::vector<LeadRow> parseLeads(std::string_view body) {
   ByteMarker marker;
   const Json doc = parseDocument(marker.prepare(body), "the bulk body");
   if (!doc.is_object()) {
@@ -582,19 +583,19 @@ std::vector<LeadInput> parseLeads(std::string_view body) {
   if (leads == doc.end() || !leads->is_array()) {
     throw Error(ErrorCode::invalid_argument, R"(the bulk body has no "leads" array)");
   }
-  std::vector<LeadInput> out;
+  std::vector<LeadRow> out;
   out.reserve(leads->size());
   for (const Json& row : *leads) out.push_back(leadFromValue(row, marker));
   return out;
 }
 
-LeadInput parseLead(std::string_view object) {
+LeadRow parseLead(std::string_view object) {
   ByteMarker marker;
   const Json value = Json::parse(marker.prepare(object), nullptr, false);
   if (value.is_discarded()) {
-    LeadInput in;
-    in.defect = RowDefect::malformed;
-    return in;
+    LeadRow row;
+    row.defect = RowDefect::malformed;
+    return row;
   }
   return leadFromValue(value, marker);
 }

@@ -2,8 +2,9 @@
 # package, the way an application would. Run with cmake -P by the test suite:
 #   -DBUILD_DIR=...     the leadterra build directory to use
 #   -DLIBRARY_SOURCE_DIR=...  when set: first configure and build a shared
-#                       leadterra (library only) from this source tree into
-#                       WORK_DIR/library, and use that instead of BUILD_DIR
+#                       leadterra and the CLI from this source tree into
+#                       WORK_DIR/library, run the CLI's demo, and use that
+#                       library instead of BUILD_DIR
 #   -DCONSUMERS=...     any of: find_package (the installed package),
 #                       build_tree (find_package with leadterra_DIR=<build dir>),
 #                       pkg_config (the compiler with `pkg-config --cflags --libs`)
@@ -39,8 +40,15 @@ if(LIBRARY_SOURCE_DIR)
   # Debug (-O0) compiles fastest; only the packaging is under test here.
   run("${CMAKE_COMMAND}" -S "${LIBRARY_SOURCE_DIR}" -B "${BUILD_DIR}" ${cmake_args} ${library_args}
       -DCMAKE_BUILD_TYPE=Debug -DBUILD_SHARED_LIBS=ON
-      -DLEADTERRA_TESTS=OFF -DLEADTERRA_BENCH=OFF -DLEADTERRA_CLI=OFF -DLEADTERRA_WARNINGS=OFF)
-  run("${CMAKE_COMMAND}" --build "${BUILD_DIR}" --target leadterra)
+      -DLEADTERRA_TESTS=OFF -DLEADTERRA_BENCH=OFF -DLEADTERRA_CLI=ON -DLEADTERRA_WARNINGS=OFF)
+  # The CLI too: it sees the public headers only, so against a shared library
+  # it links and runs only if everything it calls is exported.
+  run("${CMAKE_COMMAND}" --build "${BUILD_DIR}" --target leadterra leadterra_cli)
+  run("${BUILD_DIR}/leadterra" --db "${WORK_DIR}/demo.db" demo)
+  string(FIND "${last_output}" "\"enrolled\": 3" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "leadterra demo against the shared library did not enroll the three leads:\n${last_output}")
+  endif()
 endif()
 
 # ---- Install into a scratch prefix ----

@@ -1,8 +1,9 @@
-// Streaming import of lead files (.csv, .jsonl) into a campaign, in batches.
+// leadterra/import.hpp: streaming import of lead files (.csv, .jsonl) into a
+// campaign, in batches (docs/import.md).
 //
-// Reads in constant memory: one batch of rows at a time, each batch one
-// bulkUpsert (one transaction). Because upserts are idempotent, an
-// interrupted import can simply be run again.
+// A file of any size is read in constant memory: one batch of rows at a time,
+// each batch one CampaignEngine::bulkUpsert (one transaction). Because upserts
+// are idempotent, an interrupted import can simply be run again.
 #pragma once
 
 #include <cstddef>
@@ -14,18 +15,28 @@
 
 #include "leadterra/bulk.hpp"
 #include "leadterra/campaign.hpp"
-#include "leadterra/lead.hpp"
+#include "leadterra/export.hpp"
+#include "leadterra/lead_row.hpp"
 
 namespace leadterra {
+
 class CampaignEngine;
-}
 
-namespace leadterra::detail {
-
-// One row of a lead file, read lazily.
-class LeadFileReader {
+// The rows of a lead file, read one at a time: what importFile reads, for
+// callers that want to look at or change rows before upserting them. A
+// reader does not judge values (emails, lengths, UTF-8): the engine does, so
+// that a row of a file is accepted or rejected exactly as the same row in a
+// bulk call. Not thread-safe; one reader per thread.
+class LEADTERRA_EXPORT LeadFileReader {
  public:
+  // A row (a CSV record or a JSONL line) longer than this cannot be a valid
+  // lead (fields are capped at 1 KiB, customFields at 16 KiB); the reader
+  // stops keeping its bytes there and reports it as malformed, so that one
+  // broken row (an unclosed quote) cannot make memory grow with the file.
+  static constexpr std::size_t kMaxRowBytes = std::size_t{1} << 20;
+
   virtual ~LeadFileReader() = default;
+
   // Opens by extension (.csv or .jsonl, case-insensitive). Throws
   // Error(invalid_argument) for another extension, a CSV without an email
   // column, or a file that cannot be opened.
@@ -34,7 +45,11 @@ class LeadFileReader {
   // Reads the next row into `row` (reset first) and the row as read into
   // `raw` (a JSON object's text: the CSV header -> cell, or the JSONL line as
   // a JSON string when it is not an object). False at the end of the file.
-  virtual bool next(LeadInput& row, std::string& raw) = 0;
+  // A row the reader cannot read as a lead (a ragged CSV row, an unclosed
+  // quote, a JSONL line that is not JSON) is RowDefect::malformed, with the
+  // reason in its defectMessage. Throws Error(storage_error) when the file
+  // cannot be read.
+  virtual bool next(LeadRow& row, std::string& raw) = 0;
 
   // Bytes consumed so far and the file's size, for progress.
   [[nodiscard]] virtual std::uint64_t bytesRead() const = 0;
@@ -43,29 +58,25 @@ class LeadFileReader {
   // The 1-based line of the file on which the last row read starts (a CSV
   // row may span lines inside quotes), for people looking for it.
   [[nodiscard]] virtual std::uint64_t lineNumber() const = 0;
-  // Why the reader itself marked the last row RowDefect::malformed (a ragged
-  // CSV row, an unclosed quote, a JSONL line that is not JSON); empty
-  // otherwise. More precise than the engine's generic message.
-  [[nodiscard]] virtual const std::string& defectMessage() const = 0;
 };
 
-// A row (a CSV record or a JSONL line) longer than this cannot be a valid lead
-// (fields are capped at 1 KiB, customFields at 16 KiB); the reader stops
-// keeping its bytes there and reports it as malformed, so that one broken
-// row (an unclosed quote) cannot make memory grow with the file.
-inline constexpr std::size_t kMaxRowBytes = std::size_t{1} << 20;
-
 struct ImportOptions {
-  std::size_t batchSize = 1000;  // rows per bulkUpsert / transaction
+  // Rows per bulkUpsert, that is per transaction. Default: 1,000.
+  std::size_t batchSize = 1000;
   // How each row writes into a lead that exists (bulk.hpp). With CSV, whose
   // empty cells are absent fields, `replace` clears every field left empty.
+  // Default: merge.
   MergeMode mode = MergeMode::merge;
-  std::string rejectsPath;       // when set: one JSON line per failed row ({"index","code","message","row"})
+  // When set: the file (created or emptied) receives one JSON line per failed
+  // row, {"index", "line", "code", "message", "row"}, written after each batch.
+  // Default: empty (none).
+  std::string rejectsPath;
   // Called after each batch with (bytesRead, totalBytes, rowsSoFar).
+  // Default: none.
   std::function<void(std::uint64_t, std::uint64_t, std::uint64_t)> progress;
   // How many failed rows the returned result keeps in `errors` (the first
   // ones); `failed` still counts them all and the rejects file holds them all.
-  // Bounds memory when a large file fails row after row.
+  // Bounds memory when a large file fails row after row. Default: 1,000.
   std::size_t keptErrors = 1000;
 };
 
@@ -77,7 +88,7 @@ struct ImportOptions {
 // refuses or a rejects file that cannot be created; the engine's errors
 // (not_found, busy, storage_error) pass through, batches already imported
 // staying imported.
-[[nodiscard]] BulkResult importFile(CampaignEngine& engine, std::string_view campaignId, const std::string& path,
-                                    const ImportOptions& options, const Scope& scope = {});
+[[nodiscard]] LEADTERRA_EXPORT BulkResult importFile(CampaignEngine& engine, std::string_view campaignId, const std::string& path,
+                                    const ImportOptions& options = {}, const Scope& scope = {});
 
-}  // namespace leadterra::detail
+}  // namespace leadterra
