@@ -75,7 +75,7 @@ struct RowError {
 };
 
 struct BulkResult {
-  // The seed API's four counts.
+  // The four counts, first in the JSON result.
   std::int64_t enrolled = 0;         // leads created
   std::int64_t updated = 0;          // rows that updated an existing lead (in-batch repeats too)
   std::int64_t skipped = 0;          // rows whose email or domain is suppressed

@@ -83,7 +83,7 @@ struct Campaign {
   CampaignSchedule schedule;
 };
 
-// What startCampaign reports: the seed API's response.
+// What startCampaign reports: {"campaign": {...}} with exactly these keys.
 struct StartResult {
   std::string id;
   CampaignStatus status = CampaignStatus::running;

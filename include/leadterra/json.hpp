@@ -1,9 +1,9 @@
-// leadterra/json.hpp: the JSON adapter, the seed API's shapes as text.
+// leadterra/json.hpp: the JSON adapter, the documented JSON shapes as text.
 //
 // A thin layer over the C++ surface (it keeps no state and writes nothing):
 // it reads request bodies into the library's types and writes results in the
-// seed API's camelCase shapes. Timestamps are UTC ISO-8601 with a "Z". The
-// CLI prints exactly these. Functions are pure; call them from any thread.
+// camelCase shapes of docs/cli.md. Timestamps are UTC ISO-8601 with a "Z".
+// The CLI prints exactly these. Functions are pure; call them from any thread.
 #pragma once
 
 #include <string>

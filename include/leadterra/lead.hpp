@@ -105,7 +105,7 @@ class LEADTERRA_EXPORT CustomValue {
   int depth_ = 0;  // levels of arrays and objects; 0 for a scalar
 };
 
-// One field of an incoming row, with the three meanings of the seed API:
+// One field of an incoming row, in one of three states:
 // absent (keep the stored value), null (clear it), or a string (replace it).
 class FieldPatch {
  public:

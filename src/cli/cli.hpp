@@ -100,7 +100,7 @@ template <typename T>
 // Error(invalid_argument) when it cannot be read.
 [[nodiscard]] std::string readInput(const std::string& path);
 
-// Registers the commands of SPEC section 10 (commands.cpp) and `demo` (demo.cpp).
+// Registers the commands of docs/cli.md (commands.cpp) and `demo` (demo.cpp).
 void addCommands(CLI::App& app, Context& ctx);
 void addDemo(CLI::App& app, Context& ctx);
 

@@ -1,4 +1,4 @@
-// The commands of SPEC section 10, each a few lines over CampaignEngine and
+// The commands of docs/cli.md, each a few lines over CampaignEngine and
 // the JSON adapter. A command's options live in a struct shared by its
 // CLI11 bindings and its action; the action runs after the whole line parsed.
 #include <CLI/CLI.hpp>
@@ -201,7 +201,8 @@ void addCampaign(CLI::App& app, Context& ctx) {
     ctx.print(wrap("campaign", toJsonValue(*campaign)));
   });
 
-  auto* start = group->add_subcommand("start", "Start (or resume) a campaign -> {\"campaign\": {...}} (the seed's keys)");
+  auto* start = group->add_subcommand(
+      "start", R"(Start (or resume) a campaign -> {"campaign": {id, status, startedAt, leadsEnrolled, queuedMessages}})");
   start->add_option("id", a->id, "Campaign id")->required();
   onRun(start, ctx, [&ctx, a] { ctx.print(wrap("campaign", toJsonValue(ctx.engine().startCampaign(a->id)))); });
 
@@ -249,7 +250,7 @@ void addLeads(CLI::App& app, Context& ctx) {
   auto* group = addGroup(app, ctx, "leads", "Enroll and look up leads");
   auto a = std::make_shared<LeadsArgs>();
 
-  auto* bulk = group->add_subcommand("bulk", R"(Bulk upsert the seed's {"leads": [...]} body -> {"result": {...}})");
+  auto* bulk = group->add_subcommand("bulk", R"(Bulk upsert a {"leads": [...]} body -> {"result": {...}})");
   bulk->add_option("--campaign", a->campaign, "Campaign id")->required();
   bulk->add_option("file", a->file, "Body file, or - for stdin (default)");
   bulk->add_option("--mode", a->mode, "How rows write into existing leads: merge, fillEmpty or replace")

@@ -1,4 +1,4 @@
-// `leadterra demo`: the seed document's walkthrough, end to end, on a fresh
+// `leadterra demo`: the walkthrough of docs/cli.md, end to end, on a fresh
 // database. stdout carries only the JSON documents (one after another, so
 // that `jq` can read them); the headings that explain each step go to stderr.
 #include <CLI/CLI.hpp>
@@ -19,11 +19,11 @@ namespace leadterra::cli {
 namespace {
 
 constexpr const char* kDefaultDemoDb = "./leadterra-demo.db";
-constexpr const char* kDemoNow = "2025-06-10T15:00:00Z";  // the seed's startedAt
+constexpr const char* kDemoNow = "2025-06-10T15:00:00Z";  // the campaign's startedAt
 constexpr const char* kCampaignId = "camp_01HZA1TPNQ8RD4KF";
 
-// The seed document's request body, byte for byte.
-constexpr const char* kSeedBody = R"({
+// The bulk body of the walkthrough: three new leads.
+constexpr const char* kLeadsBody = R"({
   "leads": [
     {
       "email": "ava@acmecorp.com",
@@ -101,25 +101,25 @@ void runDemo(Context& ctx) {
 
   heading(fmt::format("Database {}; the clock stands at {}", ctx.dbPath, json::formatTimestamp(*ctx.fixedNow)));
 
-  heading("1. Create a workspace and the seed's campaign: two steps, the second 3 days after the first");
+  heading("1. Create a workspace and a campaign: two steps, the second 3 days after the first");
   const Workspace workspace = engine.createWorkspace({"ws_demo", "Demo workspace"});
   ctx.print(wrap("workspace", toJsonValue(workspace)));
   CampaignSpec spec;
   spec.workspaceId = workspace.id;
   spec.id = kCampaignId;
-  spec.name = "Seed walkthrough";
+  spec.name = "Walkthrough";
   spec.steps = demoSteps();
   const Campaign campaign = engine.createCampaign(spec);
   ctx.print(wrap("campaign", toJsonValue(campaign)));
 
-  heading("2. Bulk upsert the seed's three leads (POST /v1/campaigns/:id/leads/bulk)");
-  const std::vector<LeadRow> leads = json::parseLeads(kSeedBody);
+  heading("2. Bulk upsert three leads (an outreach platform's POST /v1/campaigns/:id/leads/bulk)");
+  const std::vector<LeadRow> leads = json::parseLeads(kLeadsBody);
   ctx.print(wrap("result", toJsonValue(engine.bulkUpsert(campaign.id, leads))));
 
   heading("3. Send the same body again: deduplicated by email, so enrolled 0 and updated 3");
   ctx.print(wrap("result", toJsonValue(engine.bulkUpsert(campaign.id, leads))));
 
-  heading("4. Start the campaign (POST /v1/campaigns/:id/start): step 1 is queued for every lead");
+  heading("4. Start the campaign (an outreach platform's POST /v1/campaigns/:id/start): step 1 is queued for every lead");
   ctx.print(wrap("campaign", toJsonValue(engine.startCampaign(campaign.id))));
 
   heading("5. The outbox: step 1 rendered with each lead's fields");
@@ -149,8 +149,8 @@ void runDemo(Context& ctx) {
 
 void addDemo(CLI::App& app, Context& ctx) {
   auto* demo = app.add_subcommand(
-      "demo", fmt::format("The seed's walkthrough end to end on a fresh database (default {}, --now {})",
-                          kDefaultDemoDb, kDemoNow));
+      "demo", fmt::format("The walkthrough end to end on a fresh database (default {}, --now {})", kDefaultDemoDb,
+                          kDemoNow));
   demo->callback([&ctx] { ctx.action = [&ctx] { runDemo(ctx); }; });
 }
 

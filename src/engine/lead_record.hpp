@@ -1,7 +1,7 @@
 // LeadRecord: a lead as held in memory while it is merged and rendered, and
-// the lookup of template names in it (SPEC section 5): standard fields first,
-// even when null, then customFields keys (also as customFields.key), dotted
-// names walking nested objects.
+// the lookup of template names in it (docs/personalize.md): standard fields
+// first, even when null, then customFields keys (also as customFields.key),
+// dotted names walking nested objects.
 #pragma once
 
 #include <cstdint>

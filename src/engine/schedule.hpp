@@ -1,5 +1,6 @@
-// Send windows and calendar days in a campaign's time zone (SPEC section 11),
-// with the system's IANA time zone database through Howard Hinnant's date/tz.
+// Send windows and calendar days in a campaign's time zone
+// (docs/send-windows.md), with the system's IANA time zone database through
+// Howard Hinnant's date/tz.
 #pragma once
 
 #include <string>

@@ -1,8 +1,8 @@
 // The JSON adapter's values, for code inside the project (the CLI) that
 // composes several results into one document without re-parsing text.
 //
-// Objects are nlohmann::ordered_json so keys come out in the documented
-// order (the seed's keys first). Pure functions; call them from any thread.
+// Objects are nlohmann::ordered_json so keys come out in the order of
+// docs/cli.md. Pure functions; call them from any thread.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -36,7 +36,9 @@ inline constexpr std::string_view kDayNames[7] = {"mon", "tue", "wed", "thu", "f
 [[nodiscard]] Json toJsonValue(const Step& step);
 // null, or {"days": ["mon", ...], "startHour", "endHour"}.
 [[nodiscard]] Json toJsonValue(const std::optional<SendWindow>& window);
-// The seed's keys, then "steps", "timeZone", "sendWindow", "dailyCap".
+// "id", "workspaceId", "name", "status", "createdAt", "startedAt",
+// "leadsEnrolled", "queuedMessages", then "steps", "timeZone", "sendWindow",
+// "dailyCap".
 [[nodiscard]] Json toJsonValue(const Campaign& campaign);
 [[nodiscard]] Json toJsonValue(const StartResult& start);
 [[nodiscard]] Json toJsonValue(const Lead& lead);

@@ -1,4 +1,4 @@
-// Template parsing and value rendering (SPEC section 5, docs/personalize.md).
+// Template parsing and value rendering (docs/personalize.md).
 //
 // Grammar, as accepted by Template::parse (anything else is literal text):
 //

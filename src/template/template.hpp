@@ -1,5 +1,5 @@
 // Templates: Mustache variable interpolation plus `<<name>>` and
-// `{{name|fallback}}` (SPEC section 5, docs/personalize.md).
+// `{{name|fallback}}` (docs/personalize.md).
 //
 // A Template is parsed once per step and rendered once per lead; parsing
 // never fails: text that is not a well-formed tag stays literal. Rendering
