@@ -69,6 +69,9 @@ class Context {
   CLI::Option* dbOption = nullptr;      // to tell a given --db from the default
   CLI::Option* nowOption = nullptr;     // likewise for --now
   std::function<void()> action;         // set by the command that parsed
+  // The process's exit status once the action returned normally: a command
+  // may set it non-zero (--strict with failed rows); errors exit 1 or 2.
+  int exitStatus = 0;
 
   // The engine on dbPath, its clock fixed at `fixedNow` when set. Throws
   // Error when the file cannot be opened.

@@ -4,7 +4,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -20,22 +19,17 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "commands.hpp"
 #include "render.hpp"
-#include "leadterra/import.hpp"
 #include "leadterra/error.hpp"
 #include "leadterra/json.hpp"
 
 namespace leadterra::cli {
-namespace {
 
-
-// The leaf command `sub` runs `run` once the command line has parsed.
 void onRun(CLI::App* sub, Context& ctx, std::function<void()> run) {
   sub->callback([&ctx, run = std::move(run)] { ctx.action = run; });
 }
 
-// A command group ("leads", ...): run without one of its commands, it fails
-// with a usage error naming them. Its callback runs after its command's.
 CLI::App* addGroup(CLI::App& app, Context& ctx, const std::string& name, const std::string& help) {
   CLI::App* group = app.add_subcommand(name, help);
   group->callback([&ctx, group] {
@@ -51,8 +45,6 @@ CLI::App* addGroup(CLI::App& app, Context& ctx, const std::string& name, const s
   return group;
 }
 
-// CLI11's numeric checks print their range as a 300-digit double; this one
-// says what is wanted.
 const CLI::Validator kPositiveInteger(
     [](const std::string& text) -> std::string {
       std::int64_t value = 0;
@@ -64,7 +56,6 @@ const CLI::Validator kPositiveInteger(
     },
     "INTEGER>=1");
 
-// A merge mode's name, as the library spells it (bulk.hpp).
 const CLI::Validator kMergeModeName(
     [](const std::string& text) -> std::string {
       if (parseMergeMode(text)) return {};
@@ -75,6 +66,9 @@ const CLI::Validator kMergeModeName(
 const CLI::Validator kNotEmpty(
     [](const std::string& text) -> std::string { return text.empty() ? "must not be empty" : std::string(); },
     "NON-EMPTY");
+
+namespace {
+
 
 // ---- workspace ----
 
@@ -219,31 +213,10 @@ struct LeadsArgs {
   std::string campaign;
   std::string file = "-";
   std::string email;
-  std::size_t batchSize = ImportOptions{}.batchSize;
-  std::string rejects;
   std::string mode = "merge";
   std::string idempotencyKey;
   bool dryRun = false;
   bool details = false;
-};
-
-// Draws "[#####     ]  50%  1200 rows" over itself on a terminal's stderr.
-class ProgressBar {
- public:
-  void update(std::uint64_t done, std::uint64_t total, std::uint64_t rows) {
-    const std::uint64_t percent = total == 0 ? 100 : std::min<std::uint64_t>(100, done * 100 / total);
-    const std::size_t filled = static_cast<std::size_t>(percent / 5);
-    fmt::print(stderr, "\r[{}{}] {:3}%  {} rows", std::string(filled, '#'), std::string(20 - filled, ' '), percent,
-               rows);
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-  ~ProgressBar() {
-    if (drawn_) std::fputc('\n', stderr);
-  }
-
- private:
-  bool drawn_ = false;
 };
 
 void addLeads(CLI::App& app, Context& ctx) {
@@ -271,29 +244,7 @@ void addLeads(CLI::App& app, Context& ctx) {
     ctx.print(wrap("result", toJsonValue(ctx.engine().bulkUpsert(a->campaign, leads, options))));
   });
 
-  auto* import = group->add_subcommand("import", "Stream a .csv or .jsonl file in batches -> {\"result\": {...}}");
-  import->add_option("--campaign", a->campaign, "Campaign id")->required();
-  import->add_option("file", a->file, "A .csv (header row with an email column) or .jsonl file")->required();
-  import->add_option("--batch-size", a->batchSize, "Rows per transaction")->check(kPositiveInteger)->capture_default_str();
-  import->add_option("--rejects", a->rejects, "Write one JSON line per failed row to this file");
-  import->add_option("--mode", a->mode, "How rows write into existing leads: merge, fillEmpty or replace")
-      ->check(kMergeModeName)
-      ->capture_default_str();
-  onRun(import, ctx, [&ctx, a] {
-    ImportOptions options;
-    options.batchSize = a->batchSize;
-    options.mode = *parseMergeMode(a->mode);  // checked while parsing
-    options.rejectsPath = a->rejects;
-    CampaignEngine& engine = ctx.engine();
-    ProgressBar bar;
-    if (::isatty(STDERR_FILENO) == 1) {
-      options.progress = [&bar](std::uint64_t done, std::uint64_t total, std::uint64_t rows) {
-        bar.update(done, total, rows);
-      };
-    }
-    const BulkResult result = importFile(engine, a->campaign, a->file, options);
-    ctx.print(wrap("result", toJsonValue(result)));
-  });
+  addLeadsImport(*group, ctx);
 
   auto* get = group->add_subcommand("get", "Show one lead -> {\"lead\": {...}}");
   get->add_option("--campaign", a->campaign, "Campaign id")->required();

@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
     }
     if (!ctx.action) throw cli::UsageError("a command is required: workspace, campaign, leads, suppression, messages, render or demo; see --help");
     ctx.action();
-    return 0;
+    return ctx.exitStatus;
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help: help text on stdout
     cli::printError("invalid_argument", e.what());

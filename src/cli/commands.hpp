@@ -1,0 +1,34 @@
+// What the command files share: how a command is registered and the
+// validators of common flag values. Each group of commands lives in its own
+// file (commands.cpp, import_command.cpp, ...) and registers itself with the
+// functions below.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+#include "cli.hpp"
+
+namespace leadterra::cli {
+
+// The leaf command `sub` runs `run` once the command line has parsed.
+void onRun(CLI::App* sub, Context& ctx, std::function<void()> run);
+
+// A command group ("leads", ...): run without one of its commands, it fails
+// with a usage error naming them. Its callback runs after its command's.
+CLI::App* addGroup(CLI::App& app, Context& ctx, const std::string& name, const std::string& help);
+
+// A whole number >= 1, said in words (CLI11's own check prints its range as
+// a 300-digit double).
+extern const CLI::Validator kPositiveInteger;
+// A merge mode's name, as the library spells it (bulk.hpp).
+extern const CLI::Validator kMergeModeName;
+// Any text but the empty string.
+extern const CLI::Validator kNotEmpty;
+
+// `leads import` (import_command.cpp), added to the `leads` group.
+void addLeadsImport(CLI::App& leads, Context& ctx);
+
+}  // namespace leadterra::cli
