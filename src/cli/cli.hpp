@@ -51,6 +51,12 @@ enum class SuppressionOp { add, remove };
 // are not UTF-8 print as U+FFFD.
 [[nodiscard]] std::string dump(const Json& value, int indent = -1);
 
+// Exit statuses: 0 done; 1 an error ({"error": ...} on stderr); 2 a usage
+// error; 3 done, but --strict and some rows failed (the result is printed).
+inline constexpr int kExitError = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitFailedRows = 3;
+
 // A command line that parsed but cannot be honoured as written; reported with
 // code invalid_argument and exit status 2, like CLI11's own parse errors.
 class UsageError : public std::runtime_error {

@@ -71,9 +71,6 @@ void printError(std::string_view code, std::string_view message) {
   std::cerr << dump(doc, 2) << '\n';
 }
 
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
-
 }  // namespace
 }  // namespace leadterra::cli
 
