@@ -5,11 +5,15 @@
 // lead the first one created.
 //
 // This is the engine's hot path. Rows are applied in key order (RowKeys), so
-// the lead index is written front to back; what a user can see still follows
+// the lead index is read front to back; what a user can see still follows
 // the caller's order: a new lead's seq and id, and a queued message's seq and
 // id, are taken from blocks reserved at the start of the call and indexed by
-// the row's position. A new lead costs one INSERT; customFields of the usual
-// flat shape are validated, stored and merged as text (util/flat_json.hpp).
+// the row's position. The leads a call creates are inserted last, in the
+// caller's order (insertNew): seqs then grow as rows are written, so the
+// table and the outbox grow at their end instead of at random places. A new
+// lead costs one INSERT (and one index lookup when the campaign has leads);
+// customFields of the usual flat shape are validated, stored and merged as
+// text (util/flat_json.hpp).
 #include "engine/enrollment.hpp"
 
 #include <fmt/format.h>
@@ -142,7 +146,9 @@ class Upsert {
     return std::chrono::system_clock::time_point(t.time_since_epoch());
   }
   void apply(std::size_t index, std::string_view key, detail::EmailCheck check);
-  bool tryEnroll(std::size_t index);
+  void createNew(std::size_t index);
+  void updateNew(std::size_t index, LeadRecord& lead);
+  void insertNew();
   void update(std::size_t index, LeadRecord& lead);
   void outcome(std::size_t index, RowOutcome o, std::optional<RowCode> code = std::nullopt);
   void fail(std::size_t index, RowFailure failure);
@@ -173,13 +179,19 @@ class Upsert {
   BulkResult result_;
   CleanRow row_;
   std::string scratch_;
-  bool expectExisting_ = false;
+  // The leads this call creates, in key order until insertNew writes them.
+  struct NewLead {
+    std::size_t index;  // of the row that created it
+    LeadRecord lead;
+  };
+  std::vector<NewLead> new_;
 };
 
 BulkResult Upsert::run() {
   if (details_) result_.rows.reserve(rows_.size());
   const RowKeys keys(rows_);
   for (const std::size_t index : keys.order()) apply(index, keys.key(index), keys.check(index));
+  insertNew();
   // Rows ran in key order; report them in the caller's order.
   std::sort(result_.errors.begin(), result_.errors.end(),
             [](const RowError& a, const RowError& b) { return a.index < b.index; });
@@ -202,33 +214,51 @@ void Upsert::apply(std::size_t index, std::string_view key, detail::EmailCheck c
     ++result_.skipped;
     return outcome(index, RowOutcome::skipped);
   }
-  // A new lead costs one INSERT, which does nothing when the email is taken;
-  // an existing one a SELECT. Which to try first follows the previous row:
-  // calls tend to be all new leads or all updates.
+  // Rows of one email are adjacent: a later row of a lead this call creates
+  // updates it before it is written.
+  if (!new_.empty() && new_.back().lead.email == row_.email) return updateNew(index, new_.back().lead);
+  // A campaign without leads has none to find.
   std::optional<LeadRecord> existing;
-  if (expectExisting_) existing = call_.db.leads().find(call_.tx, campaign_.id, row_.email);
-  if (!existing && tryEnroll(index)) {
-    expectExisting_ = false;
-    return;
-  }
-  if (!existing) existing = call_.db.leads().find(call_.tx, campaign_.id, row_.email);
-  if (!existing) throw Error(ErrorCode::storage_error, "a lead vanished inside its transaction");
-  expectExisting_ = true;
-  update(index, *existing);
+  if (campaign_.leadCount > 0) existing = call_.db.leads().find(call_.tx, campaign_.id, row_.email);
+  if (existing) return update(index, *existing);
+  createNew(index);
 }
 
-bool Upsert::tryEnroll(std::size_t index) {
+void Upsert::createNew(std::size_t index) {
   LeadRecord lead;
   lead.seq = leadSeqs_ + static_cast<std::int64_t>(index);
   lead.id = detail::IdGenerator::at(leadIds_, index, "lead_");
   fillNewLead(lead, rows_.lead(index), row_);
   lead.createdAt = lead.updatedAt = call_.now;
-  if (!call_.db.leads().insert(call_.tx, campaign_.id, lead)) return false;
+  new_.push_back({index, std::move(lead)});
   ++result_.enrolled;
   outcome(index, RowOutcome::enrolled);
-  if (running_ && sequencer_.stepCount() > 0 && sequencer_.queue(lead, 1, call_.now, fresh(index))) ++result_.queued;
-  missing_.record(lead);
-  return true;
+}
+
+void Upsert::updateNew(std::size_t index, LeadRecord& lead) {
+  bool changed = false;
+  if (auto failure = mergeRow(lead, rows_.lead(index), row_, mode_, changed, scratch_)) {
+    return fail(index, std::move(*failure));
+  }
+  ++result_.updated;
+  outcome(index, RowOutcome::updated);
+}
+
+void Upsert::insertNew() {
+  std::sort(new_.begin(), new_.end(), [](const NewLead& a, const NewLead& b) { return a.index < b.index; });
+  for (const NewLead& n : new_) {
+    // Nobody else writes inside the call's transaction: a taken email here
+    // means the campaign's stored lead count is out of step with its leads.
+    if (!call_.db.leads().insert(call_.tx, campaign_.id, n.lead)) {
+      throw Error(ErrorCode::storage_error,
+                  fmt::format("campaign \"{}\" already holds \"{}\" although it counts {} leads", campaign_.id,
+                              n.lead.email, campaign_.leadCount));
+    }
+    if (running_ && sequencer_.stepCount() > 0 && sequencer_.queue(n.lead, 1, call_.now, fresh(n.index))) {
+      ++result_.queued;
+    }
+    missing_.record(n.lead);
+  }
 }
 
 void Upsert::update(std::size_t index, LeadRecord& lead) {
