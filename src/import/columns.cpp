@@ -229,7 +229,7 @@ void settleFields(std::vector<Draft>& drafts, const std::vector<std::string>& na
       if (!mapped.empty() && i != mapped[0]) drafts[i] = Draft{CsvTarget::custom, safeKey(names[i]), false};
     }
     if (target == CsvTarget::email && all.empty()) {
-      failFile(where, fmt::format("the header row has no email column; name it {} (case, spaces, '-', '_' and '.' "
+      failFile(where, fmt::format("the header row has no email column; name it one of {} (case, spaces, '-', '_' and '.' "
                                   "do not matter), or map one, e.g. --map \"Your Header=email\"",
                                   emailNames()));
     }
