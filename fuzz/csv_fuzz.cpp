@@ -3,7 +3,8 @@
 //
 // Checked beyond "no crash": the reader ends; it never reports more bytes
 // read than the file has; every CSV row's "raw" text (what a rejects file
-// shows) is valid JSON.
+// shows) is valid JSON; the CSV columns' custom keys are unique, non-empty
+// and never a standard field's name.
 #include <unistd.h>
 
 #include <cstddef>
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "leadterra/error.hpp"
@@ -34,6 +36,13 @@ void readAll(const std::string& path, const std::uint8_t* data, std::size_t size
   }
   try {
     auto reader = leadterra::LeadFileReader::open(path);
+    std::set<std::string> keys;
+    for (const leadterra::LeadFileColumn& column : reader->layout().columns) {
+      require(!column.field.empty() || !column.customKey.empty());  // no map: every column goes somewhere
+      if (column.customKey.empty()) continue;
+      require(keys.insert(column.customKey).second);
+      for (const char* field : {"email", "firstName", "lastName", "company", "jobTitle"}) require(column.customKey != field);
+    }
     leadterra::LeadRow row;
     std::string raw;
     std::size_t rows = 0;

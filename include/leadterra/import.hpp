@@ -1,5 +1,5 @@
-// leadterra/import.hpp: streaming import of lead files (.csv, .jsonl) into a
-// campaign, in batches (docs/import.md).
+// leadterra/import.hpp: streaming import of lead files (CSV, JSON Lines) into
+// a campaign, in batches (docs/import.md).
 //
 // A file of any size is read in constant memory: one batch of rows at a time,
 // each batch one CampaignEngine::bulkUpsert (one transaction). Because upserts
@@ -9,9 +9,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "leadterra/bulk.hpp"
 #include "leadterra/campaign.hpp"
@@ -22,11 +24,50 @@ namespace leadterra {
 
 class CampaignEngine;
 
+// How a lead file is read (docs/import.md). ImportOptions holds these too.
+enum class LeadFileFormat {
+  detect,  // by the extension (.csv, .tsv, .jsonl, any case); for "-" (stdin),
+           // by the first byte that is not blank: '{' is JSON Lines, else CSV
+  csv,
+  jsonl,
+};
+
+struct LeadFileOptions {
+  // Default: detect.
+  LeadFileFormat format = LeadFileFormat::detect;
+  // CSV: the byte between cells, ',', ';' or '\t'. Default: '\0', found in
+  // the header row (the one of the three it holds most often outside quotes).
+  char delimiter = '\0';
+  // CSV: header -> target, overriding the aliases. The header is matched as
+  // written (trimmed), else ignoring case, spaces, '-', '_' and '.'. The
+  // target is a standard field (email, firstName, lastName, company,
+  // jobTitle, compared the same way), a customFields key (as written,
+  // trimmed), or empty to leave the column out. A header that is not in the
+  // file is an error. Default: empty.
+  std::map<std::string, std::string> columns;
+};
+
+// What a CSV column feeds: `field` (a standard field's name), or
+// `customKey` (a customFields key), or neither (left out by the map).
+struct LeadFileColumn {
+  std::string header;  // the header cell, trimmed
+  std::string field;
+  std::string customKey;
+};
+
+// How a reader reads its file, for people checking an import.
+struct LeadFileLayout {
+  LeadFileFormat format = LeadFileFormat::csv;  // csv or jsonl, never detect
+  char delimiter = '\0';                        // CSV: the one in use; JSONL: '\0'
+  std::vector<LeadFileColumn> columns;          // CSV: one per header cell, in order
+};
+
 // The rows of a lead file, read one at a time: what importFile reads, for
 // callers that want to look at or change rows before upserting them. A
 // reader does not judge values (emails, lengths, UTF-8): the engine does, so
 // that a row of a file is accepted or rejected exactly as the same row in a
-// bulk call. Not thread-safe; one reader per thread.
+// bulk call. Only a CSV header row must be UTF-8. Not thread-safe; one
+// reader per thread.
 class LEADTERRA_EXPORT LeadFileReader {
  public:
   // A row (a CSV record or a JSONL line) longer than this cannot be a valid
@@ -37,10 +78,13 @@ class LEADTERRA_EXPORT LeadFileReader {
 
   virtual ~LeadFileReader() = default;
 
-  // Opens by extension (.csv or .jsonl, case-insensitive). Throws
-  // Error(invalid_argument) for another extension, a CSV without an email
-  // column, or a file that cannot be opened.
-  [[nodiscard]] static std::unique_ptr<LeadFileReader> open(const std::string& path);
+  // Opens `path`, or stdin for "-". Throws Error(invalid_argument) for a
+  // file that cannot be opened, a format it cannot tell, a UTF-16 file, a
+  // CSV header row that is not UTF-8, has no email column, maps two columns
+  // to one field or names a delimiter it cannot tell, a map naming a header
+  // the file does not have, or a delimiter or map given for JSON Lines.
+  [[nodiscard]] static std::unique_ptr<LeadFileReader> open(const std::string& path,
+                                                            const LeadFileOptions& options = {});
 
   // Reads the next row into `row` (reset first) and the row as read into
   // `raw` (a JSON object's text: the CSV header -> cell, or the JSONL line as
@@ -51,7 +95,10 @@ class LEADTERRA_EXPORT LeadFileReader {
   // cannot be read.
   virtual bool next(LeadRow& row, std::string& raw) = 0;
 
-  // Bytes consumed so far and the file's size, for progress.
+  // The format, delimiter and columns in use.
+  [[nodiscard]] virtual const LeadFileLayout& layout() const = 0;
+
+  // Bytes consumed so far and the file's size (0 for stdin), for progress.
   [[nodiscard]] virtual std::uint64_t bytesRead() const = 0;
   [[nodiscard]] virtual std::uint64_t totalBytes() const = 0;
 
@@ -60,7 +107,8 @@ class LEADTERRA_EXPORT LeadFileReader {
   [[nodiscard]] virtual std::uint64_t lineNumber() const = 0;
 };
 
-struct ImportOptions {
+// The reading options (format, delimiter, columns) and the import's own.
+struct ImportOptions : LeadFileOptions {
   // Rows per bulkUpsert, that is per transaction. Default: 1,000.
   std::size_t batchSize = 1000;
   // How each row writes into a lead that exists (bulk.hpp). With CSV, whose
@@ -90,5 +138,20 @@ struct ImportOptions {
 // staying imported.
 [[nodiscard]] LEADTERRA_EXPORT BulkResult importFile(CampaignEngine& engine, std::string_view campaignId, const std::string& path,
                                     const ImportOptions& options = {}, const Scope& scope = {});
+
+// What previewFile found.
+struct ImportPreview {
+  LeadFileLayout layout;  // how the file is read
+  BulkResult result;      // dryRun, with `rows`
+};
+
+// What importing the file would do, without writing: the file's layout and
+// the dry-run result (BulkOptions::dryRun and details) of its first `rows`
+// rows as one bulkUpsert, in options.mode. Reads no further than those rows;
+// ignores batchSize, rejectsPath, progress and keptErrors. Throws as
+// importFile does.
+[[nodiscard]] LEADTERRA_EXPORT ImportPreview previewFile(CampaignEngine& engine, std::string_view campaignId,
+                                                         const std::string& path, const ImportOptions& options = {},
+                                                         std::size_t rows = 10, const Scope& scope = {});
 
 }  // namespace leadterra

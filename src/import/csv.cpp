@@ -6,6 +6,7 @@
 // exactly as the same row sent to bulkUpsert. They only report what makes a
 // row unreadable as a lead (RowDefect::malformed, with the reason).
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -18,6 +19,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "import/columns.hpp"
 #include "leadterra/error.hpp"
 #include "leadterra/import.hpp"
 #include "leadterra/json.hpp"
@@ -25,6 +27,7 @@
 
 namespace leadterra {
 
+using detail::CsvTarget;
 using detail::isCleanUtf8;
 using detail::utf8CharLength;
 
@@ -34,9 +37,7 @@ constexpr std::size_t kBufferBytes = 64 * 1024;
 // Of an oversized JSONL line, the rejects file shows this much.
 constexpr std::size_t kOversizedExcerptBytes = 1024;
 
-[[noreturn]] void fail(const std::string& path, std::string_view problem) {
-  throw Error(ErrorCode::invalid_argument, fmt::format("{}: {}", path, problem));
-}
+[[noreturn]] void fail(std::string_view where, std::string_view problem) { detail::failFile(where, problem); }
 
 // Appends `s` as a JSON string literal. With keepInvalid, bytes that are not
 // UTF-8 pass through unchanged so that the engine sees (and reports) them as
@@ -104,18 +105,40 @@ std::string printableJsonText(std::string_view s) {
   return out;
 }
 
-// A read-only file consumed byte by byte through one fixed buffer.
+struct FileCloser {
+  bool owned = true;  // false for stdin, which stays open
+  void operator()(std::FILE* f) const noexcept {
+    if (owned) std::fclose(f);
+  }
+};
+
+// A read-only file, or stdin, consumed byte by byte through one fixed buffer.
 class ByteSource {
  public:
-  explicit ByteSource(const std::string& path) : file_(std::fopen(path.c_str(), "rb")), buffer_(kBufferBytes) {
-    if (!file_) fail(path, fmt::format("cannot open: {}", std::generic_category().message(errno)));
-    std::error_code ec;
-    size_ = std::filesystem::file_size(path, ec);
-    if (ec) size_ = 0;
-    path_ = path;
+  // `path`, or stdin for "-". Skips a UTF-8 byte order mark; refuses UTF-16.
+  explicit ByteSource(const std::string& path) : buffer_(kBufferBytes) {
+    if (path == "-") {
+      file_ = std::unique_ptr<std::FILE, FileCloser>(stdin, FileCloser{false});
+      where_ = "stdin";
+    } else {
+      file_.reset(std::fopen(path.c_str(), "rb"));
+      where_ = path;
+      if (!file_) fail(path, fmt::format("cannot open: {}", std::generic_category().message(errno)));
+      std::error_code ec;
+      size_ = std::filesystem::file_size(path, ec);
+      if (ec) size_ = 0;
+    }
+    if (!refill() || end_ < 2) return;
     // A UTF-8 byte order mark (as spreadsheet programs write) is not data.
-    if (refill() && end_ >= 3 && buffer_[0] == '\xEF' && buffer_[1] == '\xBB' && buffer_[2] == '\xBF') pos_ = 3;
+    if (end_ >= 3 && buffer_[0] == '\xEF' && buffer_[1] == '\xBB' && buffer_[2] == '\xBF') pos_ = 3;
+    if ((buffer_[0] == '\xFF' && buffer_[1] == '\xFE') || (buffer_[0] == '\xFE' && buffer_[1] == '\xFF')) {
+      fail(where_, "the file is UTF-16 (it starts with a UTF-16 byte order mark); convert it to UTF-8 first, "
+                   "e.g. iconv -f UTF-16 -t UTF-8 in.csv > out.csv");
+    }
   }
+
+  // The file's name in messages: its path, or "stdin".
+  [[nodiscard]] const std::string& where() const { return where_; }
 
   static constexpr int kEnd = -1;
 
@@ -146,72 +169,92 @@ class ByteSource {
     pos_ = 0;
     end_ = std::fread(buffer_.data(), 1, buffer_.size(), file_.get());
     if (end_ == 0 && std::ferror(file_.get())) {
-      throw Error(ErrorCode::storage_error, fmt::format("{}: read error", path_));
+      throw Error(ErrorCode::storage_error, fmt::format("{}: read error", where_));
     }
     return end_ > 0;
   }
 
-  struct Closer {
-    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-  };
-  std::unique_ptr<std::FILE, Closer> file_;
+  std::unique_ptr<std::FILE, FileCloser> file_;
   std::vector<char> buffer_;
   std::size_t pos_ = 0;
   std::size_t end_ = 0;
   std::uint64_t before_ = 0;  // bytes of the file before buffer_[0]
-  std::uint64_t size_ = 0;
-  std::string path_;
+  std::uint64_t size_ = 0;    // 0 when unknown (stdin)
+  std::string where_;
 };
 
 // ---- CSV ----
 
-enum class Column { email, firstName, lastName, company, jobTitle, custom };
-
-// Header names match the lead fields ignoring case, spaces, '_' and '-', so
-// "email", "Email", "E-mail", "first_name" and "First Name" all map; any
-// other column is a customFields key named as the header is written.
-Column columnFor(std::string_view name) {
-  std::string key;
-  for (char c : name) {
-    if (c == ' ' || c == '_' || c == '-') continue;
-    key.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+// The delimiter of the header row (the text from the start of the file):
+// of ',', ';' and a tab, the one it holds most often outside quotes; ','
+// when it holds none. Two held equally often cannot be told apart.
+char detectDelimiter(std::string_view text, std::string_view where) {
+  constexpr char kCandidates[] = {',', ';', '\t'};
+  std::size_t counts[std::size(kCandidates)] = {};
+  bool quoted = false;
+  bool started = false;  // past the blank lines before the header
+  for (const char c : text) {
+    if (c == '"') quoted = !quoted;
+    if (quoted) continue;
+    if (c == '\n' || c == '\r') {
+      if (started) break;
+      continue;
+    }
+    started = true;
+    for (std::size_t k = 0; k < std::size(kCandidates); ++k) counts[k] += c == kCandidates[k] ? 1 : 0;
   }
-  if (key == "email") return Column::email;
-  if (key == "firstname") return Column::firstName;
-  if (key == "lastname") return Column::lastName;
-  if (key == "company") return Column::company;
-  if (key == "jobtitle") return Column::jobTitle;
-  return Column::custom;
+  std::size_t best = 0;
+  for (std::size_t k = 1; k < std::size(kCandidates); ++k) {
+    if (counts[k] > counts[best]) best = k;
+  }
+  for (std::size_t k = 0; k < std::size(kCandidates); ++k) {
+    if (k != best && counts[k] > 0 && counts[k] == counts[best]) {
+      const auto shown = [](char c) { return c == '\t' ? std::string("tab") : fmt::format("'{}'", c); };
+      fail(where, fmt::format("the header row holds as many {} as {}; say which one separates the cells (--delimiter)",
+                              shown(kCandidates[best]), shown(kCandidates[k])));
+    }
+  }
+  return kCandidates[best];
 }
 
-std::string_view trimmed(std::string_view s) {
-  const auto space = [](char c) { return c == ' ' || c == '\t'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
+// The header row must be UTF-8: its names become keys. A file in another
+// encoding is refused with how to convert it, never read by a guess.
+void checkHeaderText(const std::vector<std::string>& cells, std::string_view where) {
+  for (std::size_t column = 0; column < cells.size(); ++column) {
+    const std::string& cell = cells[column];
+    for (std::size_t i = 0; i < cell.size();) {
+      if (cell[i] == '\0') {
+        fail(where, "the header row has a NUL byte: the file is probably UTF-16; convert it to UTF-8 first, "
+                    "e.g. iconv -f UTF-16LE -t UTF-8 in.csv > out.csv");
+      }
+      const std::size_t length = utf8CharLength(cell, i);
+      if (length == 0) {
+        fail(where, fmt::format("the header row is not UTF-8 (column {} has the byte 0x{:02X}): the file is probably "
+                                "Windows-1252 or Latin-1; convert it to UTF-8 first, e.g. "
+                                "iconv -f WINDOWS-1252 -t UTF-8 in.csv > out.csv",
+                                column + 1, static_cast<unsigned char>(cell[i])));
+      }
+      i += length;
+    }
+  }
 }
 
 // RFC 4180 with the usual leniencies: CR, LF or CRLF end a record; a quote
 // inside an unquoted cell is a literal character; blank lines are skipped.
+// The delimiter is ',', ';' or a tab.
 class CsvReader final : public LeadFileReader {
  public:
-  explicit CsvReader(const std::string& path) : in_(path) {
-    if (!readRecord()) fail(path, "the file is empty; a CSV file needs a header row naming its columns");
-    if (problem_ != Problem::none) fail(path, fmt::format("the header row is malformed: {}", describe()));
-    bool hasEmail = false;
-    for (std::size_t i = 0; i < count_; ++i) {
-      const std::string_view name = trimmed(cells_[i]);
-      if (name.empty()) fail(path, fmt::format("column {} of the header row has no name", i + 1));
-      const Column column = columnFor(name);
-      for (std::size_t j = 0; j < names_.size(); ++j) {
-        const bool same = column == Column::custom ? names_[j] == name : columns_[j] == column;
-        if (same) fail(path, fmt::format("columns {} and {} both name \"{}\"", j + 1, i + 1, name));
-      }
-      hasEmail = hasEmail || column == Column::email;
-      names_.emplace_back(name);
-      columns_.push_back(column);
-    }
-    if (!hasEmail) fail(path, "the header row has no email column");
+  CsvReader(ByteSource in, const LeadFileOptions& options) : in_(std::move(in)) {
+    const std::string& where = in_.where();
+    delimiter_ = options.delimiter != '\0' ? options.delimiter : detectDelimiter(in_.window(), where);
+    if (!readRecord()) fail(where, "the file is empty; a CSV file needs a header row naming its columns");
+    if (problem_ != Problem::none) fail(where, fmt::format("the header row is malformed: {}", describe()));
+    const std::vector<std::string> header(cells_.begin(), cells_.begin() + static_cast<std::ptrdiff_t>(count_));
+    checkHeaderText(header, where);
+    detail::CsvColumns plan = detail::planCsvColumns(header, options.columns, where);
+    layout_ = LeadFileLayout{LeadFileFormat::csv, delimiter_, std::move(plan.columns)};
+    targets_ = std::move(plan.targets);
+    names_ = std::move(plan.rawNames);
   }
 
   bool next(LeadRow& row, std::string& raw) override {
@@ -240,18 +283,19 @@ class CsvReader final : public LeadFileReader {
         continue;
       }
       if (cell.empty()) continue;  // an empty cell is an absent field
-      switch (columns_[i]) {
-        case Column::email: in.email = cell; break;
-        case Column::firstName: in.firstName = cell; break;
-        case Column::lastName: in.lastName = cell; break;
-        case Column::company: in.company = cell; break;
-        case Column::jobTitle: in.jobTitle = cell; break;
-        case Column::custom:
+      switch (targets_[i]) {
+        case CsvTarget::email: in.email = cell; break;
+        case CsvTarget::firstName: in.firstName = cell; break;
+        case CsvTarget::lastName: in.lastName = cell; break;
+        case CsvTarget::company: in.company = cell; break;
+        case CsvTarget::jobTitle: in.jobTitle = cell; break;
+        case CsvTarget::custom:
           custom.push_back(custom.empty() ? '{' : ',');
-          appendJsonString(custom, names_[i], false);
+          appendJsonString(custom, layout_.columns[i].customKey, false);
           custom.push_back(':');
           appendJsonString(custom, cell, true);
           break;
+        case CsvTarget::leftOut: break;
       }
     }
     raw.push_back('}');
@@ -266,6 +310,7 @@ class CsvReader final : public LeadFileReader {
     return true;
   }
 
+  [[nodiscard]] const LeadFileLayout& layout() const override { return layout_; }
   [[nodiscard]] std::uint64_t bytesRead() const override { return in_.consumed(); }
   [[nodiscard]] std::uint64_t totalBytes() const override { return in_.size(); }
   [[nodiscard]] std::uint64_t lineNumber() const override { return recordLine_; }
@@ -337,7 +382,7 @@ class CsvReader final : public LeadFileReader {
         }
         // Text after the closing quote ("a"b) is kept in the cell as read,
         // but makes the row malformed: it usually means broken quoting.
-        if (const int c = in_.peek(); c != ',' && c != '\n' && c != '\r' && c != ByteSource::kEnd) {
+        if (const int c = in_.peek(); c != delimiter_ && c != '\n' && c != '\r' && c != ByteSource::kEnd) {
           readUnquoted(cell);
           if (problem_ == Problem::none) problem_ = Problem::textAfterQuote;
         }
@@ -345,20 +390,20 @@ class CsvReader final : public LeadFileReader {
         readUnquoted(cell);
       }
       const int c = in_.get();
-      if (c == ',') continue;
+      if (c == delimiter_) continue;
       if (c == '\r' && in_.peek() == '\n') in_.get();
       if (c != ByteSource::kEnd) ++line_;
       return true;
     }
   }
 
-  // Up to the next comma, CR, LF or the end of the file, scanning the buffer.
+  // Up to the next delimiter, CR, LF or the end of the file, scanning the buffer.
   void readUnquoted(std::string& cell) {
     while (true) {
       const std::string_view window = in_.window();
       if (window.empty()) return;
       std::size_t n = 0;
-      while (n < window.size() && window[n] != ',' && window[n] != '\n' && window[n] != '\r') ++n;
+      while (n < window.size() && window[n] != delimiter_ && window[n] != '\n' && window[n] != '\r') ++n;
       keep(cell, window.substr(0, n));
       in_.advance(n);
       if (n < window.size()) return;
@@ -389,8 +434,10 @@ class CsvReader final : public LeadFileReader {
   }
 
   ByteSource in_;
-  std::vector<std::string> names_;  // the header, trimmed
-  std::vector<Column> columns_;
+  char delimiter_ = ',';
+  LeadFileLayout layout_;
+  std::vector<CsvTarget> targets_;  // of each header column
+  std::vector<std::string> names_;  // of each header column in the row as read
   std::vector<std::string> cells_;  // reused from row to row; count_ in use
   std::size_t count_ = 0;
   std::size_t rowBytes_ = 0;
@@ -404,7 +451,7 @@ class CsvReader final : public LeadFileReader {
 // One JSON object per line; blank lines (only spaces, tabs, CR) are skipped.
 class JsonlReader final : public LeadFileReader {
  public:
-  explicit JsonlReader(const std::string& path) : in_(path) {}
+  explicit JsonlReader(ByteSource in) : in_(std::move(in)) {}
 
   bool next(LeadRow& row, std::string& raw) override {
     std::string_view text;
@@ -438,6 +485,7 @@ class JsonlReader final : public LeadFileReader {
     return true;
   }
 
+  [[nodiscard]] const LeadFileLayout& layout() const override { return layout_; }
   [[nodiscard]] std::uint64_t bytesRead() const override { return in_.consumed(); }
   [[nodiscard]] std::uint64_t totalBytes() const override { return in_.size(); }
   [[nodiscard]] std::uint64_t lineNumber() const override { return lineNumber_; }
@@ -470,6 +518,7 @@ class JsonlReader final : public LeadFileReader {
   }
 
   ByteSource in_;
+  LeadFileLayout layout_{LeadFileFormat::jsonl, '\0', {}};
   std::string line_;
   std::uint64_t lineNumber_ = 0;
 };
@@ -484,12 +533,37 @@ bool hasExtension(const std::string& path, std::string_view extension) {
   return true;
 }
 
+LeadFileFormat formatByExtension(const std::string& path) {
+  if (hasExtension(path, ".csv") || hasExtension(path, ".tsv")) return LeadFileFormat::csv;
+  if (hasExtension(path, ".jsonl")) return LeadFileFormat::jsonl;
+  fail(path, "unknown file type; import reads .csv, .tsv and .jsonl files, or give the format (--format csv|jsonl)");
+}
+
+// The format of a stream by its first byte that is not blank: '{' starts a
+// JSON Lines file (a CSV header does not start so); anything else is CSV.
+LeadFileFormat formatByContent(std::string_view text) {
+  for (const char c : text) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return c == '{' ? LeadFileFormat::jsonl : LeadFileFormat::csv;
+  }
+  return LeadFileFormat::csv;
+}
+
 }  // namespace
 
-std::unique_ptr<LeadFileReader> LeadFileReader::open(const std::string& path) {
-  if (hasExtension(path, ".csv")) return std::make_unique<CsvReader>(path);
-  if (hasExtension(path, ".jsonl")) return std::make_unique<JsonlReader>(path);
-  fail(path, "unknown file type; import reads .csv and .jsonl files");
+std::unique_ptr<LeadFileReader> LeadFileReader::open(const std::string& path, const LeadFileOptions& options) {
+  const bool isStdin = path == "-";
+  const std::string_view where = isStdin ? std::string_view("stdin") : std::string_view(path);
+  const char d = options.delimiter;
+  if (d != '\0' && d != ',' && d != ';' && d != '\t') fail(where, "the delimiter must be ',', ';' or a tab");
+  LeadFileFormat format = options.format;
+  if (format == LeadFileFormat::detect && !isStdin) format = formatByExtension(path);
+  ByteSource in(path);
+  if (format == LeadFileFormat::detect) format = formatByContent(in.window());
+  if (format == LeadFileFormat::csv) return std::make_unique<CsvReader>(std::move(in), options);
+  if (d != '\0' || !options.columns.empty()) {
+    fail(where, "a delimiter or a column map applies to CSV only, and this file is read as JSON Lines");
+  }
+  return std::make_unique<JsonlReader>(std::move(in));
 }
 
 }  // namespace leadterra

@@ -12,8 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "leadterra/engine.hpp"
-#include "leadterra/import.hpp"
 #include "leadterra/error.hpp"
+#include "leadterra/import.hpp"
+#include "util/text.hpp"
 
 namespace leadterra {
 
@@ -58,6 +59,30 @@ class RejectsWriter {
 template <typename Map>
 void addCounts(Map& total, const Map& more) {
   for (const auto& [key, count] : more) total[key] += count;
+}
+
+bool hasInvalidUtf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t length = detail::utf8CharLength(s, i);
+    if (length == 0) return true;
+    i += length;
+  }
+  return false;
+}
+
+// A row that failed for bytes that are not UTF-8 most likely comes from a
+// file saved as Windows-1252 or Latin-1: its message says how to convert it.
+// The code stays the engine's (invalid_field); only the words are added.
+void explainEncoding(RowError& error, const LeadRow& row) {
+  if (error.code != RowCode::invalid_field) return;
+  const LeadInput& in = row.lead;
+  bool invalid = in.customFields && hasInvalidUtf8(*in.customFields);
+  for (const FieldPatch* field : {&in.email, &in.firstName, &in.lastName, &in.company, &in.jobTitle}) {
+    invalid = invalid || (field->hasValue() && hasInvalidUtf8(field->value()));
+  }
+  if (!invalid) return;
+  error.message += "; the row is not UTF-8: if the file is Windows-1252 or Latin-1, convert it and import it again, "
+                   "e.g. iconv -f WINDOWS-1252 -t UTF-8 in.csv > out.csv";
 }
 
 // One import in flight. One batch's rows are kept and reused from batch to
@@ -108,6 +133,7 @@ class Importer {
     for (RowError& error : batch.errors) {
       const std::size_t local = error.index;
       error.index = firstIndex_ + local;
+      explainEncoding(error, rows_[local]);
       rejects_.write(error, lines_[local], raws_[local]);
       if (total_.errors.size() < options_.keptErrors) total_.errors.push_back(std::move(error));
     }
@@ -138,8 +164,23 @@ class Importer {
 BulkResult importFile(CampaignEngine& engine, std::string_view campaignId, const std::string& path,
                       const ImportOptions& options, const Scope& scope) {
   if (options.batchSize == 0) throw Error(ErrorCode::invalid_argument, "the batch size must be at least 1");
-  const std::unique_ptr<LeadFileReader> reader = LeadFileReader::open(path);
+  const std::unique_ptr<LeadFileReader> reader = LeadFileReader::open(path, options);
   return Importer(engine, campaignId, options, scope, *reader).run();
+}
+
+ImportPreview previewFile(CampaignEngine& engine, std::string_view campaignId, const std::string& path,
+                          const ImportOptions& options, std::size_t rows, const Scope& scope) {
+  const std::unique_ptr<LeadFileReader> reader = LeadFileReader::open(path, options);
+  std::vector<LeadRow> batch;
+  std::string raw;
+  for (LeadRow row; batch.size() < rows && reader->next(row, raw);) batch.push_back(std::move(row));
+  BulkOptions bulk;
+  bulk.mode = options.mode;
+  bulk.dryRun = true;
+  bulk.details = true;
+  ImportPreview preview{reader->layout(), engine.bulkUpsert(campaignId, std::span<const LeadRow>(batch), bulk, scope)};
+  for (RowError& error : preview.result.errors) explainEncoding(error, batch[error.index]);
+  return preview;
 }
 
 }  // namespace leadterra
