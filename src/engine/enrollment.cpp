@@ -245,8 +245,12 @@ void Upsert::updateNew(std::size_t index, LeadRecord& lead) {
 }
 
 void Upsert::insertNew() {
-  std::sort(new_.begin(), new_.end(), [](const NewLead& a, const NewLead& b) { return a.index < b.index; });
-  for (const NewLead& n : new_) {
+  // In the caller's order; the records themselves stay where they are.
+  std::vector<const NewLead*> order(new_.size());
+  for (std::size_t k = 0; k < new_.size(); ++k) order[k] = &new_[k];
+  std::sort(order.begin(), order.end(), [](const NewLead* a, const NewLead* b) { return a->index < b->index; });
+  for (const NewLead* next : order) {
+    const NewLead& n = *next;
     // Nobody else writes inside the call's transaction: a taken email here
     // means the campaign's stored lead count is out of step with its leads.
     if (!call_.db.leads().insert(call_.tx, campaign_.id, n.lead)) {
