@@ -298,6 +298,66 @@ BOOST_AUTO_TEST_CASE(campaign_pause_prints_the_whole_campaign_and_keeps_started_
   BOOST_TEST(resumed.json()["campaign"]["startedAt"] == kNow);
 }
 
+BOOST_AUTO_TEST_CASE(campaign_step_add_replace_and_remove_edit_a_campaign_made_without_steps) {
+  Cli cli;
+  BOOST_REQUIRE_EQUAL(cli({"workspace", "create", "--id", "ws_1"}).status, 0);
+  BOOST_REQUIRE_EQUAL(cli({"campaign", "create", "--workspace", "ws_1", "--id", "c1", "--name", "x"}).status, 0);
+  checkFailure(cli({"campaign", "start", "c1"}), 1, "no_steps");
+
+  // From flags, then from a file and from stdin (one element of a steps document).
+  const Run first = cli({"campaign", "step", "add", "c1", "--subject", "Hi {{firstName}}", "--body", "Hello"});
+  BOOST_TEST(first.status == 0);
+  BOOST_TEST(first.json()["campaign"]["steps"] == Json::parse(R"([{"subject": "Hi {{firstName}}", "body": "Hello",
+      "format": "text", "delayDays": 0}])"));
+  const std::string second = R"({"subject": "Again", "body": "<p>{{company}}</p>", "format": "html", "delayDays": 2})";
+  BOOST_TEST(cli({"campaign", "step", "add", "c1", "--step", cli.file("step.json", second)}).status == 0);
+  const Run third = cli({"campaign", "step", "add", "c1", "--step", "-"}, R"({"subject": "Last", "body": "Bye"})");
+  BOOST_TEST(third.json()["campaign"]["steps"].size() == 3u);
+  BOOST_TEST(third.json()["campaign"]["steps"][1] == Json::parse(second));
+
+  // replace: the flags given are laid over the step; --step replaces it whole.
+  const Run delayed = cli({"campaign", "step", "replace", "c1", "2", "--delay-days", "1.5"});
+  BOOST_TEST(delayed.status == 0);
+  BOOST_TEST(delayed.json()["campaign"]["steps"][1] == Json::parse(R"({"subject": "Again",
+      "body": "<p>{{company}}</p>", "format": "html", "delayDays": 1.5})"));
+  const Run whole = cli({"campaign", "step", "replace", "c1", "1", "--step", "-"}, R"({"subject": "S", "body": "B"})");
+  BOOST_TEST(whole.json()["campaign"]["steps"][0] == Json::parse(R"({"subject": "S", "body": "B",
+      "format": "text", "delayDays": 0})"));
+
+  // remove: later steps move up.
+  const Run removed = cli({"campaign", "step", "remove", "c1", "1"});
+  BOOST_TEST(removed.status == 0);
+  BOOST_TEST(removed.json()["campaign"]["steps"].size() == 2u);
+  BOOST_TEST(removed.json()["campaign"]["steps"][0]["subject"] == "Again");
+  BOOST_TEST(cli({"campaign", "start", "c1"}).status == 0);  // it can start now
+}
+
+BOOST_AUTO_TEST_CASE(campaign_step_failures) {
+  Cli cli;
+  cli.seedRunning();
+  // The library refuses (exit 1) ...
+  const Run running = cli({"campaign", "step", "add", kCampaign, "--subject", "s", "--body", "b"});
+  checkFailure(running, 1, "conflict");
+  BOOST_TEST(cli({"campaign", "pause", kCampaign}).status == 0);
+  checkFailure(cli({"campaign", "step", "remove", kCampaign, "3"}), 1, "not_found");
+  checkFailure(cli({"campaign", "step", "replace", kCampaign, "3", "--body", "b"}), 1, "not_found");
+  checkFailure(cli({"campaign", "step", "replace", "camp_none", "1", "--body", "b"}), 1, "not_found");
+  checkFailure(cli({"campaign", "step", "add", kCampaign, "--step", "-"}, R"({"subject": "s", "delay_days": 1})"), 1,
+               "invalid_argument");
+  checkFailure(cli({"campaign", "step", "add", kCampaign, "--step", cli.dir.file("none.json")}), 1, "invalid_argument");
+  // ... a line that cannot be honoured is a usage error (exit 2), nothing written.
+  checkFailure(cli({"campaign", "step", "add", kCampaign, "--subject", "only a subject"}), 2, "invalid_argument");
+  checkFailure(cli({"campaign", "step", "add", kCampaign, "--step", "-", "--body", "b"}, "{}"), 2, "invalid_argument");
+  checkFailure(cli({"campaign", "step", "replace", kCampaign, "1"}), 2, "invalid_argument");
+  checkFailure(cli({"campaign", "step", "replace", kCampaign, "0", "--body", "b"}), 2, "invalid_argument");
+  checkFailure(cli({"campaign", "step", "add", kCampaign, "--subject", "s", "--body", "b", "--delay-days", "-1"}), 2,
+               "invalid_argument");
+  checkFailure(cli({"campaign", "step", "add", kCampaign, "--subject", "s", "--body", "b", "--format", "md"}), 2,
+               "invalid_argument");
+  checkFailure(cli({"campaign", "step"}), 2, "invalid_argument");
+  BOOST_TEST(cli({"campaign", "get", kCampaign}).json()["campaign"]["steps"].size() == 2u);
+}
+
 // ---- leads ----
 
 BOOST_AUTO_TEST_CASE(leads_bulk_reports_failed_rows_and_unknown_fields) {

@@ -205,6 +205,7 @@ void addCampaign(CLI::App& app, Context& ctx) {
   onRun(pause, ctx, [&ctx, a] { ctx.print(wrap("campaign", toJsonValue(ctx.engine().pauseCampaign(a->id)))); });
 
   addCampaignSchedule(*group, ctx);
+  addCampaignSteps(*group, ctx);
 }
 
 // ---- leads ----
