@@ -1,31 +1,44 @@
 // leadterra: the command-line tool's entry point, global options and the
 // mapping of failures to JSON errors and exit statuses (docs/cli.md).
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cli.hpp"
 #include "leadterra/error.hpp"
 #include "leadterra/json.hpp"
+#include "leadterra/version.hpp"
 
 namespace leadterra::cli {
 
-CampaignEngine& Context::engine() {
+CampaignEngine& Context::engine(Access access) {
   if (!engine_) {
     Options options;
+    options.createIfMissing = access == Access::write;
     if (fixedNow) {
       options.clock = [t = *fixedNow] { return t; };
     }
     engine_ = CampaignEngine::open(dbPath, std::move(options));
   }
   return *engine_;
+}
+
+Error notFound(std::string_view what, std::string_view name, std::string_view campaign) {
+  std::string message = fmt::format("{} '{}' not found", what, name);
+  if (!campaign.empty()) message += fmt::format(" in campaign '{}'", campaign);
+  return Error(ErrorCode::not_found, message);
 }
 
 void Context::print(const Json& doc) { std::cout << dump(doc, 2) << '\n'; }
@@ -36,11 +49,11 @@ std::string dump(const Json& value, int indent) {
 
 Json toJsonValue(const SuppressionResult& result, SuppressionOp op) {
   Json out = Json::object();
-  if (op == SuppressionOp::add) {
-    out["added"] = result.added;
-  } else {
+  if (op == SuppressionOp::remove) {
     out["removed"] = result.removed;
+    return out;
   }
+  out["added"] = result.added;
   out["leadsSuppressed"] = result.leadsSuppressed;
   out["messagesCancelled"] = result.messagesCancelled;
   return out;
