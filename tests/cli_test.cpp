@@ -1048,6 +1048,68 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_with_invalid_argument) {
   BOOST_TEST(!std::filesystem::exists(cli.db));  // nothing ran
 }
 
+BOOST_AUTO_TEST_CASE(an_unknown_flag_or_command_is_named_with_the_closest_valid_one) {
+  Cli cli;
+  const auto usage = [&](const std::vector<std::string>& args) {
+    const Run r = cli(args);
+    checkFailure(r, 2, "invalid_argument");
+    return r.message();
+  };
+  // Reported before the required flag it was meant to be.
+  BOOST_TEST(usage({"leads", "bulk", "--campaing", kCampaign}) == "unknown flag --campaing; did you mean --campaign?");
+  BOOST_TEST(usage({"leads", "get", "--campaing", kCampaign, "a@b.io"}) ==
+             "unknown flag --campaing; did you mean --campaign?");
+  BOOST_TEST(usage({"leads", "import", "--campaign", kCampaign, "x.csv", "--batchsize", "10"}) ==
+             "unknown flag --batchsize; did you mean --batch-size?");
+  BOOST_TEST(usage({"leads", "bulk", "--campaign", kCampaign, "--dryrun"}) ==
+             "unknown flag --dryrun; did you mean --dry-run?");
+  BOOST_TEST(usage({"leads", "bulk", "--campaign=x", "--Mode=merge"}) == "unknown flag --Mode; did you mean --mode?");
+  // A global flag is valid after any command.
+  BOOST_TEST(usage({"campaign", "get", "c1", "--nwo", kNow}) == "unknown flag --nwo; did you mean --now?");
+  BOOST_TEST(usage({"leads", "get", "--campaign", kCampaign, "a@b.io", "--verbose"}) ==
+             "unknown flag --verbose; see leads get --help");
+  // Commands, at the level they were expected.
+  BOOST_TEST(usage({"leads", "bulkk", "--campaign", kCampaign}) ==
+             "unknown command leads bulkk; did you mean leads bulk?");
+  BOOST_TEST(usage({"campaing", "get", "c1"}) == "unknown command campaing; did you mean campaign?");
+  BOOST_TEST(usage({"campaign", "step", "ad", "c1"}) ==
+             "unknown command campaign step ad; did you mean campaign step add?");
+  BOOST_TEST(usage({"frobnicate"}) == "unknown command frobnicate; see --help");
+  BOOST_TEST(usage({"campaign", "get", "c1", "c2"}) == "unexpected argument c2; see campaign get --help");
+  BOOST_TEST(!std::filesystem::exists(cli.db));  // nothing ran
+}
+
+BOOST_AUTO_TEST_CASE(version_prints_the_library_and_sqlite_versions) {
+  Cli cli;
+  for (const auto& args : {std::vector<std::string>{"--version"}, std::vector<std::string>{"leads", "--version"}}) {
+    const Run r = cli.raw(args);
+    BOOST_TEST(r.status == 0);
+    BOOST_TEST(r.err == "");
+    const Json doc = r.json();
+    BOOST_TEST(keysOf(doc) == (std::vector<std::string>{"leadterra", "sqlite"}), boost::test_tools::per_element());
+    BOOST_TEST(doc["leadterra"] == LEADTERRA_VERSION);
+    BOOST_TEST(doc["sqlite"] == std::string(leadterra::sqliteVersion()));
+    BOOST_TEST(doc["sqlite"].get<std::string>().starts_with("3."));
+  }
+  BOOST_TEST(!std::filesystem::exists(cli.dir.path() / "leadterra.db"));
+}
+
+BOOST_AUTO_TEST_CASE(not_found_is_worded_one_way_by_the_tool_and_the_library) {
+  Cli cli;
+  cli.seedCampaign();
+  // campaign get and lead get are answered by the tool, the others by the library.
+  BOOST_TEST(cli({"campaign", "get", "camp_none"}).message() == "campaign 'camp_none' not found");
+  BOOST_TEST(cli({"campaign", "start", "camp_none"}).message() == "campaign 'camp_none' not found");
+  BOOST_TEST(cli({"campaign", "schedule", "camp_none", "--no-cap"}).message() == "campaign 'camp_none' not found");
+  BOOST_TEST(cli({"leads", "get", "--campaign", kCampaign, "x@y.io"}).message() ==
+             fmt::format("lead 'x@y.io' not found in campaign '{}'", kCampaign));
+  BOOST_TEST(cli({"messages", "replied", "--campaign", kCampaign, "x@y.io"}).message() ==
+             fmt::format("lead 'x@y.io' not found in campaign '{}'", kCampaign));
+  BOOST_TEST(cli({"campaign", "create", "--workspace", "ws_none", "--name", "x"}).message() ==
+             "workspace 'ws_none' not found");
+  BOOST_TEST(cli({"messages", "sent", "msg_none"}).message() == "message 'msg_none' not found");
+}
+
 BOOST_AUTO_TEST_CASE(help_exits_0_on_stdout) {
   Cli cli;
   const Run r = cli.raw({"--help"});
