@@ -355,7 +355,9 @@ BOOST_AUTO_TEST_CASE(campaign_step_failures) {
                "invalid_argument");
   checkFailure(cli({"campaign", "step", "add", kCampaign, "--subject", "s", "--body", "b", "--format", "md"}), 2,
                "invalid_argument");
-  checkFailure(cli({"campaign", "step"}), 2, "invalid_argument");
+  const Run noCommand = cli({"campaign", "step"});
+  checkFailure(noCommand, 2, "invalid_argument");
+  BOOST_TEST(noCommand.message() == "campaign step: a command is required: add, replace, remove");
   BOOST_TEST(cli({"campaign", "get", kCampaign}).json()["campaign"]["steps"].size() == 2u);
 }
 

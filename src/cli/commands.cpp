@@ -32,13 +32,15 @@ void onRun(CLI::App* sub, Context& ctx, std::function<void()> run) {
 
 CLI::App* addGroup(CLI::App& app, Context& ctx, const std::string& name, const std::string& help) {
   CLI::App* group = app.add_subcommand(name, help);
-  group->callback([&ctx, group] {
+  // "leads", or "campaign step" for a group within a group.
+  const std::string path = app.get_parent() == nullptr ? name : app.get_name() + " " + name;
+  group->callback([&ctx, group, path] {
     if (ctx.action) return;
     std::vector<std::string> names;
     for (const CLI::App* sub : group->get_subcommands([](const CLI::App*) { return true; })) {
       names.push_back(sub->get_name());
     }
-    ctx.action = [message = fmt::format("{}: a command is required: {}", group->get_name(), fmt::join(names, ", "))] {
+    ctx.action = [message = fmt::format("{}: a command is required: {}", path, fmt::join(names, ", "))] {
       throw UsageError(message);
     };
   });

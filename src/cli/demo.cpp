@@ -149,7 +149,7 @@ void runDemo(Context& ctx) {
 
 void addDemo(CLI::App& app, Context& ctx) {
   auto* demo = app.add_subcommand(
-      "demo", fmt::format("The walkthrough end to end on a fresh database (default {}, --now {})", kDefaultDemoDb,
+      "demo", fmt::format("A campaign end to end on a fresh database (default {}, --now {})", kDefaultDemoDb,
                           kDemoNow));
   demo->callback([&ctx] { ctx.action = [&ctx] { runDemo(ctx); }; });
 }
