@@ -103,6 +103,26 @@ struct ScheduleArgs {
   bool noCap = false;
 };
 
+bool given(const CLI::Option* option) { return option->count() > 0; }
+
+// The window of --days, --start-hour and --end-hour laid over `current`; a
+// campaign without a window starts from the default one (Mon-Fri, 9-17).
+SendWindow windowOf(const ScheduleArgs& a, std::optional<SendWindow> current, const CLI::Option* days,
+                    const CLI::Option* start, const CLI::Option* end) {
+  SendWindow window = current.value_or(SendWindow{});
+  if (given(days)) {
+    window.days.fill(false);
+    for (const std::string& day : a.days) {
+      const auto* found = std::find(std::begin(kDayNames), std::end(kDayNames), day);
+      if (found == std::end(kDayNames)) throw UsageError(fmt::format("--days: \"{}\" is not a day", day));
+      window.days[static_cast<std::size_t>(found - std::begin(kDayNames))] = true;
+    }
+  }
+  if (given(start)) window.startHour = a.startHour;
+  if (given(end)) window.endHour = a.endHour;
+  return window;
+}
+
 // `campaign schedule`: the given flags are laid over the campaign's current
 // sending rules, so that changing one (the cap) keeps the others (the window).
 void addCampaignSchedule(CLI::App& group, Context& ctx) {
@@ -125,7 +145,6 @@ void addCampaignSchedule(CLI::App& group, Context& ctx) {
   sub->add_flag("--no-window", a->noWindow, "Send at any time")->excludes(days)->excludes(start)->excludes(end);
   sub->add_flag("--no-cap", a->noCap, "No daily cap")->excludes(cap);
   onRun(sub, ctx, [&ctx, a, zone, days, start, end, cap] {
-    const auto given = [](const CLI::Option* o) { return o->count() > 0; };
     const bool windowFlags = given(days) || given(start) || given(end);
     if (!given(zone) && !windowFlags && !given(cap) && !a->noWindow && !a->noCap) {
       throw UsageError(
@@ -143,19 +162,7 @@ void addCampaignSchedule(CLI::App& group, Context& ctx) {
     if (a->noWindow) {
       schedule.sendWindow.reset();
     } else if (windowFlags) {
-      // A campaign without a window starts from the default one (Mon-Fri, 9-17).
-      SendWindow window = schedule.sendWindow.value_or(SendWindow{});
-      if (given(days)) {
-        window.days.fill(false);
-        for (const std::string& day : a->days) {
-          const auto* found = std::find(std::begin(kDayNames), std::end(kDayNames), day);
-          if (found == std::end(kDayNames)) throw UsageError(fmt::format("--days: \"{}\" is not a day", day));
-          window.days[static_cast<std::size_t>(found - std::begin(kDayNames))] = true;
-        }
-      }
-      if (given(start)) window.startHour = a->startHour;
-      if (given(end)) window.endHour = a->endHour;
-      schedule.sendWindow = window;
+      schedule.sendWindow = windowOf(*a, schedule.sendWindow, days, start, end);
     }
     if (a->noCap) {
       schedule.dailyCap.reset();
