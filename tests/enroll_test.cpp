@@ -346,6 +346,30 @@ BOOST_AUTO_TEST_CASE(missing_tokens_count_distinct_leads_rendering_a_token_empty
   BOOST_TEST(r.missingTokens.count("city") == 0U);  // has a fallback
 }
 
+BOOST_AUTO_TEST_CASE(missing_tokens_of_one_lead_are_the_ones_a_bulk_upsert_counts_for_it) {
+  const Step step{"{{jobTitle}} {{firstName}}", "{{company}} {{city|there}} {{customFields.plan}} {{firstName}}",
+                  StepFormat::text, 0};
+  LeadInput ann = lead("a@acme.com", "Ann");
+  ann.customFields = R"({"plan": ""})";
+  // Subject first, each name once, as written; a token with a fallback never.
+  const std::vector<std::string> expected{"jobTitle", "company", "customFields.plan"};
+  BOOST_TEST(missingTokens(step, ann) == expected, boost::test_tools::per_element());
+  BOOST_TEST(StepRenderer(step).missingTokens(ann) == expected, boost::test_tools::per_element());
+
+  seedCampaign("camp_t", {step});
+  const BulkResult r = engine->bulkUpsert("camp_t", std::vector<LeadInput>{ann});
+  std::vector<std::string> counted;
+  for (const auto& [name, leads] : r.missingTokens) counted.push_back(name);
+  BOOST_TEST(counted == (std::vector<std::string>{"company", "customFields.plan", "jobTitle"}),
+             boost::test_tools::per_element());  // the same names, in the map's order
+  const Lead stored = *engine->getLead("camp_t", "a@acme.com");
+  BOOST_TEST(missingTokens(step, stored) == expected, boost::test_tools::per_element());
+
+  LeadInput full = lead("b@acme.com", "Bo", "Beta", "CTO");
+  full.customFields = R"({"plan": "pro"})";
+  BOOST_TEST(missingTokens(step, full).empty());
+}
+
 BOOST_AUTO_TEST_CASE(position_and_status_are_never_changed_by_an_upsert) {
   seedCampaign();
   (void)engine->bulkUpsert("camp_01HZA1TPNQ8RD4KF", seedLeads());

@@ -231,6 +231,25 @@ BOOST_AUTO_TEST_CASE(steps_of_another_shape_are_rejected_naming_the_problem) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(one_step_parses_as_an_element_of_the_steps_array) {
+  BOOST_TEST((leadterra::json::parseStep(R"({"subject": "Hi", "body": "<p>{{firstName}}</p>", "format": "html",
+      "delayDays": 2.5})") == Step{"Hi", "<p>{{firstName}}</p>", StepFormat::html, 2.5}));
+  BOOST_TEST((leadterra::json::parseStep(R"({"subject": "a", "body": "b"})") == Step{"a", "b", StepFormat::text, 0}));
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"nope", "the step is not valid JSON"},
+      {R"({"steps": [{"subject": "a", "body": "b"}]})", "the step: unknown key \"steps\""},
+      {R"([{"subject": "a", "body": "b"}])", "the step must be a JSON object"},
+      {R"({"body": "b"})", "the step: \"subject\" is missing"},
+      {R"({"subject": "a", "body": "b", "delay_days": 3})", "the step: unknown key \"delay_days\""},
+      {R"({"subject": "a", "body": "b", "format": "md"})", "the step: \"format\" must be \"text\" or \"html\""},
+  };
+  for (const auto& [text, mention] : cases) {
+    BOOST_TEST_CONTEXT(text) {
+      BOOST_TEST(throwsInvalidArgument([&] { (void)leadterra::json::parseStep(text); }, mention));
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(steps_document_may_carry_the_sending_rules) {
   const std::string doc = R"({"timeZone": "Europe/Oslo", "steps": [{"subject": "a", "body": "b"}],
       "sendWindow": {"days": ["mon", "wed"], "startHour": 8, "endHour": 18}, "dailyCap": 40})";

@@ -75,12 +75,24 @@ BOOST_AUTO_TEST_CASE(a_file_that_is_not_a_database_is_a_storage_error_and_kept) 
   BOOST_TEST(test::readFile(path) == garbage);
 }
 
-BOOST_AUTO_TEST_CASE(a_missing_file_is_an_error_without_create_if_missing) {
+BOOST_AUTO_TEST_CASE(a_missing_file_is_not_found_without_create_if_missing) {
   TempDir dir;
   Options options;
   options.createIfMissing = false;
-  BOOST_TEST(openError(dir.file("absent.db"), options) == ErrorCode::storage_error);
-  BOOST_TEST(!std::filesystem::exists(dir.file("absent.db")));
+  const std::string path = dir.file("absent.db");
+  try {
+    (void)CampaignEngine::open(path, options);
+    BOOST_FAIL("open succeeded");
+  } catch (const Error& e) {
+    BOOST_TEST(e.code() == ErrorCode::not_found);
+    BOOST_TEST(std::string(e.what()) == "database file '" + path + "' not found");
+  }
+  BOOST_TEST(std::filesystem::is_empty(dir.path()));  // no file, no -wal or -shm
+  // A file that exists opens as usual.
+  (void)CampaignEngine::open(path)->createWorkspace({"ws_1", "One"});
+  BOOST_TEST(CampaignEngine::open(path, options)->getWorkspace("ws_1").has_value());
+  // A directory that does not exist is no database file either.
+  BOOST_TEST(openError(dir.file("no-such-dir/absent.db"), options) == ErrorCode::not_found);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_failure_mid_call_rolls_the_whole_call_back, EngineFixture) {

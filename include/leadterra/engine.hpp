@@ -38,10 +38,11 @@ class EngineImpl;
 class LEADTERRA_EXPORT CampaignEngine {
  public:
   // Opens (or, with Options::createIfMissing, creates) the file at `path` and
-  // brings its schema up to date. Throws Error: schema_too_new when the file
-  // was written by a newer library (it is left untouched), storage_error when
-  // it cannot be opened or is not a database, busy when another connection
-  // holds the lock past the timeout.
+  // brings its schema up to date. Throws Error: not_found when the file does
+  // not exist and createIfMissing is false (nothing is created),
+  // schema_too_new when the file was written by a newer library (it is left
+  // untouched), storage_error when it cannot be opened or is not a database,
+  // busy when another connection holds the lock past the timeout.
   [[nodiscard]] static std::unique_ptr<CampaignEngine> open(const std::string& path, Options options = {});
 
   ~CampaignEngine();

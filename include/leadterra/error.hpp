@@ -20,7 +20,8 @@ namespace leadterra {
 
 // Stable codes; names are printed as written. Do not rename.
 enum class ErrorCode {
-  not_found,         // the workspace, campaign, lead or message does not exist (or is out of scope)
+  not_found,         // the workspace, campaign, step, lead or message does not exist (or is out of
+                     // scope), or the file does not exist and Options::createIfMissing is false
   invalid_argument,  // the call's arguments are malformed (bad id, bad entry, bad step)
   conflict,          // the call contradicts stored state (duplicate id, editing a running campaign)
   no_steps,          // a campaign without steps cannot start

@@ -40,6 +40,10 @@ namespace leadterra::json {
 // not have that shape.
 [[nodiscard]] LEADTERRA_EXPORT std::vector<Step> parseSteps(std::string_view body);
 
+// Reads one step, an object as in the "steps" array of a steps document.
+// Throws Error(invalid_argument) when it does not have that shape.
+[[nodiscard]] LEADTERRA_EXPORT Step parseStep(std::string_view object);
+
 // Reads the optional "timeZone", "sendWindow" ({"days": ["mon", ...],
 // "startHour", "endHour"}) and "dailyCap" of a steps document (other keys are
 // ignored); absent keys give the defaults. Throws Error(invalid_argument) for

@@ -15,7 +15,9 @@ struct Options {
   // ---- Behaviour ----
 
   // Create the file (and its schema) when it does not exist. When false, a
-  // missing file is a storage_error.
+  // missing file is not_found and nothing is created: open a file this way to
+  // read it, so that a mistyped path is an error rather than a new, empty
+  // database.
   // Default: true.
   bool createIfMissing = true;
 

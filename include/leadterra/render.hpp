@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "leadterra/campaign.hpp"
 #include "leadterra/export.hpp"
@@ -32,6 +33,13 @@ struct RenderedStep {
 // upsert would reject render as given, or as empty when unreadable.
 [[nodiscard]] LEADTERRA_EXPORT RenderedStep renderStep(const Step& step, const LeadInput& input);
 
+// The tokens of the step that render empty for the lead: those used without
+// a fallback whose value is missing, null or "", each name once as written,
+// in order of appearance (subject first). The tokens BulkResult::missingTokens
+// counts.
+[[nodiscard]] LEADTERRA_EXPORT std::vector<std::string> missingTokens(const Step& step, const Lead& lead);
+[[nodiscard]] LEADTERRA_EXPORT std::vector<std::string> missingTokens(const Step& step, const LeadInput& input);
+
 // A step with its subject and body parsed once, to render it for many leads:
 // the same text as renderStep, without parsing the step's templates again
 // for every lead. Immutable once made: share one between threads; copies
@@ -42,6 +50,8 @@ class LEADTERRA_EXPORT StepRenderer {
 
   [[nodiscard]] RenderedStep render(const Lead& lead) const;
   [[nodiscard]] RenderedStep render(const LeadInput& input) const;
+  [[nodiscard]] std::vector<std::string> missingTokens(const Lead& lead) const;
+  [[nodiscard]] std::vector<std::string> missingTokens(const LeadInput& input) const;
 
   // The step as given.
   [[nodiscard]] const Step& step() const noexcept;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "leadterra/engine.hpp"
+#include "leadterra/error.hpp"
 #include "leadterra/json.hpp"
 
 namespace CLI {
@@ -43,13 +44,19 @@ template <typename T>
   return Json::parse(json::toJson(value));
 }
 
-// {"added" | "removed", "leadsSuppressed", "messagesCancelled"}.
+// add: {"added", "leadsSuppressed", "messagesCancelled"}; remove: {"removed"}
+// (removing an entry suppresses and cancels nothing).
 enum class SuppressionOp { add, remove };
 [[nodiscard]] Json toJsonValue(const SuppressionResult& result, SuppressionOp op);
 
 // Text of `value`: compact (indent < 0) or indented. Never throws: bytes that
 // are not UTF-8 print as U+FFFD.
 [[nodiscard]] std::string dump(const Json& value, int indent = -1);
+
+// The error of a missing `what` ("campaign", "lead", ...) named `name`,
+// worded as the library words it: `campaign 'x' not found`, or with
+// `campaign`, `lead 'a@b.io' not found in campaign 'x'`.
+[[nodiscard]] Error notFound(std::string_view what, std::string_view name, std::string_view campaign = {});
 
 // Exit statuses: 0 done; 1 an error ({"error": ...} on stderr); 2 a usage
 // error; 3 done, but --strict and some rows failed (the result is printed).
@@ -63,6 +70,11 @@ class UsageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// How a command uses the database. A read never creates the file: a missing
+// one is not_found, naming it, so that a mistyped --db is not answered with
+// "campaign not found" from a new, empty file left behind.
+enum class Access { read, write };
 
 // What every command shares: the global options, the engine (opened on first
 // use, so that `render` and usage errors never create a database file) and
@@ -79,9 +91,11 @@ class Context {
   // may set it non-zero (--strict with failed rows); errors exit 1 or 2.
   int exitStatus = 0;
 
-  // The engine on dbPath, its clock fixed at `fixedNow` when set. Throws
-  // Error when the file cannot be opened.
-  CampaignEngine& engine();
+  // The engine on dbPath, its clock fixed at `fixedNow` when set; for
+  // Access::read, only when the file exists. Every command that only reads
+  // asks for Access::read. Throws Error when the file cannot be opened
+  // (not_found for a read of a missing file).
+  CampaignEngine& engine(Access access = Access::write);
 
   // Writes `doc` to stdout, indented, followed by a newline.
   void print(const Json& doc);

@@ -32,13 +32,15 @@ void onRun(CLI::App* sub, Context& ctx, std::function<void()> run) {
 
 CLI::App* addGroup(CLI::App& app, Context& ctx, const std::string& name, const std::string& help) {
   CLI::App* group = app.add_subcommand(name, help);
-  group->callback([&ctx, group] {
+  // "leads", or "campaign step" for a group within a group.
+  const std::string path = app.get_parent() == nullptr ? name : app.get_name() + " " + name;
+  group->callback([&ctx, group, path] {
     if (ctx.action) return;
     std::vector<std::string> names;
     for (const CLI::App* sub : group->get_subcommands([](const CLI::App*) { return true; })) {
       names.push_back(sub->get_name());
     }
-    ctx.action = [message = fmt::format("{}: a command is required: {}", group->get_name(), fmt::join(names, ", "))] {
+    ctx.action = [message = fmt::format("{}: a command is required: {}", path, fmt::join(names, ", "))] {
       throw UsageError(message);
     };
   });
@@ -101,6 +103,26 @@ struct ScheduleArgs {
   bool noCap = false;
 };
 
+bool given(const CLI::Option* option) { return option->count() > 0; }
+
+// The window of --days, --start-hour and --end-hour laid over `current`; a
+// campaign without a window starts from the default one (Mon-Fri, 9-17).
+SendWindow windowOf(const ScheduleArgs& a, std::optional<SendWindow> current, const CLI::Option* days,
+                    const CLI::Option* start, const CLI::Option* end) {
+  SendWindow window = current.value_or(SendWindow{});
+  if (given(days)) {
+    window.days.fill(false);
+    for (const std::string& day : a.days) {
+      const auto* found = std::find(std::begin(kDayNames), std::end(kDayNames), day);
+      if (found == std::end(kDayNames)) throw UsageError(fmt::format("--days: \"{}\" is not a day", day));
+      window.days[static_cast<std::size_t>(found - std::begin(kDayNames))] = true;
+    }
+  }
+  if (given(start)) window.startHour = a.startHour;
+  if (given(end)) window.endHour = a.endHour;
+  return window;
+}
+
 // `campaign schedule`: the given flags are laid over the campaign's current
 // sending rules, so that changing one (the cap) keeps the others (the window).
 void addCampaignSchedule(CLI::App& group, Context& ctx) {
@@ -123,7 +145,6 @@ void addCampaignSchedule(CLI::App& group, Context& ctx) {
   sub->add_flag("--no-window", a->noWindow, "Send at any time")->excludes(days)->excludes(start)->excludes(end);
   sub->add_flag("--no-cap", a->noCap, "No daily cap")->excludes(cap);
   onRun(sub, ctx, [&ctx, a, zone, days, start, end, cap] {
-    const auto given = [](const CLI::Option* o) { return o->count() > 0; };
     const bool windowFlags = given(days) || given(start) || given(end);
     if (!given(zone) && !windowFlags && !given(cap) && !a->noWindow && !a->noCap) {
       throw UsageError(
@@ -135,25 +156,13 @@ void addCampaignSchedule(CLI::App& group, Context& ctx) {
     // what a person at a terminal expects.
     CampaignEngine& engine = ctx.engine();
     const auto campaign = engine.getCampaign(a->id);
-    if (!campaign) throw Error(ErrorCode::not_found, fmt::format("no campaign \"{}\"", a->id));
+    if (!campaign) throw notFound("campaign", a->id);
     CampaignSchedule schedule = campaign->schedule;
     if (given(zone)) schedule.timeZone = a->timeZone;
     if (a->noWindow) {
       schedule.sendWindow.reset();
     } else if (windowFlags) {
-      // A campaign without a window starts from the default one (Mon-Fri, 9-17).
-      SendWindow window = schedule.sendWindow.value_or(SendWindow{});
-      if (given(days)) {
-        window.days.fill(false);
-        for (const std::string& day : a->days) {
-          const auto* found = std::find(std::begin(kDayNames), std::end(kDayNames), day);
-          if (found == std::end(kDayNames)) throw UsageError(fmt::format("--days: \"{}\" is not a day", day));
-          window.days[static_cast<std::size_t>(found - std::begin(kDayNames))] = true;
-        }
-      }
-      if (given(start)) window.startHour = a->startHour;
-      if (given(end)) window.endHour = a->endHour;
-      schedule.sendWindow = window;
+      schedule.sendWindow = windowOf(*a, schedule.sendWindow, days, start, end);
     }
     if (a->noCap) {
       schedule.dailyCap.reset();
@@ -190,8 +199,8 @@ void addCampaign(CLI::App& app, Context& ctx) {
   auto* get = group->add_subcommand("get", "Show a campaign -> {\"campaign\": {...}}");
   get->add_option("id", a->id, "Campaign id")->required();
   onRun(get, ctx, [&ctx, a] {
-    const auto campaign = ctx.engine().getCampaign(a->id);
-    if (!campaign) throw Error(ErrorCode::not_found, fmt::format("no campaign \"{}\"", a->id));
+    const auto campaign = ctx.engine(Access::read).getCampaign(a->id);
+    if (!campaign) throw notFound("campaign", a->id);
     ctx.print(wrap("campaign", toJsonValue(*campaign)));
   });
 
@@ -205,6 +214,7 @@ void addCampaign(CLI::App& app, Context& ctx) {
   onRun(pause, ctx, [&ctx, a] { ctx.print(wrap("campaign", toJsonValue(ctx.engine().pauseCampaign(a->id)))); });
 
   addCampaignSchedule(*group, ctx);
+  addCampaignSteps(*group, ctx);
 }
 
 // ---- leads ----
@@ -217,6 +227,7 @@ struct LeadsArgs {
   std::string idempotencyKey;
   bool dryRun = false;
   bool details = false;
+  bool strict = false;
 };
 
 void addLeads(CLI::App& app, Context& ctx) {
@@ -234,6 +245,7 @@ void addLeads(CLI::App& app, Context& ctx) {
                    "A repeat with this key and the same body replays the first result; another body is a conflict")
       ->check(kNotEmpty);
   bulk->add_flag("--details", a->details, "Add rows: [{index, email, outcome, code}] for every row");
+  bulk->add_flag("--strict", a->strict, "Exit with status 3 when any row failed (the result is printed all the same)");
   onRun(bulk, ctx, [&ctx, a] {
     BulkOptions options;
     options.mode = *parseMergeMode(a->mode);  // checked while parsing
@@ -241,7 +253,11 @@ void addLeads(CLI::App& app, Context& ctx) {
     options.idempotencyKey = a->idempotencyKey;
     options.details = a->details;
     const std::vector<LeadRow> leads = json::parseLeads(readInput(a->file));
-    ctx.print(wrap("result", toJsonValue(ctx.engine().bulkUpsert(a->campaign, leads, options))));
+    // A dry run writes nothing, so it does not create the file either.
+    CampaignEngine& engine = ctx.engine(a->dryRun ? Access::read : Access::write);
+    const BulkResult result = engine.bulkUpsert(a->campaign, leads, options);
+    ctx.print(wrap("result", toJsonValue(result)));
+    if (a->strict && result.failed > 0) ctx.exitStatus = kExitFailedRows;
   });
 
   addLeadsImport(*group, ctx);
@@ -250,8 +266,8 @@ void addLeads(CLI::App& app, Context& ctx) {
   get->add_option("--campaign", a->campaign, "Campaign id")->required();
   get->add_option("email", a->email, "The lead's email (normalized before lookup)")->required();
   onRun(get, ctx, [&ctx, a] {
-    const auto lead = ctx.engine().getLead(a->campaign, a->email);
-    if (!lead) throw Error(ErrorCode::not_found, fmt::format("no lead \"{}\" in campaign \"{}\"", a->email, a->campaign));
+    const auto lead = ctx.engine(Access::read).getLead(a->campaign, a->email);
+    if (!lead) throw notFound("lead", a->email, a->campaign);
     ctx.print(wrap("lead", toJsonValue(*lead)));
   });
 }
@@ -287,7 +303,7 @@ void addSuppression(CLI::App& app, Context& ctx) {
   auto* list = group->add_subcommand("list", "List the entries -> {\"suppression\": {\"entries\": [...]}}");
   list->add_option("--workspace", a->workspace, "Workspace id")->required();
   onRun(list, ctx, [&ctx, a] {
-    ctx.print(wrap("suppression", wrap("entries", arrayOf(ctx.engine().listSuppressions(a->workspace)))));
+    ctx.print(wrap("suppression", wrap("entries", arrayOf(ctx.engine(Access::read).listSuppressions(a->workspace)))));
   });
 }
 
@@ -318,7 +334,7 @@ void addMessages(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"queued", "claimed", "sent", "failed", "cancelled"}));
   onRun(list, ctx, [&ctx, a] {
     const auto status = a->status.empty() ? std::nullopt : parseMessageStatus(a->status);
-    ctx.print(wrap("messages", arrayOf(ctx.engine().listMessages(a->campaign, status, {a->workspace}))));
+    ctx.print(wrap("messages", arrayOf(ctx.engine(Access::read).listMessages(a->campaign, status, {a->workspace}))));
   });
   scoped(list);
 
@@ -369,18 +385,23 @@ struct RenderArgs {
 
 void addRender(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<RenderArgs>();
-  auto* render = app.add_subcommand("render", "Render a template against a lead -> {\"rendered\": \"...\"}");
+  auto* render = app.add_subcommand(
+      "render", R"(Render a template against a lead -> {"rendered": "...", "missingTokens": [...]})");
   render->add_option("--format", a->format, "html escapes inserted values")
       ->check(CLI::IsMember({"text", "html"}))
       ->capture_default_str();
   render->add_flag("--subject", a->subject,
                    "Render as a step's subject: never escaped, control characters folded to spaces");
   render->add_option("--template", a->templateText, "Template text, e.g. \"Hi {{firstName|there}}\"")->required();
-  render->add_option("--lead", a->lead, R"(The lead as a JSON object, e.g. {"firstName": "Ava"})")->capture_default_str();
+  render->add_option("--lead", a->lead,
+                     R"(The lead as a JSON object, e.g. {"firstName": "Ava"}, or as `leads get` prints it)")
+      ->capture_default_str();
   onRun(render, ctx, [&ctx, a] {
     const RenderAs as = a->subject ? RenderAs::subject : a->format == "html" ? RenderAs::htmlBody : RenderAs::textBody;
-    const std::string rendered = renderTemplate(a->templateText, as, a->lead);
-    ctx.print(wrap("rendered", rendered));
+    const Rendering rendering = renderTemplate(a->templateText, as, a->lead);
+    Json doc = wrap("rendered", rendering.text);
+    doc["missingTokens"] = rendering.missingTokens;
+    ctx.print(doc);
   });
 }
 

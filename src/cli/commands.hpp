@@ -20,6 +20,10 @@ void onRun(CLI::App* sub, Context& ctx, std::function<void()> run);
 // with a usage error naming them. Its callback runs after its command's.
 CLI::App* addGroup(CLI::App& app, Context& ctx, const std::string& name, const std::string& help);
 
+// `campaign step add|replace|remove` (steps_command.cpp), added to the
+// `campaign` group.
+void addCampaignSteps(CLI::App& campaign, Context& ctx);
+
 // A whole number >= 1, said in words (CLI11's own check prints its range as
 // a 300-digit double).
 extern const CLI::Validator kPositiveInteger;

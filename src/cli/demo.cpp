@@ -1,4 +1,4 @@
-// `leadterra demo`: the walkthrough of docs/cli.md, end to end, on a fresh
+// `leadterra demo`: a campaign from start to finish on a fresh
 // database. stdout carries only the JSON documents (one after another, so
 // that `jq` can read them); the headings that explain each step go to stderr.
 #include <CLI/CLI.hpp>
@@ -76,8 +76,8 @@ void prepareDatabase(Context& ctx) {
   if (ctx.dbOption->count() > 0) {
     if (fs::exists(ctx.dbPath)) {
       throw Error(ErrorCode::conflict,
-                  fmt::format("the demo needs a fresh database and {} exists; omit --db to use {}", ctx.dbPath,
-                              kDefaultDemoDb));
+                  fmt::format("database file '{}' already exists; the demo needs a fresh one (omit --db to use {})",
+                              ctx.dbPath, kDefaultDemoDb));
     }
     return;
   }
@@ -90,7 +90,7 @@ void prepareDatabase(Context& ctx) {
 
 const Message& messageFor(const std::vector<Message>& messages, const std::string& email) {
   const auto it = std::find_if(messages.begin(), messages.end(), [&](const Message& m) { return m.email == email; });
-  if (it == messages.end()) throw Error(ErrorCode::not_found, "the demo found no claimed message for " + email);
+  if (it == messages.end()) throw notFound("claimed message for", email);
   return *it;
 }
 
@@ -149,7 +149,7 @@ void runDemo(Context& ctx) {
 
 void addDemo(CLI::App& app, Context& ctx) {
   auto* demo = app.add_subcommand(
-      "demo", fmt::format("The walkthrough end to end on a fresh database (default {}, --now {})", kDefaultDemoDb,
+      "demo", fmt::format("A campaign end to end on a fresh database (default {}, --now {})", kDefaultDemoDb,
                           kDemoNow));
   demo->callback([&ctx] { ctx.action = [&ctx] { runDemo(ctx); }; });
 }

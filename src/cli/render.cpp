@@ -10,8 +10,23 @@
 
 namespace leadterra::cli {
 
-std::string renderTemplate(std::string_view templateText, RenderAs as, std::string_view leadJson) {
-  const LeadRow row = json::parseLead(leadJson);
+namespace {
+
+// The lead object of `text`: the value of a {"lead": {...}} document (what
+// `leads get` prints; "lead" is not a lead field, so such a document is never
+// a lead itself), else `text` as it is.
+std::string leadObject(std::string_view text) {
+  const Json doc = Json::parse(text, nullptr, false);
+  if (doc.is_object() && doc.size() == 1 && doc.contains("lead") && doc["lead"].is_object()) {
+    return dump(doc.at("lead"));
+  }
+  return std::string(text);
+}
+
+}  // namespace
+
+Rendering renderTemplate(std::string_view templateText, RenderAs as, std::string_view leadJson) {
+  const LeadRow row = json::parseLead(leadObject(leadJson));
   if (row.defect == RowDefect::malformed) throw UsageError("--lead must be a JSON object");
   if (row.defect == RowDefect::wrongType) {
     throw UsageError(fmt::format("--lead: \"{}\" must be {}", row.defectField,
@@ -23,11 +38,11 @@ std::string renderTemplate(std::string_view templateText, RenderAs as, std::stri
   Step step;
   if (as == RenderAs::subject) {
     step.subject = std::string(templateText);
-    return renderStep(step, row.lead).subject;
+    return {renderStep(step, row.lead).subject, missingTokens(step, row.lead)};
   }
   step.body = std::string(templateText);
   step.format = as == RenderAs::htmlBody ? StepFormat::html : StepFormat::text;
-  return renderStep(step, row.lead).body;
+  return {renderStep(step, row.lead).body, missingTokens(step, row.lead)};
 }
 
 }  // namespace leadterra::cli

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace leadterra::cli {
 
@@ -14,10 +15,16 @@ enum class RenderAs {
   subject,   // a header value: nothing escaped, control characters folded to spaces
 };
 
-// Renders `templateText` for the lead `leadJson` (a lead object as in a bulk
-// body; keys other than the lead fields are ignored, so a `leads get` lead
-// works too) as `as` says. Throws UsageError when `leadJson` is not a lead
-// object.
-[[nodiscard]] std::string renderTemplate(std::string_view templateText, RenderAs as, std::string_view leadJson);
+struct Rendering {
+  std::string text;
+  // Tokens without a fallback that rendered empty (leadterra::missingTokens).
+  std::vector<std::string> missingTokens;
+};
+
+// Renders `templateText` for the lead `leadJson` as `as` says. The lead is
+// an object as in a bulk body (keys other than the lead fields are ignored),
+// or a document {"lead": {...}} as `leads get` prints it. Throws UsageError
+// when `leadJson` is neither.
+[[nodiscard]] Rendering renderTemplate(std::string_view templateText, RenderAs as, std::string_view leadJson);
 
 }  // namespace leadterra::cli

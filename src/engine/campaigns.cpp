@@ -36,9 +36,10 @@ void requireEditable(const store::CampaignRow& c) {
   }
 }
 
-void requireStepNumber(std::int64_t number, std::size_t count) {
+void requireStepNumber(const store::CampaignRow& c, std::int64_t number, std::size_t count) {
   if (number < 1 || static_cast<std::size_t>(number) > count) {
-    throw Error(ErrorCode::not_found, fmt::format("step {} not found (the campaign has {})", number, count));
+    throw Error(ErrorCode::not_found,
+                fmt::format("step {} not found in campaign '{}' (it has {})", number, c.id, count));
   }
 }
 
@@ -148,7 +149,7 @@ Campaign CampaignEngine::replaceStep(std::string_view campaignId, std::int64_t s
   return impl_->write([&](Call& call) {
     const store::CampaignRow c = campaignInScope(call, campaignId, scope);
     requireEditable(c);
-    requireStepNumber(stepNumber, call.db.campaigns().steps(call.tx, c.id).size());
+    requireStepNumber(c, stepNumber, call.db.campaigns().steps(call.tx, c.id).size());
     call.db.campaigns().replaceStep(call.tx, c.id, stepNumber, step);
     Sequencer(call, c).rerenderStep(stepNumber);
     return campaignView(call, c);
@@ -160,7 +161,7 @@ Campaign CampaignEngine::removeStep(std::string_view campaignId, std::int64_t st
     const store::CampaignRow c = campaignInScope(call, campaignId, scope);
     requireEditable(c);
     const std::size_t count = call.db.campaigns().steps(call.tx, c.id).size();
-    requireStepNumber(stepNumber, count);
+    requireStepNumber(c, stepNumber, count);
     // Positions count steps sent; removing a step someone was already sent
     // (or passed) would make positions lie, so it is refused.
     if (call.db.leads().countAtOrPast(call.tx, c.id, stepNumber) > 0) {

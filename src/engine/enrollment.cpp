@@ -21,7 +21,6 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
-#include <unordered_map>
 
 #include "engine/idempotency.hpp"
 #include "engine/merge.hpp"
@@ -38,20 +37,7 @@ namespace {
 // written, and which of them each enrolled or updated lead renders empty.
 class MissingTokens {
  public:
-  explicit MissingTokens(const std::vector<CompiledStep>& steps) {
-    std::unordered_map<std::string_view, bool> seen;
-    auto add = [&](const detail::Template& t) {
-      for (const detail::Tag& tag : t.tags()) {
-        if (tag.fallback || seen[tag.name]) continue;
-        seen[tag.name] = true;
-        tags_.push_back(&tag);
-      }
-    };
-    for (const CompiledStep& step : steps) {
-      add(step.subject);
-      add(step.body);
-    }
-  }
+  explicit MissingTokens(const std::vector<CompiledStep>& steps) : tags_(tagsWithoutFallback(steps)) {}
 
   // The lead's state after this row; a later row of the same lead replaces it.
   void record(const LeadRecord& lead) {

@@ -1,6 +1,8 @@
 #include "engine/rendering.hpp"
 
 #include <memory>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 
 namespace leadterra {
@@ -14,6 +16,21 @@ std::vector<CompiledStep> compileSteps(const std::vector<Step>& steps) {
   return out;
 }
 
+std::vector<const detail::Tag*> tagsWithoutFallback(std::span<const CompiledStep> steps) {
+  std::vector<const detail::Tag*> out;
+  std::unordered_set<std::string_view> seen;
+  const auto add = [&](const detail::Template& t) {
+    for (const detail::Tag& tag : t.tags()) {
+      if (!tag.fallback && seen.insert(tag.name).second) out.push_back(&tag);
+    }
+  };
+  for (const CompiledStep& step : steps) {
+    add(step.subject);
+    add(step.body);
+  }
+  return out;
+}
+
 RenderedStep renderFor(const CompiledStep& step, const LeadRecord& lead) {
   auto resolve = [&lead](const detail::Tag& tag) { return resolveLeadTag(lead, tag); };
   // A subject is a mail header: never HTML-escaped (only an html body is),
@@ -22,6 +39,29 @@ RenderedStep renderFor(const CompiledStep& step, const LeadRecord& lead) {
 }
 
 // ---- leadterra/render.hpp ----
+
+namespace {
+
+LeadRecord recordOf(const Lead& lead) {
+  LeadRecord record;
+  record.email = lead.email;
+  record.firstName = lead.firstName;
+  record.lastName = lead.lastName;
+  record.company = lead.company;
+  record.jobTitle = lead.jobTitle;
+  record.customFields = CustomFields::fromText(lead.customFields);
+  return record;
+}
+
+std::vector<std::string> emptyTags(const CompiledStep& step, const LeadRecord& lead) {
+  std::vector<std::string> out;
+  for (const detail::Tag* tag : tagsWithoutFallback({&step, 1})) {
+    if (detail::isEmptyValue(resolveLeadTag(lead, *tag))) out.push_back(tag->name);
+  }
+  return out;
+}
+
+}  // namespace
 
 struct StepRenderer::Compiled {
   CompiledStep step;
@@ -32,23 +72,30 @@ StepRenderer::StepRenderer(const Step& step)
 
 const Step& StepRenderer::step() const noexcept { return compiled_->step.step; }
 
-RenderedStep StepRenderer::render(const Lead& lead) const {
-  LeadRecord record;
-  record.email = lead.email;
-  record.firstName = lead.firstName;
-  record.lastName = lead.lastName;
-  record.company = lead.company;
-  record.jobTitle = lead.jobTitle;
-  record.customFields = CustomFields::fromText(lead.customFields);
-  return renderFor(compiled_->step, record);
-}
+RenderedStep StepRenderer::render(const Lead& lead) const { return renderFor(compiled_->step, recordOf(lead)); }
 
 RenderedStep StepRenderer::render(const LeadInput& input) const {
   return renderFor(compiled_->step, previewRecord(input));
 }
 
+std::vector<std::string> StepRenderer::missingTokens(const Lead& lead) const {
+  return emptyTags(compiled_->step, recordOf(lead));
+}
+
+std::vector<std::string> StepRenderer::missingTokens(const LeadInput& input) const {
+  return emptyTags(compiled_->step, previewRecord(input));
+}
+
 RenderedStep renderStep(const Step& step, const Lead& lead) { return StepRenderer(step).render(lead); }
 
 RenderedStep renderStep(const Step& step, const LeadInput& input) { return StepRenderer(step).render(input); }
+
+std::vector<std::string> missingTokens(const Step& step, const Lead& lead) {
+  return StepRenderer(step).missingTokens(lead);
+}
+
+std::vector<std::string> missingTokens(const Step& step, const LeadInput& input) {
+  return StepRenderer(step).missingTokens(input);
+}
 
 }  // namespace leadterra

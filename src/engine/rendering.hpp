@@ -2,6 +2,7 @@
 // (CompiledStep), rendered once per lead.
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "engine/lead_record.hpp"
@@ -22,5 +23,10 @@ struct CompiledStep {
 
 // The step's subject and body for the lead: what is queued for it.
 [[nodiscard]] RenderedStep renderFor(const CompiledStep& step, const LeadRecord& lead);
+
+// The tokens that can render empty: the steps' tags used without a fallback,
+// one per name as written, in order of appearance (each step's subject, then
+// its body). BulkResult::missingTokens counts the leads that render them empty.
+[[nodiscard]] std::vector<const detail::Tag*> tagsWithoutFallback(std::span<const CompiledStep> steps);
 
 }  // namespace leadterra

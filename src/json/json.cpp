@@ -349,6 +349,37 @@ SendWindow windowFromValue(const Json& value) {
   return w;
 }
 
+// One step object, {"subject", "body", "format", "delayDays"}; a problem is
+// reported as `where` + ": " + what is wrong.
+Step stepFromValue(const Json& item, const std::string& where) {
+  const auto fail = [&where](const std::string& problem) {
+    throw Error(ErrorCode::invalid_argument, where + ": " + problem);
+  };
+  Step step;
+  bool hasSubject = false;
+  bool hasBody = false;
+  for (const auto& [key, value] : item.items()) {
+    if (key == "subject" || key == "body") {
+      if (!value.is_string()) fail(fmt::format("\"{}\" must be a string", key));
+      (key == "subject" ? step.subject : step.body) = value.get<std::string>();
+      (key == "subject" ? hasSubject : hasBody) = true;
+    } else if (key == "format") {
+      const auto format = value.is_string() ? parseStepFormat(value.get<std::string>()) : std::nullopt;
+      if (!format) fail(R"("format" must be "text" or "html")");
+      step.format = *format;
+    } else if (key == "delayDays") {
+      const double days = value.is_number() ? value.get<double>() : -1.0;
+      if (!(days >= 0) || !std::isfinite(days)) fail(R"("delayDays" must be a number >= 0)");
+      step.delayDays = days;
+    } else {
+      fail(fmt::format("unknown key \"{}\"", key));
+    }
+  }
+  if (!hasSubject) fail(R"("subject" is missing)");
+  if (!hasBody) fail(R"("body" is missing)");
+  return step;
+}
+
 }  // namespace
 
 // ---- Values (json_internal.hpp) ----
@@ -628,33 +659,19 @@ std::vector<Step> parseSteps(std::string_view body) {
   std::vector<Step> out;
   for (std::size_t i = 0; i < steps->size(); ++i) {
     const Json& item = (*steps)[i];
-    const std::string where = fmt::format("step {}", i + 1);
-    if (!item.is_object()) fail(where + " is not an object");
-    Step step;
-    bool hasSubject = false;
-    bool hasBody = false;
-    for (const auto& [key, value] : item.items()) {
-      if (key == "subject" || key == "body") {
-        if (!value.is_string()) fail(fmt::format("{}: \"{}\" must be a string", where, key));
-        (key == "subject" ? step.subject : step.body) = value.get<std::string>();
-        (key == "subject" ? hasSubject : hasBody) = true;
-      } else if (key == "format") {
-        const auto format = value.is_string() ? parseStepFormat(value.get<std::string>()) : std::nullopt;
-        if (!format) fail(where + R"(: "format" must be "text" or "html")");
-        step.format = *format;
-      } else if (key == "delayDays") {
-        const double days = value.is_number() ? value.get<double>() : -1.0;
-        if (!(days >= 0) || !std::isfinite(days)) fail(where + R"(: "delayDays" must be a number >= 0)");
-        step.delayDays = days;
-      } else {
-        fail(fmt::format("{}: unknown key \"{}\"", where, key));
-      }
-    }
-    if (!hasSubject) fail(where + R"(: "subject" is missing)");
-    if (!hasBody) fail(where + R"(: "body" is missing)");
-    out.push_back(std::move(step));
+    const std::string where = fmt::format("steps document: step {}", i + 1);
+    if (!item.is_object()) fail(fmt::format("step {} is not an object", i + 1));
+    out.push_back(stepFromValue(item, where));
   }
   return out;
+}
+
+Step parseStep(std::string_view object) {
+  const Json doc = parseDocument(object, "the step");
+  if (!doc.is_object()) {
+    throw Error(ErrorCode::invalid_argument, R"(the step must be a JSON object {"subject", "body", ...})");
+  }
+  return stepFromValue(doc, "the step");
 }
 
 std::string toJson(const BulkResult& result) { return detail::dump(detail::toJsonValue(result)); }

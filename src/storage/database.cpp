@@ -6,8 +6,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <system_error>
 #include <thread>
 
+#include "leadterra/version.hpp"
 #include "storage/migrations.hpp"
 
 namespace leadterra::detail {
@@ -43,6 +46,15 @@ int openFlags(const Options& options) {
 SQLite::Database openConnection(const std::string& path, const Options& options) {
   try {
     return SQLite::Database(path, openFlags(options), static_cast<int>(options.busyTimeout.count()));
+  } catch (const SQLite::Exception& e) {
+    // Without OPEN_CREATE a missing file fails with SQLITE_CANTOPEN, as an
+    // unreadable one does: only the first is not_found.
+    std::error_code ec;
+    if ((e.getErrorCode() & 0xff) == SQLITE_CANTOPEN && !options.createIfMissing &&
+        !std::filesystem::exists(path, ec) && !ec) {
+      throw Error(ErrorCode::not_found, fmt::format("database file '{}' not found", path));
+    }
+    rethrowAsError(fmt::format("open {}", path));
   } catch (...) {
     rethrowAsError(fmt::format("open {}", path));
   }
@@ -195,3 +207,11 @@ class Database::Transaction final : public store::Tx {
 std::unique_ptr<store::Tx> Database::begin(store::Tx::Mode mode) { return std::make_unique<Transaction>(*this, mode); }
 
 }  // namespace leadterra::detail
+
+// ---- leadterra/version.hpp ----
+
+namespace leadterra {
+
+std::string_view sqliteVersion() noexcept { return sqlite3_libversion(); }
+
+}  // namespace leadterra
