@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -219,6 +220,15 @@ BOOST_AUTO_TEST_CASE(strict_exits_3_when_rows_failed_and_still_prints_the_result
   const std::string good = cli.file("good.csv", "email\nbo@acmecorp.com\n");
   BOOST_TEST(cli.import({good, "--strict"}).status == 0);
   BOOST_TEST(cli.import({good, "--strict", "--dry-run"}).status == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_dry_run_on_a_missing_database_creates_no_file) {
+  leadterra::test::CliRunner cli;  // no workspace, no campaign: its database does not exist yet
+  const std::string file = cli.file("leads.csv", "email\nava@acmecorp.com\n");
+  const CliRun r = cli({"leads", "import", "--campaign", kCampaign, file, "--dry-run"});
+  checkFailure(r, 1, "not_found");
+  BOOST_TEST(contains(messageOf(r), cli.db));
+  BOOST_TEST(!std::filesystem::exists(cli.db));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

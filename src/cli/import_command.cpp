@@ -146,7 +146,7 @@ Json layoutJson(const LeadFileLayout& layout) {
 
 void runImport(Context& ctx, const ImportArgs& a) {
   ImportOptions options = optionsOf(a);
-  CampaignEngine& engine = ctx.engine();
+  CampaignEngine& engine = ctx.engine(a.dryRun ? Access::read : Access::write);  // a dry run creates no file
   if (a.dryRun) {
     const ImportPreview preview = previewFile(engine, a.campaign, a.file, options, kPreviewRows);
     Json doc = layoutJson(preview.layout);
