@@ -79,6 +79,7 @@ void addWorkspace(CLI::App& app, Context& ctx) {
   create->add_option("--id", spec->id, "Id matching ^[A-Za-z0-9_-]{1,64}$ (default: ws_ + ULID)");
   create->add_option("--name", spec->name, "Free text");
   onRun(create, ctx, [&ctx, spec] { ctx.print(wrap("workspace", toJsonValue(ctx.engine().createWorkspace(*spec)))); });
+  addWorkspaceList(*group, ctx);
 }
 
 // ---- campaign ----
@@ -205,6 +206,7 @@ void addCampaign(CLI::App& app, Context& ctx) {
   onRun(pause, ctx, [&ctx, a] { ctx.print(wrap("campaign", toJsonValue(ctx.engine().pauseCampaign(a->id)))); });
 
   addCampaignSchedule(*group, ctx);
+  addCampaignList(*group, ctx);
 }
 
 // ---- leads ----
@@ -254,6 +256,8 @@ void addLeads(CLI::App& app, Context& ctx) {
     if (!lead) throw Error(ErrorCode::not_found, fmt::format("no lead \"{}\" in campaign \"{}\"", a->email, a->campaign));
     ctx.print(wrap("lead", toJsonValue(*lead)));
   });
+
+  addLeadsList(*group, ctx);
 }
 
 // ---- suppression ----
@@ -296,7 +300,6 @@ void addSuppression(CLI::App& app, Context& ctx) {
 struct MessagesArgs {
   std::string workspace;  // the scope: empty, any workspace
   std::string campaign;
-  std::string status;
   std::string id;
   std::string email;
   std::int64_t limit = 100;
@@ -312,15 +315,7 @@ void addMessages(CLI::App& app, Context& ctx) {
     sub->add_option("--workspace", a->workspace, "Only this workspace's (another's is not_found)");
   };
 
-  auto* list = group->add_subcommand("list", "Messages of a campaign, oldest first -> {\"messages\": [...]}");
-  list->add_option("--campaign", a->campaign, "Campaign id")->required();
-  list->add_option("--status", a->status, "Only this status")
-      ->check(CLI::IsMember({"queued", "claimed", "sent", "failed", "cancelled"}));
-  onRun(list, ctx, [&ctx, a] {
-    const auto status = a->status.empty() ? std::nullopt : parseMessageStatus(a->status);
-    ctx.print(wrap("messages", arrayOf(ctx.engine().listMessages(a->campaign, status, {a->workspace}))));
-  });
-  scoped(list);
+  addMessagesList(*group, ctx);
 
   auto* claim = group->add_subcommand("claim", "Hand out due messages under a lease -> {\"messages\": [...]}");
   claim->add_option("--limit", a->limit, "At most this many")->check(kPositiveInteger)->capture_default_str();
