@@ -96,7 +96,9 @@ class Cli {
                 kSteps)
             .status,
         0);
-    if (leads > 0) BOOST_REQUIRE_EQUAL((*this)({"leads", "bulk", "--campaign", kCampaign}, body("a", 0, leads)).status, 0);
+    if (leads > 0) {
+      BOOST_REQUIRE_EQUAL((*this)({"leads", "bulk", "--campaign", kCampaign}, body("a", 0, leads)).status, 0);
+    }
   }
 
   // Every item of a listing, page by page with --limit `limit`; checks each
@@ -286,7 +288,8 @@ BOOST_AUTO_TEST_CASE(campaign_and_workspace_lists_page_like_get_prints) {
   const Json all = cli({"campaign", "list", "--workspace", "ws_1"}).json();
   BOOST_TEST(keysOf(all) == (std::vector<std::string>{"campaigns", "nextCursor"}), boost::test_tools::per_element());
   BOOST_TEST(itemsOf(all["campaigns"]) == campaigns, boost::test_tools::per_element());
-  BOOST_TEST(cli({"campaign", "list", "--workspace", "ws_2"}).out == "{\n  \"campaigns\": [],\n  \"nextCursor\": null\n}\n");
+  BOOST_TEST(cli({"campaign", "list", "--workspace", "ws_2"}).out ==
+             "{\n  \"campaigns\": [],\n  \"nextCursor\": null\n}\n");
 
   const std::vector<Json> workspaces = cli.pages({"workspace", "list"}, "workspaces", 1);
   BOOST_TEST(field(workspaces, "id") == (std::vector<std::string>{"ws_1", "ws_2"}), boost::test_tools::per_element());
@@ -305,7 +308,8 @@ BOOST_AUTO_TEST_CASE(messages_list_keeps_its_shape_and_pages_with_limit_or_after
   const std::vector<Json> paged = cli.pages({"messages", "list", "--campaign", kCampaign}, "messages", 2);
   BOOST_TEST(paged == itemsOf(plain.json()["messages"]), boost::test_tools::per_element());
   // Filters without paging keep the plain shape too.
-  const Json queued = cli({"messages", "list", "--campaign", kCampaign, "--status", "queued", "--workspace", "ws_1"}).json();
+  const Json queued =
+      cli({"messages", "list", "--campaign", kCampaign, "--status", "queued", "--workspace", "ws_1"}).json();
   BOOST_TEST(keysOf(queued) == std::vector<std::string>{"messages"}, boost::test_tools::per_element());
   BOOST_TEST(queued["messages"].size() == 5U);
   BOOST_TEST(cli({"messages", "list", "--campaign", kCampaign, "--updated-since", "2025-06-10T15:00:01Z"})

@@ -21,7 +21,9 @@ constexpr const char* kCamp = "camp_01HZA1TPNQ8RD4KF";
 
 std::vector<LeadInput> numbered(const std::string& prefix, int first, int count) {
   std::vector<LeadInput> rows;
-  for (int i = first; i < first + count; ++i) rows.push_back(EngineFixture::lead(prefix + std::to_string(i) + "@acme.com"));
+  for (int i = first; i < first + count; ++i) {
+    rows.push_back(EngineFixture::lead(prefix + std::to_string(i) + "@acme.com"));
+  }
   return rows;
 }
 
@@ -68,7 +70,9 @@ BOOST_AUTO_TEST_CASE(pages_of_leads_hold_every_lead_once_in_the_order_of_enrollm
   BOOST_TEST(expected.front() == "a0@acme.com");
   BOOST_TEST(expected.at(40) == "b22@acme.com");  // the row given first in its call comes first
   for (const std::int64_t limit : {1, 2, 7, 62, 63, 64}) {
-    BOOST_TEST_CONTEXT("limit " << limit) { BOOST_TEST(emails(allLeads(limit)) == expected, boost::test_tools::per_element()); }
+    BOOST_TEST_CONTEXT("limit " << limit) {
+      BOOST_TEST(emails(allLeads(limit)) == expected, boost::test_tools::per_element());
+    }
   }
   // The same pages again: the order is stable.
   BOOST_TEST(emails(allLeads(5)) == expected, boost::test_tools::per_element());
@@ -133,8 +137,8 @@ BOOST_AUTO_TEST_CASE(paging_while_a_thread_enrolls_never_repeats_or_skips_a_lead
   // The pages are the first leads of the final order, each once: every lead
   // there before paging began, then whatever was added in time.
   BOOST_REQUIRE_GE(seen.size(), 300U);
-  BOOST_TEST(emails(seen) == std::vector<std::string>(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(seen.size())),
-             boost::test_tools::per_element());
+  const std::vector<std::string> prefix(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(seen.size()));
+  BOOST_TEST(emails(seen) == prefix, boost::test_tools::per_element());
   BOOST_TEST(std::set<std::string>(all.begin(), all.end()).size() == all.size());
 }
 
@@ -146,19 +150,24 @@ BOOST_AUTO_TEST_CASE(a_malformed_cursor_or_limit_is_invalid_argument) {
   (void)engine->createWorkspace({"ws_2", ""});
   const Page<Workspace> workspaces = engine->listWorkspaces({1, {}});
   BOOST_REQUIRE(workspaces.nextCursor);
-  for (const std::string& bad : std::vector<std::string>{"x", "lead", "lead:", "lead:abc", "lead:0", "lead:-3", "lead:01", "lead:+1",
-                                "lead: 1", "lead:1 ", "LEAD:1", "lead:99999999999999999999", "msg:1",
-                                *workspaces.nextCursor, *first.nextCursor + "0x"}) {
+  const std::vector<std::string> badLeadCursors{
+      "x",      "lead",    "lead:",  "lead:abc", "lead:0", "lead:-3", "lead:01", "lead:+1", "lead: 1",
+      "lead:1 ", "LEAD:1", "lead:99999999999999999999", "msg:1", *workspaces.nextCursor, *first.nextCursor + "0x"};
+  for (const std::string& bad : badLeadCursors) {
     BOOST_TEST_CONTEXT("cursor '" << bad << "'") {
       BOOST_TEST(errorCodeOf([&] { (void)engine->listLeads(kCamp, {}, {10, bad}); }) == "invalid_argument");
     }
   }
-  for (const std::string& bad : std::vector<std::string>{"ws:", "ws:1", "ws:x:ws_1", "ws:1:", "ws:1:bad id", "camp:1:ws_1", *first.nextCursor}) {
+  const std::vector<std::string> badWorkspaceCursors{"ws:",         "ws:1",        "ws:x:ws_1",     "ws:1:",
+                                                     "ws:1:bad id", "camp:1:ws_1", *first.nextCursor};
+  for (const std::string& bad : badWorkspaceCursors) {
     BOOST_TEST_CONTEXT("cursor '" << bad << "'") {
       BOOST_TEST(errorCodeOf([&] { (void)engine->listWorkspaces({10, bad}); }) == "invalid_argument");
     }
   }
-  BOOST_TEST(errorCodeOf([&] { (void)engine->listMessages(kCamp, MessageFilter{}, PageRequest{10, *first.nextCursor}); }) == "invalid_argument");
+  BOOST_TEST(errorCodeOf([&] {
+               (void)engine->listMessages(kCamp, MessageFilter{}, PageRequest{10, *first.nextCursor});
+             }) == "invalid_argument");
   BOOST_TEST(errorCodeOf([&] { (void)engine->listCampaigns("ws_test", {10, *first.nextCursor}); }) ==
              "invalid_argument");
   for (const std::int64_t limit : {std::int64_t{0}, std::int64_t{-1}, kMaxPageLimit + 1}) {

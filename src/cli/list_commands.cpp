@@ -179,7 +179,8 @@ void addLeadsList(CLI::App& leads, Context& ctx) {
 void addMessagesList(CLI::App& messages, Context& ctx) {
   auto a = std::make_shared<MessagesListArgs>();
   auto* list = messages.add_subcommand(
-      "list", R"(Messages of a campaign, oldest first -> {"messages": [...]}, and "nextCursor" with --limit or --after)");
+      "list",
+      R"(Messages of a campaign, oldest first -> {"messages": [...]}, and "nextCursor" with --limit or --after)");
   list->add_option("--campaign", a->campaign, "Campaign id")->required();
   list->add_option("--status", a->status, "Only this status")
       ->check(CLI::IsMember({"queued", "claimed", "sent", "failed", "cancelled"}));
