@@ -183,7 +183,6 @@ void SqliteLeadStore::forEachRef(Tx&, std::string_view campaignId, const std::fu
   while (s->executeStep()) fn(readRef(*s));
 }
 
-
 std::vector<LeadRecord> SqliteLeadStore::page(Tx&, std::string_view campaignId, const LeadFilter& filter,
                                               std::int64_t afterSeq, std::int64_t limit) {
   auto s = page_.use();
