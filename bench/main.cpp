@@ -43,13 +43,15 @@ constexpr const char* kUsage = R"(usage: leadterra_bench [options]
   --cli PATH           the leadterra binary (default: the one built with the benchmark)
   --renders N          leads rendered per template repetition (default 100000)
   --dir DIR            folder for the scratch databases (default: the system temp folder)
-  --only LIST          comma-separated scenarios: draft,running,batches,growth,cli,templates,shares,claim
+  --list-leads N       leads of the campaign the CLI lists (default 1000000)
+  --only LIST          comma-separated scenarios: draft,running,batches,growth,cli,templates,shares,claim,list
   --side SIDE          both (default), engine or raw: run one side alone, to profile it
   --json FILE          also write the results as JSON
   --seed N             data seed (default 20250610)
 )";
 
-constexpr const char* kScenarios[] = {"draft", "running", "batches", "growth", "cli", "templates", "shares", "claim"};
+constexpr const char* kScenarios[] = {"draft",     "running", "batches", "growth", "cli",
+                                      "templates", "shares",  "claim",   "list"};
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -66,7 +68,8 @@ std::uint64_t number(std::string_view flag, std::string_view text) {
 
 struct Flags {
   bool quick = false;
-  std::optional<std::uint64_t> reps, growthReps, leads, batches, batchSize, growthLeads, slice, cliRows, renders, seed;
+  std::optional<std::uint64_t> reps, growthReps, leads, batches, batchSize, growthLeads, slice, cliRows, renders, seed,
+      listLeads;
   bool noGrowthBaseline = false;
   std::optional<std::string> cli, dir, json;
   std::set<std::string> only;
@@ -104,6 +107,8 @@ Flags parseFlags(int argc, char** argv) {
       f.slice = number(flag, value());
     } else if (flag == "--cli-rows") {
       f.cliRows = number(flag, value());
+    } else if (flag == "--list-leads") {
+      f.listLeads = number(flag, value());
     } else if (flag == "--renders") {
       f.renders = number(flag, value());
     } else if (flag == "--seed") {
@@ -155,6 +160,7 @@ bench::Config configFrom(const Flags& f) {
     c.renders = 2'000;
     c.claimBacklog = 5'000;
     c.claimable = 200;
+    c.listLeads = 5'000;
   }
   auto size = [](const std::optional<std::uint64_t>& v, std::size_t fallback) {
     return v ? static_cast<std::size_t>(*v) : fallback;
@@ -168,6 +174,7 @@ bench::Config configFrom(const Flags& f) {
   c.growthSlice = size(f.slice, c.growthSlice);
   c.cliRows = size(f.cliRows, c.cliRows);
   c.renders = size(f.renders, c.renders);
+  c.listLeads = size(f.listLeads, c.listLeads);
   c.seed = f.seed.value_or(c.seed);
   c.growthBaseline = !f.noGrowthBaseline;
   c.only = f.only;
@@ -217,6 +224,7 @@ int main(int argc, char** argv) {
     if (config.wants("templates")) bench::runTemplates(config, report);
     if (config.wants("shares")) bench::runShares(config, report);
     if (config.wants("claim")) bench::runClaim(config, report);
+    if (config.wants("list")) bench::runCliList(config, report);
   } catch (const bench::BenchFailure& e) {
     std::cerr << "FAILED: " << e.what() << '\n';
     status = 1;

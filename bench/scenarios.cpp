@@ -32,6 +32,7 @@ std::string Config::toJson() const {
                       {"growthBaseline", growthBaseline},
                       {"cliRows", cliRows},
                       {"renders", renders},
+                      {"listLeads", listLeads},
                       {"seed", seed},
                       {"cacheSizeKiB", cacheSizeKiB},
                       {"side", side == Side::both ? "both" : side == Side::engine ? "engine" : "raw"}};
@@ -707,6 +708,76 @@ void runClaim(const Config& c, Report& report) {
     }
   }
   report.add(std::move(f));
+}
+
+// ---- 9: list ----
+
+namespace {
+
+// The leads of a `leads list` document, counted line by line (the file is
+// too large to parse whole), and whether it ends with a null nextCursor.
+std::pair<std::int64_t, bool> countListed(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::int64_t leads = 0;
+  bool lastPage = false;
+  while (std::getline(in, line)) {
+    if (line.starts_with("      \"id\": \"lead_")) ++leads;
+    lastPage = line == "  \"nextCursor\": null" || (lastPage && line == "}");
+  }
+  return {leads, lastPage};
+}
+
+}  // namespace
+
+void runCliList(const Config& c, Report& report) {
+  Figure speed = figure("list.rate", fmt::format("CLI: leads list of {} leads", rows(c.listLeads)), "leads/s");
+  Figure rss = figure("list.rss", "CLI: peak RSS of that listing", "MB");
+  rss.target = {Target::Kind::valueAtMost, 100};
+  Figure count = figure("list.count", "countLeads of those leads (by status)", "ms");
+  count.note = "engine only: one call, the campaign's leads counted by status from the index";
+  if (c.cliPath.empty() || !std::filesystem::exists(c.cliPath)) {
+    speed.measured = rss.measured = count.measured = false;
+    speed.note = "the leadterra CLI was not built (or --cli names no file)";
+    report.add(std::move(speed));
+    report.add(std::move(rss));
+    report.add(std::move(count));
+    return;
+  }
+  speed.note = "engine only: wall time of the child process writing the whole listing to a file, page by page";
+  Scratch dir(c.scratch);
+  const std::string db = dir.file("list.db");
+  std::int64_t total = 0;
+  {
+    progress(fmt::format("list: enrolling {} leads", rows(c.listLeads)));
+    auto engine = openCampaign(db, false, nullptr);
+    constexpr std::size_t kChunk = 10'000;
+    for (std::size_t done = 0; done < c.listLeads; done += kChunk) {
+      (void)engine->bulkUpsert(kCampaign, makeLeads(c.seed, done, std::min(kChunk, c.listLeads - done)));
+    }
+    for (int rep = 0; rep < c.reps; ++rep) {
+      const double seconds = timeSeconds([&] { total = engine->countLeads(kCampaign).total; });
+      count.samples.push_back(seconds * 1e3);
+    }
+    expect(total == engine->getCampaign(kCampaign)->leadsEnrolled, "list: countLeads disagrees with leadsEnrolled");
+  }
+  for (int rep = 0; rep < c.reps; ++rep) {
+    progress(fmt::format("list: repetition {}/{}", rep + 1, c.reps));
+    const std::string out = dir.file("out.json");
+    const ChildRun run = measureChild({c.cliPath, "--db", db, "leads", "list", "--campaign", kCampaign}, out,
+                                      dir.file("err.txt"));
+    expect(run.exitStatus == 0,
+           fmt::format("CLI list exited {}: {}", run.exitStatus, readText(dir.file("err.txt"))));
+    const auto [listed, lastPage] = countListed(out);
+    expect(listed == total && lastPage, fmt::format("CLI list printed {} leads of {}{}", listed, total,
+                                                    lastPage ? "" : ", without a null nextCursor at the end"));
+    speed.addRate(static_cast<std::size_t>(total), {run.seconds, run.cpuSeconds});
+    rss.samples.push_back(static_cast<double>(run.maxRssKiB) * 1024.0 / 1e6);
+    std::filesystem::remove(out);
+  }
+  report.add(std::move(speed));
+  report.add(std::move(rss));
+  report.add(std::move(count));
 }
 
 }  // namespace bench

@@ -30,6 +30,7 @@ struct Config {
   std::size_t claimBacklog = 1'000'000;  // due messages a capped-out campaign may not send
   std::size_t claimable = 1'000;         // messages of another campaign claimed per repetition
   std::size_t claimLimit = 100;          // messages per claimDue
+  std::size_t listLeads = 1'000'000;     // leads of the campaign the CLI lists
   std::uint64_t seed = 20250610;
   std::int64_t cacheSizeKiB = 16 * 1024;  // the engine's default, given to the baseline too
   std::filesystem::path scratch;          // where the database files go
@@ -41,7 +42,7 @@ struct Config {
   [[nodiscard]] std::string toJson() const;
 };
 
-// Scenario names, in order: draft, running, batches, growth, cli, templates, shares, claim.
+// Scenario names, in order: draft, running, batches, growth, cli, templates, shares, claim, list.
 void runDraft(const Config& config, Report& report);
 void runRunning(const Config& config, Report& report);
 void runBatches(const Config& config, Report& report);
@@ -50,5 +51,6 @@ void runCliImport(const Config& config, Report& report);
 void runTemplates(const Config& config, Report& report);
 void runShares(const Config& config, Report& report);
 void runClaim(const Config& config, Report& report);
+void runCliList(const Config& config, Report& report);
 
 }  // namespace bench

@@ -120,6 +120,12 @@ std::vector<ScopedCall> scopedCalls() {
        [](CampaignEngine& e, const std::string& c, const Scope& s) { (void)e.listMessages(c, std::nullopt, s); }},
       {"markReplied",
        [](CampaignEngine& e, const std::string& c, const Scope& s) { (void)e.markReplied(c, "ava@acmecorp.com", s); }},
+      {"listLeads", [](CampaignEngine& e, const std::string& c, const Scope& s) { (void)e.listLeads(c, {}, {}, s); }},
+      {"countLeads", [](CampaignEngine& e, const std::string& c, const Scope& s) { (void)e.countLeads(c, s); }},
+      {"listMessages, a page",
+       [](CampaignEngine& e, const std::string& c, const Scope& s) {
+         (void)e.listMessages(c, MessageFilter{}, PageRequest{}, s);
+       }},
   };
 }
 

@@ -26,6 +26,7 @@
 #include "leadterra/export.hpp"
 #include "leadterra/lead.hpp"
 #include "leadterra/lead_row.hpp"
+#include "leadterra/listing.hpp"
 #include "leadterra/message.hpp"
 #include "leadterra/options.hpp"
 #include "leadterra/suppression.hpp"
@@ -106,6 +107,26 @@ class LEADTERRA_EXPORT CampaignEngine {
   [[nodiscard]] std::optional<Lead> getLead(std::string_view campaignId, std::string_view email,
                                             const Scope& scope = {});
 
+  // ---- Listing (listing.hpp, docs/listing.md) ----
+  //
+  // Each call reads one page in one read transaction, in creation order.
+  // invalid_argument for a limit out of 1..kMaxPageLimit, a cursor that this
+  // kind of listing did not give, or a filter's status out of range.
+
+  // Workspaces, oldest first (by creation time, then id).
+  [[nodiscard]] Page<Workspace> listWorkspaces(const PageRequest& page = {});
+  // The workspace's campaigns, oldest first (by creation time, then id), each
+  // with its status, leadsEnrolled and queuedMessages. not_found for an
+  // unknown workspace or one outside the scope.
+  [[nodiscard]] Page<Campaign> listCampaigns(std::string_view workspaceId, const PageRequest& page = {},
+                                             const Scope& scope = {});
+  // The campaign's leads matching `filter`, in the order they were enrolled.
+  [[nodiscard]] Page<Lead> listLeads(std::string_view campaignId, const LeadFilter& filter = {},
+                                     const PageRequest& page = {}, const Scope& scope = {});
+  // The campaign's leads counted by status, from an index: the leads' rows
+  // are not read.
+  [[nodiscard]] LeadCounts countLeads(std::string_view campaignId, const Scope& scope = {});
+
   // ---- Suppression ----
 
   // invalid_argument (nothing written) when an entry is neither an email nor
@@ -120,6 +141,9 @@ class LEADTERRA_EXPORT CampaignEngine {
   [[nodiscard]] std::vector<Message> listMessages(std::string_view campaignId,
                                                   std::optional<MessageStatus> status = std::nullopt,
                                                   const Scope& scope = {});
+  // One page of them, in the order they were queued (see Listing above).
+  [[nodiscard]] Page<Message> listMessages(std::string_view campaignId, const MessageFilter& filter,
+                                           const PageRequest& page, const Scope& scope = {});
 
   // Hands out up to `limit` due messages of running campaigns (of the scope's
   // workspace only, when it names one), marking them claimed until now +

@@ -15,6 +15,7 @@
 #include "leadterra/export.hpp"
 #include "leadterra/lead.hpp"
 #include "leadterra/lead_row.hpp"
+#include "leadterra/listing.hpp"
 #include "leadterra/message.hpp"
 #include "leadterra/suppression.hpp"
 #include "leadterra/workspace.hpp"
@@ -60,6 +61,9 @@ namespace leadterra::json {
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const Lead& lead);
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const Message& message);
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const SuppressionEntry& entry);
+// {"campaignId", "total", "byStatus": {"active", "completed", "suppressed",
+// "replied", "bounced"}}, every status present.
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const LeadCounts& counts);
 
 // "2025-06-10T15:00:00Z", and back; parseTimestamp throws
 // Error(invalid_argument) for anything else.

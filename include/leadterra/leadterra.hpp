@@ -15,6 +15,7 @@
 #include "leadterra/json.hpp"
 #include "leadterra/lead.hpp"
 #include "leadterra/lead_row.hpp"
+#include "leadterra/listing.hpp"
 #include "leadterra/message.hpp"
 #include "leadterra/options.hpp"
 #include "leadterra/render.hpp"

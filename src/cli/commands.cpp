@@ -81,6 +81,7 @@ void addWorkspace(CLI::App& app, Context& ctx) {
   create->add_option("--id", spec->id, "Id matching ^[A-Za-z0-9_-]{1,64}$ (default: ws_ + ULID)");
   create->add_option("--name", spec->name, "Free text");
   onRun(create, ctx, [&ctx, spec] { ctx.print(wrap("workspace", toJsonValue(ctx.engine().createWorkspace(*spec)))); });
+  addWorkspaceList(*group, ctx);
 }
 
 // ---- campaign ----
@@ -215,6 +216,7 @@ void addCampaign(CLI::App& app, Context& ctx) {
 
   addCampaignSchedule(*group, ctx);
   addCampaignSteps(*group, ctx);
+  addCampaignList(*group, ctx);
 }
 
 // ---- leads ----
@@ -270,6 +272,8 @@ void addLeads(CLI::App& app, Context& ctx) {
     if (!lead) throw notFound("lead", a->email, a->campaign);
     ctx.print(wrap("lead", toJsonValue(*lead)));
   });
+
+  addLeadsList(*group, ctx);
 }
 
 // ---- suppression ----
@@ -312,7 +316,6 @@ void addSuppression(CLI::App& app, Context& ctx) {
 struct MessagesArgs {
   std::string workspace;  // the scope: empty, any workspace
   std::string campaign;
-  std::string status;
   std::string id;
   std::string email;
   std::int64_t limit = 100;
@@ -328,15 +331,7 @@ void addMessages(CLI::App& app, Context& ctx) {
     sub->add_option("--workspace", a->workspace, "Only this workspace's (another's is not_found)");
   };
 
-  auto* list = group->add_subcommand("list", "Messages of a campaign, oldest first -> {\"messages\": [...]}");
-  list->add_option("--campaign", a->campaign, "Campaign id")->required();
-  list->add_option("--status", a->status, "Only this status")
-      ->check(CLI::IsMember({"queued", "claimed", "sent", "failed", "cancelled"}));
-  onRun(list, ctx, [&ctx, a] {
-    const auto status = a->status.empty() ? std::nullopt : parseMessageStatus(a->status);
-    ctx.print(wrap("messages", arrayOf(ctx.engine(Access::read).listMessages(a->campaign, status, {a->workspace}))));
-  });
-  scoped(list);
+  addMessagesList(*group, ctx);
 
   auto* claim = group->add_subcommand("claim", "Hand out due messages under a lease -> {\"messages\": [...]}");
   claim->add_option("--limit", a->limit, "At most this many")->check(kPositiveInteger)->capture_default_str();

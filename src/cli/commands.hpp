@@ -35,4 +35,11 @@ extern const CLI::Validator kNotEmpty;
 // `leads import` (import_command.cpp), added to the `leads` group.
 void addLeadsImport(CLI::App& leads, Context& ctx);
 
+// The listings (list_commands.cpp), each added to its group: `workspace
+// list`, `campaign list`, `leads list` and `leads count`, `messages list`.
+void addWorkspaceList(CLI::App& workspace, Context& ctx);
+void addCampaignList(CLI::App& campaign, Context& ctx);
+void addLeadsList(CLI::App& leads, Context& ctx);
+void addMessagesList(CLI::App& messages, Context& ctx);
+
 }  // namespace leadterra::cli

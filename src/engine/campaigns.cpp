@@ -43,21 +43,6 @@ void requireStepNumber(const store::CampaignRow& c, std::int64_t number, std::si
   }
 }
 
-Campaign campaignView(Call& call, const store::CampaignRow& row) {
-  Campaign c;
-  c.id = row.id;
-  c.workspaceId = row.workspaceId;
-  c.name = row.name;
-  c.status = row.status;
-  c.createdAt = row.createdAt;
-  c.startedAt = row.startedAt;
-  c.leadsEnrolled = row.leadCount;
-  c.queuedMessages = call.db.outbox().countQueued(call.tx, row.id);
-  c.steps = call.db.campaigns().steps(call.tx, row.id);
-  c.schedule = row.schedule;
-  return c;
-}
-
 // Queued messages that fall outside a new window move to its next opening.
 void moveIntoWindow(Call& call, const store::CampaignRow& c) {
   for (const auto& [seq, at] : call.db.outbox().queuedTimes(call.tx, c.id)) {
@@ -74,6 +59,21 @@ store::CampaignRow campaignInScope(Call& call, std::string_view id, const Scope&
     throw Error(ErrorCode::not_found, fmt::format("campaign '{}' not found", id));
   }
   return std::move(*row);
+}
+
+Campaign campaignView(Call& call, const store::CampaignRow& row) {
+  Campaign c;
+  c.id = row.id;
+  c.workspaceId = row.workspaceId;
+  c.name = row.name;
+  c.status = row.status;
+  c.createdAt = row.createdAt;
+  c.startedAt = row.startedAt;
+  c.leadsEnrolled = row.leadCount;
+  c.queuedMessages = call.db.outbox().countQueued(call.tx, row.id);
+  c.steps = call.db.campaigns().steps(call.tx, row.id);
+  c.schedule = row.schedule;
+  return c;
 }
 
 void requireWorkspace(Call& call, std::string_view workspaceId) {

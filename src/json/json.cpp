@@ -586,6 +586,18 @@ Json toJsonValue(const SuppressionEntry& entry) {
   return out;
 }
 
+Json toJsonValue(const LeadCounts& counts) {
+  Json byStatus = Json::object();
+  for (std::size_t i = 0; i < counts.byStatus.size(); ++i) {
+    byStatus[std::string(toString(static_cast<LeadStatus>(i)))] = counts.byStatus[i];
+  }
+  Json out = Json::object();
+  out["campaignId"] = counts.campaignId;
+  out["total"] = counts.total;
+  out["byStatus"] = std::move(byStatus);
+  return out;
+}
+
 Json toJsonValue(const SuppressionResult& result, SuppressionOp op) {
   Json out = Json::object();
   if (op == SuppressionOp::add) {
@@ -681,6 +693,7 @@ std::string toJson(const StartResult& start) { return detail::dump(detail::toJso
 std::string toJson(const Lead& lead) { return detail::dump(detail::toJsonValue(lead)); }
 std::string toJson(const Message& message) { return detail::dump(detail::toJsonValue(message)); }
 std::string toJson(const SuppressionEntry& entry) { return detail::dump(detail::toJsonValue(entry)); }
+std::string toJson(const LeadCounts& counts) { return detail::dump(detail::toJsonValue(counts)); }
 
 std::string formatTimestamp(Timestamp t) { return detail::formatIso(t); }
 

@@ -14,6 +14,7 @@
 #include "leadterra/bulk.hpp"
 #include "leadterra/campaign.hpp"
 #include "leadterra/lead.hpp"
+#include "leadterra/listing.hpp"
 #include "leadterra/message.hpp"
 #include "leadterra/suppression.hpp"
 #include "leadterra/workspace.hpp"
@@ -44,6 +45,7 @@ inline constexpr std::string_view kDayNames[7] = {"mon", "tue", "wed", "thu", "f
 [[nodiscard]] Json toJsonValue(const Lead& lead);
 [[nodiscard]] Json toJsonValue(const Message& message);
 [[nodiscard]] Json toJsonValue(const SuppressionEntry& entry);
+[[nodiscard]] Json toJsonValue(const LeadCounts& counts);
 // {"added" | "removed", "leadsSuppressed", "messagesCancelled"}.
 enum class SuppressionOp { add, remove };
 [[nodiscard]] Json toJsonValue(const SuppressionResult& result, SuppressionOp op);

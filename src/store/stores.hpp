@@ -26,6 +26,7 @@
 
 #include "engine/lead_record.hpp"
 #include "leadterra/campaign.hpp"
+#include "leadterra/listing.hpp"
 #include "leadterra/message.hpp"
 #include "leadterra/options.hpp"
 #include "leadterra/suppression.hpp"
@@ -90,6 +91,16 @@ struct DueMessage {
   std::int64_t seq = 0;
 };
 
+// Where a page of workspaces or campaigns starts: after the row created at
+// `createdAt` with this id. They are listed by creation time, then id.
+struct CreatedKey {
+  Timestamp createdAt{};
+  std::string id;
+};
+
+// A campaign's leads counted by status, indexed by LeadStatus.
+using StatusCounts = decltype(LeadCounts::byStatus);
+
 // A bulk result kept with its idempotency key.
 struct StoredResult {
   std::string fingerprint;
@@ -103,6 +114,10 @@ class WorkspaceStore {
   virtual ~WorkspaceStore() = default;
   [[nodiscard]] virtual std::optional<Workspace> find(Tx& tx, std::string_view id) = 0;
   virtual void insert(Tx& tx, const Workspace& workspace) = 0;
+  // Up to `limit` workspaces after `after` (none: from the first), by
+  // creation time, then id.
+  [[nodiscard]] virtual std::vector<Workspace> page(Tx& tx, const std::optional<CreatedKey>& after,
+                                                    std::int64_t limit) = 0;
 };
 
 class CampaignStore {
@@ -113,6 +128,10 @@ class CampaignStore {
   // Inserts the row (status, counts and schedule as given) with its steps.
   virtual void insert(Tx& tx, const CampaignRow& row, const std::vector<Step>& steps) = 0;
   [[nodiscard]] virtual std::vector<std::string> idsInWorkspace(Tx& tx, std::string_view workspaceId) = 0;
+  // Up to `limit` campaigns of the workspace after `after` (none: from the
+  // first), by creation time, then id.
+  [[nodiscard]] virtual std::vector<CampaignRow> page(Tx& tx, std::string_view workspaceId,
+                                                      const std::optional<CreatedKey>& after, std::int64_t limit) = 0;
   // Running campaigns, optionally of one workspace only.
   [[nodiscard]] virtual std::vector<CampaignRow> running(Tx& tx, std::string_view workspaceId) = 0;
 
@@ -161,6 +180,11 @@ class LeadStore {
                                                        std::string_view email) = 0;
   // Every lead of the campaign (for domain matches).
   virtual void forEachRef(Tx& tx, std::string_view campaignId, const std::function<void(const LeadRef&)>& fn) = 0;
+  // Up to `limit` leads of the campaign matching `filter` whose seq is past
+  // `afterSeq`, by seq (creation order).
+  [[nodiscard]] virtual std::vector<LeadRecord> page(Tx& tx, std::string_view campaignId, const LeadFilter& filter,
+                                                     std::int64_t afterSeq, std::int64_t limit) = 0;
+  [[nodiscard]] virtual StatusCounts countByStatus(Tx& tx, std::string_view campaignId) = 0;
 };
 
 class OutboxStore {
@@ -192,6 +216,10 @@ class OutboxStore {
   // Oldest first (creation order); all statuses unless `status`.
   [[nodiscard]] virtual std::vector<Message> list(Tx& tx, std::string_view campaignId,
                                                   std::optional<MessageStatus> status) = 0;
+  // Up to `limit` messages of the campaign matching `filter` whose seq is
+  // past `afterSeq`, by seq (creation order).
+  [[nodiscard]] virtual std::vector<MessageRow> page(Tx& tx, std::string_view campaignId, const MessageFilter& filter,
+                                                     std::int64_t afterSeq, std::int64_t limit) = 0;
   // Up to `limit` of the campaign's due messages at `now` (queued, or claimed
   // with an expired lease), by (scheduledAt, seq).
   [[nodiscard]] virtual std::vector<DueMessage> due(Tx& tx, std::string_view campaignId, Timestamp now,

@@ -1,6 +1,8 @@
 // Workspaces, campaigns, their steps and the daily handout counters.
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "storage/row.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 
@@ -39,6 +41,13 @@ CampaignRow readCampaign(SQLite::Statement& s) {
   return row;
 }
 
+// Binds the key a page starts after at `index` and `index + 1`; without one,
+// a key before every row.
+void bindAfter(SQLite::Statement& s, int index, const std::optional<CreatedKey>& after) {
+  s.bind(index, after ? seconds(after->createdAt) : std::numeric_limits<std::int64_t>::min());
+  s.bind(index + 1, after ? after->id : std::string());
+}
+
 void bindStep(SQLite::Statement& s, const Step& step) {
   s.bind(1, step.subject);
   s.bind(2, step.body);
@@ -52,7 +61,10 @@ void bindStep(SQLite::Statement& s, const Step& step) {
 
 SqliteWorkspaceStore::SqliteWorkspaceStore(Database& db)
     : find_(db, "SELECT id, name, created_at FROM workspaces WHERE id = ?"),
-      insert_(db, "INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)") {}
+      insert_(db, "INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)"),
+      page_(db,
+            "SELECT id, name, created_at FROM workspaces WHERE (created_at, id) > (?1, ?2) "
+            "ORDER BY created_at, id LIMIT ?3") {}
 
 std::optional<Workspace> SqliteWorkspaceStore::find(Tx&, std::string_view id) {
   auto s = find_.use();
@@ -69,6 +81,15 @@ void SqliteWorkspaceStore::insert(Tx&, const Workspace& workspace) {
   s->exec();
 }
 
+std::vector<Workspace> SqliteWorkspaceStore::page(Tx&, const std::optional<CreatedKey>& after, std::int64_t limit) {
+  auto s = page_.use();
+  bindAfter(*s, 1, after);
+  s->bind(3, limit);
+  std::vector<Workspace> out;
+  while (s->executeStep()) out.push_back({s->getColumn(0).getString(), s->getColumn(1).getString(), timeAt(*s, 2)});
+  return out;
+}
+
 // ---- Campaigns ----
 
 SqliteCampaignStore::SqliteCampaignStore(Database& db)
@@ -79,6 +100,9 @@ SqliteCampaignStore::SqliteCampaignStore(Database& db)
               "window_days, window_start_hour, window_end_hour, daily_cap) "
               "VALUES (?, ?, ?, ?, ?, ?, ?, 'UTC', NULL, NULL, NULL, NULL)"),
       byWorkspace_(db, "SELECT id FROM campaigns WHERE workspace_id = ? ORDER BY rowid"),
+      page_(db, fmt::format("SELECT {} FROM campaigns WHERE workspace_id = ?1 AND (created_at, id) > (?2, ?3) "
+                            "ORDER BY created_at, id LIMIT ?4",
+                            kCampaignColumns)),
       running_(db, fmt::format("SELECT {} FROM campaigns WHERE status = ?", kCampaignColumns)),
       runningIn_(db, fmt::format("SELECT {} FROM campaigns WHERE workspace_id = ? AND status = ?", kCampaignColumns)),
       setStatus_(db, "UPDATE campaigns SET status = ?, started_at = ? WHERE id = ?"),
@@ -134,6 +158,17 @@ std::vector<std::string> SqliteCampaignStore::idsInWorkspace(Tx&, std::string_vi
   std::vector<std::string> ids;
   while (s->executeStep()) ids.push_back(s->getColumn(0).getString());
   return ids;
+}
+
+std::vector<CampaignRow> SqliteCampaignStore::page(Tx&, std::string_view workspaceId,
+                                                   const std::optional<CreatedKey>& after, std::int64_t limit) {
+  auto s = page_.use();
+  s->bind(1, std::string(workspaceId));
+  bindAfter(*s, 2, after);
+  s->bind(4, limit);
+  std::vector<CampaignRow> rows;
+  while (s->executeStep()) rows.push_back(readCampaign(*s));
+  return rows;
 }
 
 std::vector<CampaignRow> SqliteCampaignStore::running(Tx&, std::string_view workspaceId) {

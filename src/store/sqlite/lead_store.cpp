@@ -2,6 +2,8 @@
 // per existing one, both on the (campaign_id, email) key).
 #include <fmt/format.h>
 
+#include <tuple>
+
 #include "storage/row.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 
@@ -35,6 +37,16 @@ LeadRecord readLead(SQLite::Statement& s) {
   return r;
 }
 
+// All of a campaign's leads, then those of each status in enumerator order:
+// one pass over leads_by_campaign alone, never a lead's row, and no sort.
+std::string countsSql() {
+  std::string sql = "SELECT count(*)";
+  for (std::size_t i = 0; i < std::tuple_size_v<StatusCounts>; ++i) {
+    sql += fmt::format(", count(*) FILTER (WHERE status = {})", sqlName(static_cast<LeadStatus>(i)));
+  }
+  return sql + " FROM leads WHERE campaign_id = ?";
+}
+
 LeadRef readRef(SQLite::Statement& s) {
   return {s.getColumn(0).getInt64(), storedEnum(s, 1, parseLeadStatus, "lead status"), s.getColumn(2).getString()};
 }
@@ -61,7 +73,14 @@ SqliteLeadStore::SqliteLeadStore(Database& db)
                                 "WHERE m.lead_seq = leads.seq AND m.status IN {}) ORDER BY leads.seq",
                                 kLeadColumns, sqlName(LeadStatus::active), liveStatuses())),
       findRef_(db, "SELECT seq, status, email FROM leads WHERE campaign_id = ? AND email = ?"),
-      refs_(db, "SELECT seq, status, email FROM leads WHERE campaign_id = ?") {}
+      refs_(db, "SELECT seq, status, email FROM leads WHERE campaign_id = ?"),
+      // Through leads_by_campaign (campaign_id, seq, status): a page is one
+      // range of it, and the status is checked in it before a row is read.
+      page_(db, fmt::format("SELECT {} FROM leads WHERE campaign_id = ?1 AND seq > ?2 "
+                            "AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR updated_at >= ?4) "
+                            "ORDER BY seq LIMIT ?5",
+                            kLeadColumns)),
+      counts_(db, countsSql()) {}
 
 std::int64_t SqliteLeadStore::nextSeq(Tx&) {
   auto s = nextSeq_.use();
@@ -162,6 +181,35 @@ void SqliteLeadStore::forEachRef(Tx&, std::string_view campaignId, const std::fu
   auto s = refs_.use();
   s->bind(1, std::string(campaignId));
   while (s->executeStep()) fn(readRef(*s));
+}
+
+std::vector<LeadRecord> SqliteLeadStore::page(Tx&, std::string_view campaignId, const LeadFilter& filter,
+                                              std::int64_t afterSeq, std::int64_t limit) {
+  auto s = page_.use();
+  s->bind(1, std::string(campaignId));
+  s->bind(2, afterSeq);
+  if (filter.status) s->bindNoCopy(3, toString(*filter.status).data());  // else NULL: any
+  if (filter.updatedSince) s->bind(4, seconds(*filter.updatedSince));
+  s->bind(5, limit);
+  std::vector<LeadRecord> out;
+  while (s->executeStep()) out.push_back(readLead(*s));
+  return out;
+}
+
+StatusCounts SqliteLeadStore::countByStatus(Tx&, std::string_view campaignId) {
+  auto s = counts_.use();
+  s->bind(1, std::string(campaignId));
+  s->executeStep();
+  StatusCounts counts{};
+  std::int64_t known = 0;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    counts[i] = s->getColumn(static_cast<int>(i) + 1).getInt64();
+    known += counts[i];
+  }
+  if (known != s->getColumn(0).getInt64()) {
+    throw Error(ErrorCode::storage_error, fmt::format("a lead of campaign '{}' has an unreadable status", campaignId));
+  }
+  return counts;
 }
 
 }  // namespace leadterra::store::sqlite

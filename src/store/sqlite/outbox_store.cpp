@@ -85,6 +85,14 @@ SqliteOutboxStore::SqliteOutboxStore(Database& db)
       countQueued_(db, "SELECT count(*) FROM messages WHERE campaign_id = ? AND status = ?"),
       list_(db, fmt::format("{} WHERE m.campaign_id = ?1 AND (?2 IS NULL OR m.status = ?2) ORDER BY m.seq",
                             kMessageSelect)),
+      // Pages: one range of messages_by_campaign_seq (campaign_id, seq), or
+      // of messages_by_campaign (campaign_id, status) for one status.
+      page_(db, fmt::format("{} WHERE m.campaign_id = ?1 AND m.seq > ?2 AND (?3 IS NULL OR m.updated_at >= ?3) "
+                            "ORDER BY m.seq LIMIT ?4",
+                            kMessageSelect)),
+      pageStatus_(db, fmt::format("{} WHERE m.campaign_id = ?1 AND m.status = ?5 AND m.seq > ?2 "
+                                  "AND (?3 IS NULL OR m.updated_at >= ?3) ORDER BY m.seq LIMIT ?4",
+                                  kMessageSelect)),
       // The campaign's live messages in due order, through the partial index
       // messages_due_by_campaign: the cost follows what is handed out, not the
       // backlog of other campaigns.
@@ -216,6 +224,19 @@ std::vector<Message> SqliteOutboxStore::list(Tx&, std::string_view campaignId, s
   if (status) s->bindNoCopy(2, toString(*status).data());
   std::vector<Message> out;
   while (s->executeStep()) out.push_back(readMessage(*s).message);
+  return out;
+}
+
+std::vector<MessageRow> SqliteOutboxStore::page(Tx&, std::string_view campaignId, const MessageFilter& filter,
+                                                std::int64_t afterSeq, std::int64_t limit) {
+  auto s = filter.status ? pageStatus_.use() : page_.use();
+  s->bind(1, std::string(campaignId));
+  s->bind(2, afterSeq);
+  if (filter.updatedSince) s->bind(3, seconds(*filter.updatedSince));  // else NULL: any
+  s->bind(4, limit);
+  if (filter.status) s->bindNoCopy(5, toString(*filter.status).data());
+  std::vector<MessageRow> out;
+  while (s->executeStep()) out.push_back(readMessage(*s));
   return out;
 }
 

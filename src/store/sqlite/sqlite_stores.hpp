@@ -29,9 +29,10 @@ class SqliteWorkspaceStore final : public WorkspaceStore {
   explicit SqliteWorkspaceStore(Database& db);
   std::optional<Workspace> find(Tx& tx, std::string_view id) override;
   void insert(Tx& tx, const Workspace& workspace) override;
+  std::vector<Workspace> page(Tx& tx, const std::optional<CreatedKey>& after, std::int64_t limit) override;
 
  private:
-  Statement find_, insert_;
+  Statement find_, insert_, page_;
 };
 
 class SqliteCampaignStore final : public CampaignStore {
@@ -41,6 +42,8 @@ class SqliteCampaignStore final : public CampaignStore {
   bool exists(Tx& tx, std::string_view id) override;
   void insert(Tx& tx, const CampaignRow& row, const std::vector<Step>& steps) override;
   std::vector<std::string> idsInWorkspace(Tx& tx, std::string_view workspaceId) override;
+  std::vector<CampaignRow> page(Tx& tx, std::string_view workspaceId, const std::optional<CreatedKey>& after,
+                                std::int64_t limit) override;
   std::vector<CampaignRow> running(Tx& tx, std::string_view workspaceId) override;
   void setStatus(Tx& tx, std::string_view id, CampaignStatus status, std::optional<Timestamp> startedAt) override;
   void setSchedule(Tx& tx, std::string_view id, const CampaignSchedule& schedule) override;
@@ -53,7 +56,7 @@ class SqliteCampaignStore final : public CampaignStore {
   void addHandedOut(Tx& tx, std::string_view campaignId, std::string_view day, std::int64_t n) override;
 
  private:
-  Statement find_, exists_, insert_, byWorkspace_, running_, runningIn_, setStatus_, setSchedule_, addLeads_;
+  Statement find_, exists_, insert_, byWorkspace_, page_, running_, runningIn_, setStatus_, setSchedule_, addLeads_;
   Statement steps_, insertStep_, updateStep_, deleteStep_, shiftStep_, handed_, addHanded_;
 };
 
@@ -72,11 +75,14 @@ class SqliteLeadStore final : public LeadStore {
                                const std::function<void(const LeadRecord&)>& fn) override;
   std::optional<LeadRef> findRef(Tx& tx, std::string_view campaignId, std::string_view email) override;
   void forEachRef(Tx& tx, std::string_view campaignId, const std::function<void(const LeadRef&)>& fn) override;
+  std::vector<LeadRecord> page(Tx& tx, std::string_view campaignId, const LeadFilter& filter, std::int64_t afterSeq,
+                               std::int64_t limit) override;
+  StatusCounts countByStatus(Tx& tx, std::string_view campaignId) override;
 
  private:
   Database& db_;
   Statement nextSeq_, insert_, find_, get_, update_, setStatus_, setPosition_, countPast_, awaiting_, findRef_,
-      refs_;
+      refs_, page_, counts_;
 };
 
 class SqliteOutboxStore final : public OutboxStore {
@@ -97,6 +103,8 @@ class SqliteOutboxStore final : public OutboxStore {
   void reschedule(Tx& tx, std::int64_t seq, Timestamp at, Timestamp now) override;
   std::int64_t countQueued(Tx& tx, std::string_view campaignId) override;
   std::vector<Message> list(Tx& tx, std::string_view campaignId, std::optional<MessageStatus> status) override;
+  std::vector<MessageRow> page(Tx& tx, std::string_view campaignId, const MessageFilter& filter, std::int64_t afterSeq,
+                               std::int64_t limit) override;
   std::vector<DueMessage> due(Tx& tx, std::string_view campaignId, Timestamp now, std::int64_t limit) override;
   void claim(Tx& tx, std::int64_t seq, Timestamp leaseUntil, Timestamp now) override;
   std::optional<MessageRow> find(Tx& tx, std::string_view id) override;
@@ -107,7 +115,7 @@ class SqliteOutboxStore final : public OutboxStore {
 
  private:
   Statement nextSeq_, insert_, live_, forStep_, requeue_, setText_, cancelLive_, cancelStep_, queued_, queuedStep_,
-      queuedTimes_, reschedule_, countQueued_, list_, due_, claim_, find_, get_, sent_, retry_, failed_;
+      queuedTimes_, reschedule_, countQueued_, list_, page_, pageStatus_, due_, claim_, find_, get_, sent_, retry_, failed_;
 };
 
 class SqliteSuppressionStore final : public SuppressionStore {
