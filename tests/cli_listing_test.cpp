@@ -4,9 +4,6 @@
 #define BOOST_TEST_MODULE cli_listing
 #include <boost/test/unit_test.hpp>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <nlohmann/json.hpp>
 
@@ -17,12 +14,12 @@
 #include <vector>
 
 #include "test_util.hpp"
+#include "tools/cli_runner.hpp"
 
 #ifndef LEADTERRA_CLI_PATH
 #error "cli_listing_test needs the leadterra_cli target (LEADTERRA_CLI=ON)"
 #endif
 
-extern char** environ;
 
 namespace {
 
@@ -71,22 +68,8 @@ class Cli {
     argv.insert(argv.end(), args.begin(), args.end());
     const std::string in = dir.file("stdin"), out = dir.file("stdout"), err = dir.file("stderr");
     writeFile(in, input);
-    std::vector<char*> pointers;
-    for (std::string& a : argv) pointers.push_back(a.data());
-    pointers.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = 0;
-    const int spawned = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, pointers.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    BOOST_REQUIRE_EQUAL(spawned, 0);
-    int wstatus = 0;
-    BOOST_REQUIRE_EQUAL(waitpid(pid, &wstatus, 0), pid);
-    BOOST_REQUIRE(WIFEXITED(wstatus));
-    return {WEXITSTATUS(wstatus), readFile(out), readFile(err)};
+    const pid_t pid = leadterra::test::spawnProcess(argv, "", in, out, err);
+    return {leadterra::test::waitExit(pid), readFile(out), readFile(err)};
   }
 
   // Workspace ws_1 with the campaign camp_1 (one step) and `leads` leads a0.. .

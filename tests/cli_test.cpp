@@ -3,9 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <nlohmann/json.hpp>
 
@@ -16,12 +13,12 @@
 #include <vector>
 
 #include "test_util.hpp"
+#include "tools/cli_runner.hpp"
 
 #ifndef LEADTERRA_CLI_PATH
 #error "cli_test needs the leadterra_cli target (LEADTERRA_CLI=ON)"
 #endif
 
-extern char** environ;
 
 namespace {
 
@@ -60,16 +57,7 @@ std::vector<std::string> keysOf(const Json& object) {
 }
 
 // stdout of `demo`: several documents one after another.
-std::vector<Json> documents(const std::string& text) {
-  std::vector<Json> docs;
-  std::istringstream in(text);
-  while ((in >> std::ws).peek() != std::char_traits<char>::eof()) {
-    Json doc;
-    in >> doc;
-    docs.push_back(std::move(doc));
-  }
-  return docs;
-}
+std::vector<Json> documents(const std::string& text) { return leadterra::test::jsonDocuments(text); }
 
 // Runs the real binary in a temporary directory (its working directory),
 // with `input` on stdin, and captures stdout, stderr and the exit status.
@@ -102,29 +90,11 @@ class Cli {
     writeFile(in, input);
     std::vector<std::string> argv = {LEADTERRA_CLI_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> pointers;
-    for (std::string& a : argv) pointers.push_back(a.data());
-    pointers.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addchdir_np(&actions, dir.path().c_str());
-    pid_t pid = 0;
-    const int spawned = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, pointers.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    BOOST_REQUIRE_EQUAL(spawned, 0);
+    const pid_t pid = leadterra::test::spawnProcess(argv, dir.path(), in, out, err);
     return {pid, out, err};
   }
 
-  Run finish(const Pending& p) {
-    int wstatus = 0;
-    BOOST_REQUIRE_EQUAL(waitpid(p.pid, &wstatus, 0), p.pid);
-    BOOST_REQUIRE(WIFEXITED(wstatus));
-    return {WEXITSTATUS(wstatus), readFile(p.out), readFile(p.err)};
-  }
+  Run finish(const Pending& p) { return {leadterra::test::waitExit(p.pid), readFile(p.out), readFile(p.err)}; }
 
   std::string file(const std::string& name, const std::string& text) {
     const std::string path = dir.file(name);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "test_util.hpp"
+#include "tools/cli_runner.hpp"
 
 #ifndef LEADTERRA_CLI_PATH
 #error "cli_walkthrough_test needs the leadterra_cli target (LEADTERRA_CLI=ON)"
@@ -63,16 +64,7 @@ std::vector<Block> walkthroughBlocks(const std::string& page) {
   return blocks;
 }
 
-std::vector<Json> documents(const std::string& text) {
-  std::vector<Json> docs;
-  std::istringstream in(text);
-  while ((in >> std::ws).peek() != std::char_traits<char>::eof()) {
-    Json doc;
-    in >> doc;
-    docs.push_back(std::move(doc));
-  }
-  return docs;
-}
+std::vector<Json> documents(const std::string& text) { return leadterra::test::jsonDocuments(text); }
 
 bool isGeneratedId(const Json& value) {
   static const std::regex id("(ws|camp|lead|msg)_[0-9A-HJKMNP-TV-Z]{26}");

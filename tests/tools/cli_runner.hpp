@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <istream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -18,6 +20,46 @@
 extern char** environ;
 
 namespace leadterra::test {
+
+// Starts `argv` (argv[0] is the program's path) with stdin read from the file
+// `in` and stdout and stderr written to the files `out` and `err`, in the
+// working directory `cwd` (empty: this process's). Throws when it cannot.
+inline pid_t spawnProcess(std::vector<std::string> argv, const std::string& cwd, const std::string& in,
+                          const std::string& out, const std::string& err) {
+  std::vector<char*> pointers;
+  for (std::string& a : argv) pointers.push_back(a.data());
+  pointers.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, pointers.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) throw std::runtime_error("posix_spawn failed for " + argv[0]);
+  return pid;
+}
+
+// Waits for the process; its exit status. Throws when it did not exit (a signal).
+inline int waitExit(pid_t pid) {
+  int wstatus = 0;
+  if (waitpid(pid, &wstatus, 0) != pid || !WIFEXITED(wstatus)) throw std::runtime_error("the process did not exit");
+  return WEXITSTATUS(wstatus);
+}
+
+// The JSON documents of `text`, one after another (as `demo` prints them).
+inline std::vector<nlohmann::ordered_json> jsonDocuments(const std::string& text) {
+  std::vector<nlohmann::ordered_json> docs;
+  std::istringstream stream(text);
+  while ((stream >> std::ws).peek() != std::char_traits<char>::eof()) {
+    nlohmann::ordered_json doc;
+    stream >> doc;
+    docs.push_back(std::move(doc));
+  }
+  return docs;
+}
 
 struct CliRun {
   int status = -1;
@@ -48,23 +90,8 @@ class CliRunner {
     writeFile(in, input);
     std::vector<std::string> argv = {LEADTERRA_CLI_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> pointers;
-    for (std::string& a : argv) pointers.push_back(a.data());
-    pointers.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addchdir_np(&actions, dir.path().c_str());
-    pid_t pid = 0;
-    const int spawned = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, pointers.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (spawned != 0) throw std::runtime_error("posix_spawn failed");
-    int wstatus = 0;
-    if (waitpid(pid, &wstatus, 0) != pid || !WIFEXITED(wstatus)) throw std::runtime_error("the CLI did not exit");
-    return {WEXITSTATUS(wstatus), readFile(out), readFile(err)};
+    const pid_t pid = spawnProcess(argv, dir.path(), in, out, err);
+    return {waitExit(pid), readFile(out), readFile(err)};
   }
 
   // Writes `text` to a file of the directory; returns its path.
