@@ -176,6 +176,8 @@ class Upsert {
 
 BulkResult Upsert::run() {
   if (details_) result_.rows.reserve(rows_.size());
+  // Into a campaign without leads, every valid row of a new email creates one.
+  if (campaign_.leadCount == 0) new_.reserve(rows_.size());
   const RowKeys keys(rows_);
   for (const std::size_t index : keys.order()) apply(index, keys.key(index), keys.check(index));
   insertNew();
