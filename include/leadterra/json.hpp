@@ -6,6 +6,7 @@
 // The CLI prints exactly these. Functions are pure; call them from any thread.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,15 @@ namespace leadterra::json {
 // are not judged: the engine does (invalid UTF-8 is kept as sent, and fails
 // only its row).
 [[nodiscard]] LEADTERRA_EXPORT std::vector<LeadRow> parseLeads(std::string_view body);
+
+// The same as parseLeads(body), reading the body where it is: the parser
+// reads up to kReadPadding bytes past the text, so parseLeads(string_view)
+// copies a body once; this makes room for them in body's capacity instead
+// (body.reserve(body.size() + kReadPadding): no reallocation when a reader
+// left that room, see the CLI's `leads bulk`). body's text is not changed.
+// For large bodies.
+inline constexpr std::size_t kReadPadding = 64;
+[[nodiscard]] LEADTERRA_EXPORT std::vector<LeadRow> parseLeadsInPlace(std::string& body);
 
 // Reads one lead object (a line of a .jsonl file). Text that is not a JSON
 // object gives a RowDefect::malformed row; it never throws for the row's content.
