@@ -268,14 +268,18 @@ BOOST_AUTO_TEST_CASE(text_that_is_not_json_anywhere_refuses_the_body) {
                                 R"({"email": "a@b.co", "customFields": {"a" 1}})", R"({"email": "a@b.co", "x": {"a": [}]})",
                                 R"({"email": "a@b.co", "x": "\x"})", R"({"email": "a@b.co", "customFields": {"a": "\u12"}})",
                                 R"({"email": "a@b.co" "x": 1})", R"({"email": nul})", R"([1, 2,])", R"({"email": "a@b.co",})",
-                                "{\"email\": \"a\tb@c.co\"}", "{\"email\": \"a@b.co\", \"x\": [\"\n\"]}"}) {
+                                "{\"email\": \"a\tb@c.co\"}", "{\"email\": \"a@b.co\", \"x\": [\"\n\"]}",
+                                R"({"email": "a@b.co", "x": "y": 1})", R"({"email": "a@b.co", "x": ["y": 1]})",
+                                R"({"email": "a@b.co", "customFields": "y": 1})", R"({"email": "a@b.co": 1})"}) {
     BOOST_TEST_CONTEXT(row) {
       BOOST_TEST(throwsInvalidArgument([&] { (void)leadterra::json::parseLeads(R"({"leads": [)" + row + "]}"); },
                                        "the bulk body is not valid JSON: "));
       BOOST_TEST((leadterra::json::parseLead(row).defect == RowDefect::malformed));
     }
   }
-  for (const std::string body : {R"({"leads": []} x)", R"({"leads": []}})", R"({"leads": [], "x": [1 2]})", R"([1e999])"}) {
+  for (const std::string body : {R"({"leads": []} x)", R"({"leads": []}})", R"({"leads": [], "x": [1 2]})", R"([1e999])",
+                                 R"({"leads": ["x": 1]})", R"({"leads": [{"email": "a@b.co"}, "x": 1]})",
+                                 R"({"x": "y": 1, "leads": []})"}) {
     BOOST_TEST_CONTEXT(body) {
       BOOST_TEST(throwsInvalidArgument([&] { (void)leadterra::json::parseLeads(body); }, "is not valid JSON"));
     }

@@ -29,7 +29,10 @@ namespace leadterra::json {
 // an object becomes a RowDefect::malformed row; a field of the wrong type a
 // RowDefect::wrongType row; other keys are listed in unknownFields. Values
 // are not judged: the engine does (invalid UTF-8 is kept as sent, and fails
-// only its row).
+// only its row). customFields holds the object's text as sent, without the
+// whitespace between its tokens (escapes and number spellings as written;
+// the engine stores the object normalized). A key given twice counts with its
+// last value, as in a JSON document.
 [[nodiscard]] LEADTERRA_EXPORT std::vector<LeadRow> parseLeads(std::string_view body);
 
 // The same as parseLeads(body), reading the body where it is: the parser

@@ -541,9 +541,8 @@ class LeadReader {
  public:
   explicit LeadReader(const ByteMarker* marker) : marker_(marker) {}
 
-  // One lead object (the iterator is at its '{').
-  template <class Object>
-  void readLead(Object&& object, LeadRow& row) {
+  // One lead object, into a fresh row.
+  void readLead(sj::object& object, LeadRow& row) {
     enum class Got : unsigned char { absent, value, wrong };
     // Keys may repeat: as in a JSON document, the last one counts.
     Got standard[kStandardCount] = {};
@@ -619,6 +618,10 @@ class LeadReader {
       require(array.raw_json().get(span));
     } else {
       span = value.raw_json_token();
+      // The token is left for simdjson to skip, which takes a string followed
+      // by ':' for a key and skips its value too: in a value's place that is
+      // no JSON. (The byte after a token is the next token's, or padding.)
+      require(span.data()[span.size()] != ':');
     }
     return trimTrailingSpace(span);
   }
