@@ -9,10 +9,12 @@
 // the caller's order: a new lead's ord (its creation order) and id, and a
 // queued message's seq and id, are taken from blocks reserved at the start of
 // the call and indexed by the row's position. The leads a call creates are
-// inserted last (insertNew), in key order with seqs growing in that order, so
-// the leads table and its email index are both written front to back; their
-// step-1 messages follow in the caller's order, so the outbox grows at its
-// end. A new lead costs one INSERT (and one index lookup when the campaign
+// written in key order with seqs growing in that order, so the leads table
+// and its email index are both written front to back. In a running campaign
+// they are kept until the last row and then written (insertNew) followed by
+// their step-1 messages in the caller's order, so the outbox grows at its
+// end; otherwise each is written as soon as the rows of its email are done,
+// and the call holds one new lead in memory at a time. A new lead costs one INSERT (and one index lookup when the campaign
 // has leads); customFields of the usual flat shape are validated, stored and
 // merged as text (util/flat_json.hpp).
 #include "engine/enrollment.hpp"
@@ -124,7 +126,8 @@ class Upsert {
         leadIds_(call.ids().reserve(rows.size(), sysTime(call.now))),
         messageIds_(call.ids().reserve(rows.size(), sysTime(call.now))),
         leadSeqs_(call.db.leads().nextSeq(call.tx)),
-        messageSeqs_(call.db.outbox().nextSeq(call.tx)) {}
+        messageSeqs_(call.db.outbox().nextSeq(call.tx)),
+        queuesNew_(running_ && sequencer_.stepCount() > 0) {}
 
   BulkResult run();
 
@@ -136,6 +139,7 @@ class Upsert {
   void createNew(std::size_t index);
   void updateNew(std::size_t index, LeadRecord& lead);
   void insertNew();
+  void writeLead(const LeadRecord& lead);
   void update(std::size_t index, LeadRecord& lead);
   void outcome(std::size_t index, RowOutcome o, std::optional<RowCode> code = std::nullopt);
   void fail(std::size_t index, RowFailure failure);
@@ -166,7 +170,10 @@ class Upsert {
   BulkResult result_;
   CleanRow row_;
   std::string scratch_;
-  // The leads this call creates, in key order until insertNew writes them.
+  // The leads this call creates and has not written yet, in key order: all of
+  // them when their step-1 messages are queued at the end, else the last one.
+  bool queuesNew_;
+  std::int64_t created_ = 0;
   struct NewLead {
     std::size_t index;  // of the row that created it
     LeadRecord lead;
@@ -177,7 +184,7 @@ class Upsert {
 BulkResult Upsert::run() {
   if (details_) result_.rows.reserve(rows_.size());
   // Into a campaign without leads, every valid row of a new email creates one.
-  if (campaign_.leadCount == 0) new_.reserve(rows_.size());
+  if (queuesNew_ && campaign_.leadCount == 0) new_.reserve(rows_.size());
   const RowKeys keys(rows_);
   for (const std::size_t index : keys.order()) apply(index, keys.key(index), keys.check(index));
   insertNew();
@@ -214,9 +221,14 @@ void Upsert::apply(std::size_t index, std::string_view key, detail::EmailCheck c
 }
 
 void Upsert::createNew(std::size_t index) {
+  // Rows of one email are adjacent: the previous new lead is complete.
+  if (!queuesNew_ && !new_.empty()) {
+    writeLead(new_.back().lead);
+    new_.clear();
+  }
   LeadRecord lead;
   // Rows arrive in key order: seqs grow with the key, ords with the row.
-  lead.seq = leadSeqs_ + static_cast<std::int64_t>(new_.size());
+  lead.seq = leadSeqs_ + created_++;
   lead.ord = leadSeqs_ + static_cast<std::int64_t>(index);
   lead.id = detail::IdGenerator::at(leadIds_, index, "lead_");
   fillNewLead(lead, rows_.lead(index), row_);
@@ -235,18 +247,20 @@ void Upsert::updateNew(std::size_t index, LeadRecord& lead) {
   outcome(index, RowOutcome::updated);
 }
 
-void Upsert::insertNew() {
-  for (const NewLead& n : new_) {
-    // Nobody else writes inside the call's transaction: a taken email here
-    // means the campaign's stored lead count is out of step with its leads.
-    if (!call_.db.leads().insert(call_.tx, campaign_.id, n.lead)) {
-      throw Error(ErrorCode::storage_error,
-                  fmt::format("campaign \"{}\" already holds \"{}\" although it counts {} leads", campaign_.id,
-                              n.lead.email, campaign_.leadCount));
-    }
-    missing_.record(n.lead);
+void Upsert::writeLead(const LeadRecord& lead) {
+  // Nobody else writes inside the call's transaction: a taken email here
+  // means the campaign's stored lead count is out of step with its leads.
+  if (!call_.db.leads().insert(call_.tx, campaign_.id, lead)) {
+    throw Error(ErrorCode::storage_error,
+                fmt::format("campaign \"{}\" already holds \"{}\" although it counts {} leads", campaign_.id,
+                            lead.email, campaign_.leadCount));
   }
-  if (!running_ || sequencer_.stepCount() == 0) return;
+  missing_.record(lead);
+}
+
+void Upsert::insertNew() {
+  for (const NewLead& n : new_) writeLead(n.lead);
+  if (!queuesNew_) return;
   // Step 1 of each, in the caller's order; the records stay where they are.
   std::vector<const NewLead*> order(new_.size());
   for (std::size_t k = 0; k < new_.size(); ++k) order[k] = &new_[k];
