@@ -139,6 +139,16 @@ struct ImportOptions : LeadFileOptions {
 [[nodiscard]] LEADTERRA_EXPORT BulkResult importFile(CampaignEngine& engine, std::string_view campaignId, const std::string& path,
                                     const ImportOptions& options = {}, const Scope& scope = {});
 
+// The same from a reader the caller opened, or wraps to look at or change the
+// rows on their way (the reading options of `options` are then unused). While
+// the caller's thread upserts a batch, the next one is read on a second
+// thread: the reader is used by one thread at a time, never two at once, and
+// stops at the first exception, which is rethrown once the batches read
+// before it are imported. The progress callback runs on the caller's thread.
+[[nodiscard]] LEADTERRA_EXPORT BulkResult importFile(CampaignEngine& engine, std::string_view campaignId,
+                                                     LeadFileReader& reader, const ImportOptions& options = {},
+                                                     const Scope& scope = {});
+
 // What previewFile found.
 struct ImportPreview {
   LeadFileLayout layout;  // how the file is read

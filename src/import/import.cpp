@@ -290,6 +290,12 @@ BulkResult importFile(CampaignEngine& engine, std::string_view campaignId, const
   return Importer(engine, campaignId, options, scope, *reader).run();
 }
 
+BulkResult importFile(CampaignEngine& engine, std::string_view campaignId, LeadFileReader& reader,
+                      const ImportOptions& options, const Scope& scope) {
+  if (options.batchSize == 0) throw Error(ErrorCode::invalid_argument, "the batch size must be at least 1");
+  return Importer(engine, campaignId, options, scope, reader).run();
+}
+
 ImportPreview previewFile(CampaignEngine& engine, std::string_view campaignId, const std::string& path,
                           const ImportOptions& options, std::size_t rows, const Scope& scope) {
   const std::unique_ptr<LeadFileReader> reader = LeadFileReader::open(path, options);
