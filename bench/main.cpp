@@ -33,7 +33,7 @@ constexpr const char* kUsage = R"(usage: leadterra_bench [options]
   --quick              small sizes and one repetition (the test suite's smoke run)
   --reps N             repetitions per figure; medians are reported (default 5, quick 1)
   --growth-reps N      repetitions of the growth curve (default 1)
-  --leads N            rows of one bulk call (default 100000)
+  --leads N            rows of one bulk call and of the import scenario's files (default 100000)
   --batches N          number of batch calls (default 100)
   --batch-size N       rows per batch call (default 1000)
   --growth-leads N     size the growth campaign reaches (default 5000000)
@@ -44,14 +44,14 @@ constexpr const char* kUsage = R"(usage: leadterra_bench [options]
   --renders N          leads rendered per template repetition (default 100000)
   --dir DIR            folder for the scratch databases (default: the system temp folder)
   --list-leads N       leads of the campaign the CLI lists (default 1000000)
-  --only LIST          comma-separated scenarios: draft,running,batches,growth,cli,templates,shares,claim,list
+  --only LIST          comma-separated scenarios: draft,running,batches,growth,cli,import,templates,shares,claim,list
   --side SIDE          both (default), engine or raw: run one side alone, to profile it
   --json FILE          also write the results as JSON
   --seed N             data seed (default 20250610)
 )";
 
 constexpr const char* kScenarios[] = {"draft",     "running", "batches", "growth", "cli",
-                                      "templates", "shares",  "claim",   "list"};
+                                      "import",    "templates", "shares", "claim",  "list"};
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -221,6 +221,7 @@ int main(int argc, char** argv) {
     if (config.wants("batches")) bench::runBatches(config, report);
     if (config.wants("growth")) bench::runGrowth(config, report);
     if (config.wants("cli")) bench::runCliImport(config, report);
+    if (config.wants("import")) bench::runImport(config, report);
     if (config.wants("templates")) bench::runTemplates(config, report);
     if (config.wants("shares")) bench::runShares(config, report);
     if (config.wants("claim")) bench::runClaim(config, report);

@@ -19,7 +19,7 @@ enum class Side { both, engine, raw };
 struct Config {
   int reps = 5;        // repetitions of each figure; medians are reported
   int growthReps = 1;  // repetitions of the growth curve (it is long)
-  std::size_t leads = 100'000;  // rows of one bulk call (draft, running, shares)
+  std::size_t leads = 100'000;  // rows of one bulk call (draft, running, shares) and of the import files
   std::size_t batchCalls = 100;
   std::size_t batchSize = 1'000;
   std::size_t growthTotal = 5'000'000;
@@ -42,12 +42,13 @@ struct Config {
   [[nodiscard]] std::string toJson() const;
 };
 
-// Scenario names, in order: draft, running, batches, growth, cli, templates, shares, claim, list.
+// Scenario names, in order: draft, running, batches, growth, cli, import, templates, shares, claim, list.
 void runDraft(const Config& config, Report& report);
 void runRunning(const Config& config, Report& report);
 void runBatches(const Config& config, Report& report);
 void runGrowth(const Config& config, Report& report);
 void runCliImport(const Config& config, Report& report);
+void runImport(const Config& config, Report& report);
 void runTemplates(const Config& config, Report& report);
 void runShares(const Config& config, Report& report);
 void runClaim(const Config& config, Report& report);
