@@ -33,6 +33,7 @@ std::string Config::toJson() const {
                       {"cliRows", cliRows},
                       {"renders", renders},
                       {"listLeads", listLeads},
+                      {"batchSizes", batchSizes},
                       {"seed", seed},
                       {"cacheSizeKiB", cacheSizeKiB},
                       {"side", side == Side::both ? "both" : side == Side::engine ? "engine" : "raw"}};
@@ -571,6 +572,77 @@ void runImport(const Config& c, Report& report) {
   jsonlRss.note = csvRss.note = spawnerNote(spawnerRss);
   bigRss.note += "; " + spawnerNote(spawnerRss);
   for (Figure* f : {&jsonl, &csv, &jsonlDefault, &csvDefault, &jsonlRss, &csvRss, &bigRss}) report.add(std::move(*f));
+}
+
+// ---- batchsize: what the import's batch size trades ----
+
+void runBatchSizes(const Config& c, Report& report) {
+  const std::size_t n = c.cliRows;
+  std::vector<Figure> figures;
+  Scratch files(c.scratch);
+  const std::string csvFile = files.file("leads.csv");
+  const std::string jsonlFile = files.file("leads.jsonl");
+  Expected expected;
+  bool cli = !c.cliPath.empty() && std::filesystem::exists(c.cliPath);
+  if (cli) {
+    progress(fmt::format("batchsize: writing {} rows as CSV and JSONL", rows(n)));
+    (void)writeLeadFile(csvFile, c.seed, n, LeadFileKind::csv, expected);
+    (void)writeLeadFile(jsonlFile, c.seed, n, LeadFileKind::jsonl, expected);
+  }
+  for (const std::size_t size : c.batchSizes) {
+    const std::string of = fmt::format("{}-row batches", rows(size));
+    Figure csv = figure(fmt::format("batchsize.{}.csv", size), fmt::format("{}: CSV import", of), "leads/s");
+    Figure jsonl = figure(fmt::format("batchsize.{}.jsonl", size), fmt::format("{}: JSONL import", of), "leads/s");
+    Figure rss = figure(fmt::format("batchsize.{}.rss", size), fmt::format("{}: peak RSS (JSONL)", of), "MB");
+    Figure lock = figure(fmt::format("batchsize.{}.lock", size), fmt::format("{}: write lock per batch", of), "ms");
+    Figure lockMax = figure(fmt::format("batchsize.{}.lockmax", size), fmt::format("{}: longest lock", of), "ms");
+    csv.note = fmt::format("the CLI importing {} rows into a draft campaign, --batch-size {}; wall time of the "
+                           "whole process (CPU ratio: per CPU second of the process)", rows(n), size);
+    lock.note = "median time of one bulkUpsert of that many pre-parsed leads (one transaction: what another "
+                "writer waits for), in this process, into a campaign growing to the file's size";
+    std::vector<double> perBatch;
+    double longest = 0;
+    for (int rep = 0; rep < c.reps; ++rep) {
+      progress(fmt::format("batchsize {}: repetition {}/{}", size, rep + 1, c.reps));
+      if (cli) {
+        const ChildRun a = cliImport(c, csvFile, expected, size);
+        csv.addRate(n, {a.seconds, a.cpuSeconds});
+        const ChildRun b = cliImport(c, jsonlFile, expected, size);
+        jsonl.addRate(n, {b.seconds, b.cpuSeconds});
+        rss.samples.push_back(megabytes(b.maxRssKiB));
+      }
+      // The write lock: the same rows, generated as the files' are, upserted a batch at a time.
+      Scratch dir(c.scratch);
+      auto engine = openCampaign(dir.file("engine.db"), false, nullptr);
+      std::vector<LeadInput> pending;
+      std::int64_t enrolled = 0;
+      constexpr std::size_t kChunk = 10'000;
+      const auto upsert = [&](std::size_t count) {
+        const std::span<const LeadInput> batch(pending.data(), count);
+        BulkResult r;
+        const double t = timeSeconds([&] { r = engine->bulkUpsert(kCampaign, batch); });
+        enrolled += r.enrolled;
+        perBatch.push_back(t * 1000.0);
+        longest = std::max(longest, t * 1000.0);
+        pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(count));
+      };
+      for (std::size_t done = 0; done < n; done += kChunk) {
+        std::vector<LeadInput> chunk = makeLeads(c.seed, done, std::min(kChunk, n - done));
+        std::move(chunk.begin(), chunk.end(), std::back_inserter(pending));
+        while (pending.size() >= size) upsert(size);
+      }
+      if (!pending.empty()) upsert(pending.size());
+      expect(!cli || enrolled == expected.enrolled, "batchsize: leads enrolled batch by batch");
+    }
+    lock.samples = {median(perBatch)};
+    lockMax.samples = {longest};
+    if (!cli) {
+      csv.measured = jsonl.measured = rss.measured = false;
+      csv.note = "the leadterra CLI was not built (or --cli names no file)";
+    }
+    for (Figure* f : {&csv, &jsonl, &rss, &lock, &lockMax}) figures.push_back(std::move(*f));
+  }
+  for (Figure& f : figures) report.add(std::move(f));
 }
 
 // ---- 7: templates ----
