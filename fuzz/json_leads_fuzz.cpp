@@ -4,11 +4,15 @@
 //
 // Checked beyond "no crash": a body is either refused with invalid_argument
 // or read; every row gets exactly one outcome (enrolled + updated + skipped +
-// failed = rows); the engine throws nothing for row content.
+// failed = rows); the engine throws nothing for row content. And the reader
+// (simdjson) against a full JSON parser (nlohmann): for text that parser can
+// read (UTF-8, no lone surrogate escape) the same bodies are refused, and
+// the rows read have the same count, emails, unknown keys and customFields.
 #include <cstddef>
 #include <cstdint>
 #include <leadterra/leadterra.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,15 +55,89 @@ void upsert(std::span<const LeadRow> rows, std::size_t size) {
   require(r.rows.size() == rows.size());
 }
 
+using Ordered = nlohmann::ordered_json;
+
+// Whether arrays and objects nest deeper than `limit` levels, without recursion.
+bool deeperThan(const Ordered& value, std::size_t limit) {
+  std::vector<std::pair<const Ordered*, std::size_t>> pending{{&value, 1}};
+  while (!pending.empty()) {
+    const auto [node, depth] = pending.back();
+    pending.pop_back();
+    if (!node->is_structured()) continue;
+    if (depth > limit) return true;
+    for (const Ordered& item : *node) pending.emplace_back(&item, depth + 1);
+  }
+  return false;
+}
+
+bool isLeadKey(const std::string& key) {
+  for (const char* k : {"email", "firstName", "lastName", "company", "jobTitle", "customFields"}) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
+// One row against the element nlohmann read.
+void compareRow(const Ordered& element, const LeadRow& row) {
+  if (!element.is_object()) {
+    require(row.defect == RowDefect::malformed);
+    return;
+  }
+  require(row.defect != RowDefect::malformed);
+  const auto email = element.find("email");
+  if (email != element.end() && email->is_string()) require(row.lead.email.value() == email->get<std::string>());
+  std::vector<std::string> unknown;
+  for (const auto& [key, item] : element.items()) {
+    if (!isLeadKey(key)) unknown.push_back(key);
+  }
+  require(unknown == row.unknownFields);
+  const auto custom = element.find("customFields");
+  if (custom != element.end() && custom->is_object() && !deeperThan(*custom, 64)) {
+    require(row.lead.customFields.has_value());
+    require(Ordered::parse(*row.lead.customFields, nullptr, false) == *custom);
+  }
+}
+
+// `rows` is null when parseLeads refused the body.
+void compareWithNlohmann(std::string_view text, const std::vector<LeadRow>* rows) {
+  const bool readable = text.find("\\u") == std::string_view::npos || text.size() < 2;
+  const Ordered doc = Ordered::parse(text, nullptr, false);
+  if (doc.is_discarded()) {
+    // Refused by nlohmann; refused by the reader too unless only for what
+    // the reader takes and nlohmann does not (ill-formed UTF-8, lone surrogates).
+    bool cleanUtf8 = true;
+    try {
+      (void)Ordered(std::string(text)).dump();
+    } catch (const Ordered::exception&) {
+      cleanUtf8 = false;
+    }
+    if (cleanUtf8 && readable) require(rows == nullptr);
+    return;
+  }
+  if (!doc.is_object()) {
+    require(rows == nullptr);
+    return;
+  }
+  const auto leads = doc.find("leads");
+  if (leads == doc.end() || !leads->is_array()) {
+    require(rows == nullptr);
+    return;
+  }
+  require(rows != nullptr && rows->size() == leads->size());
+  for (std::size_t i = 0; i < rows->size(); ++i) compareRow((*leads)[i], (*rows)[i]);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
     const std::vector<LeadRow> rows = json::parseLeads(text);
+    compareWithNlohmann(text, &rows);
     upsert(rows, size);
   } catch (const Error& e) {
     require(e.code() == ErrorCode::invalid_argument);  // only the body itself may be refused
+    compareWithNlohmann(text, nullptr);
   }
   const LeadRow line = json::parseLead(text);
   upsert(std::span<const LeadRow>(&line, 1), size);

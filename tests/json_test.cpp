@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE json
 #include <boost/test/unit_test.hpp>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "json/json_internal.hpp"
+#include "leadterra/leadterra.hpp"
 #include "test_util.hpp"
 
 using namespace leadterra;
@@ -193,6 +195,173 @@ BOOST_AUTO_TEST_CASE(parse_lead_reads_one_jsonl_line) {
     BOOST_TEST_CONTEXT(line) { BOOST_TEST((leadterra::json::parseLead(line).defect == RowDefect::malformed)); }
   }
   BOOST_TEST(leadterra::json::parseLead("{\"email\": \"a@b.co\", \"company\": \"\xff\"}").lead.company.value() == "\xff");
+}
+
+BOOST_AUTO_TEST_CASE(custom_fields_text_as_sent_is_stored_and_merged_as_before) {
+  // The reader hands the engine customFields as written, only without the
+  // spacing; escapes and number spellings are the engine's to normalize.
+  const LeadRow spaced = onlyLead("{\"email\": \"a@b.co\", \"customFields\": {\n  \"city\" : \"Oslo\",\t\"n\": 1 }}");
+  BOOST_TEST(*spaced.lead.customFields == R"({"city":"Oslo","n":1})");
+  const LeadRow escaped = onlyLead(R"({"email": "a@b.co", "customFields": {"city": "K\u00f6ln", "x": 1.50, "y": 1E2}})");
+  BOOST_TEST(*escaped.lead.customFields == R"({"city":"K\u00f6ln","x":1.50,"y":1E2})");
+  const LeadRow spacedString = onlyLead(R"({"email": "a@b.co", "customFields": {"note": " a  b ", "k": "\" }"}})");
+  BOOST_TEST(*spacedString.lead.customFields == R"({"note":" a  b ","k":"\" }"})");
+
+  auto engine = CampaignEngine::open(":memory:");
+  engine->createWorkspace({"ws", "W"});
+  engine->createCampaign({"ws", "camp", "C", {{"Hi", "{{city}}", StepFormat::text, 0}}, {}});
+  const auto upsert = [&](const std::string& body) {
+    const BulkResult r = engine->bulkUpsert("camp", leadterra::json::parseLeads(body));
+    BOOST_TEST(r.failed == 0);
+  };
+  upsert(R"({"leads": [{"email": "a@b.co", "customFields": {"city": "K\u00f6ln", "x": 1.50, "y": 1E2, "z": {"q" : [ 1 ]}}}]})");
+  BOOST_TEST(engine->getLead("camp", "a@b.co")->customFields == "{\"city\":\"K\xc3\xb6ln\",\"x\":1.5,\"y\":100.0,\"z\":{\"q\":[1]}}");
+  // A patch with whitespace and a repeated key merges like its compact form: the last value counts.
+  upsert("{\"leads\": [{\"email\": \"a@b.co\", \"customFields\": { \"x\" : 2, \"new\" : \"v\", \"x\" : 3 }}]}");
+  BOOST_TEST(engine->getLead("camp", "a@b.co")->customFields ==
+             "{\"city\":\"K\xc3\xb6ln\",\"x\":3,\"y\":100.0,\"z\":{\"q\":[1]},\"new\":\"v\"}");
+  upsert(R"({"leads": [{"email": "a@b.co", "customFields": null}]})");
+  BOOST_TEST(engine->getLead("camp", "a@b.co")->customFields == "{}");
+}
+
+BOOST_AUTO_TEST_CASE(custom_fields_spaced_past_the_engines_text_limit_is_judged_by_its_content) {
+  // 10 KiB of content under 100 KiB of spacing: accepted, as its compact form is.
+  std::string fields = "{";
+  for (int i = 0; i < 100; ++i) {
+    fields += (i ? "," : "") + std::string(1000, ' ') + "\"k" + std::to_string(i) + "\": \"" + std::string(90, 'v') + "\"";
+  }
+  fields += "}";
+  const LeadRow in = onlyLead(R"({"email": "a@b.co", "customFields": )" + fields + "}");
+  BOOST_REQUIRE(in.lead.customFields.has_value());
+  BOOST_TEST(in.lead.customFields->size() < 16 * 1024);
+  // Escapes that make the text longer than 64 KiB, not its content: the
+  // same, written as the content it is.
+  std::string escapes = "{\"k\": \"";
+  for (int i = 0; i < 12000; ++i) escapes += "\\u0041";
+  escapes += "\"}";
+  const LeadRow long_ = onlyLead(R"({"email": "a@b.co", "customFields": )" + escapes + "}");
+  BOOST_TEST(*long_.lead.customFields == "{\"k\":\"" + std::string(12000, 'A') + "\"}");
+}
+
+BOOST_AUTO_TEST_CASE(repeated_keys_count_their_last_value) {
+  const LeadRow in = onlyLead(R"({"email": 5, "x": 1, "email": "a@b.co", "company": "A", "company": null, "x": 2,)"
+                              R"( "jobTitle": "CTO", "jobTitle": 7, "customFields": 1, "customFields": {"a": 1}})");
+  BOOST_TEST(in.lead.email.value() == "a@b.co");
+  BOOST_TEST(in.lead.company.isNull());
+  BOOST_TEST(in.lead.jobTitle.isAbsent());
+  BOOST_TEST((in.defect == RowDefect::wrongType));
+  BOOST_TEST(in.defectField == "jobTitle");
+  BOOST_TEST(*in.lead.customFields == R"({"a":1})");
+  BOOST_TEST(in.unknownFields == (std::vector<std::string>{"x"}), boost::test_tools::per_element());
+  // The last "leads" array is the body's.
+  const auto leads = leadterra::json::parseLeads(R"({"leads": [{"email": "a@b.co"}], "leads": [1, 2]})");
+  BOOST_TEST(leads.size() == 2u);
+  BOOST_TEST(throwsInvalidArgument([] { (void)leadterra::json::parseLeads(R"({"leads": [], "leads": 5})"); }, "no \"leads\" array"));
+  // Keys are compared unescaped.
+  BOOST_TEST(onlyLead(R"({"\u0065mail": "a@b.co"})").lead.email.value() == "a@b.co");
+}
+
+BOOST_AUTO_TEST_CASE(text_that_is_not_json_anywhere_refuses_the_body) {
+  // Also inside values the reader does not use: the body is JSON or it is not.
+  for (const std::string row : {R"({"email": "a@b.co", "x": [1,,2]})", R"({"email": "a@b.co", "customFields": {"a": tru}})",
+                                R"({"email": "a@b.co", "customFields": {"a": 01}})", R"({"email": "a@b.co", "x": 1e999})",
+                                R"({"email": "a@b.co", "customFields": {"a" 1}})", R"({"email": "a@b.co", "x": {"a": [}]})",
+                                R"({"email": "a@b.co", "x": "\x"})", R"({"email": "a@b.co", "customFields": {"a": "\u12"}})",
+                                R"({"email": "a@b.co" "x": 1})", R"({"email": nul})", R"([1, 2,])", R"({"email": "a@b.co",})",
+                                "{\"email\": \"a\tb@c.co\"}", "{\"email\": \"a@b.co\", \"x\": [\"\n\"]}",
+                                R"({"email": "a@b.co", "x": "y": 1})", R"({"email": "a@b.co", "x": ["y": 1]})",
+                                R"({"email": "a@b.co", "customFields": "y": 1})", R"({"email": "a@b.co": 1})"}) {
+    BOOST_TEST_CONTEXT(row) {
+      BOOST_TEST(throwsInvalidArgument([&] { (void)leadterra::json::parseLeads(R"({"leads": [)" + row + "]}"); },
+                                       "the bulk body is not valid JSON: "));
+      BOOST_TEST((leadterra::json::parseLead(row).defect == RowDefect::malformed));
+    }
+  }
+  for (const std::string body : {R"({"leads": []} x)", R"({"leads": []}})", R"({"leads": [], "x": [1 2]})", R"([1e999])",
+                                 R"({"leads": ["x": 1]})", R"({"leads": [{"email": "a@b.co"}, "x": 1]})",
+                                 R"({"x": "y": 1, "leads": []})"}) {
+    BOOST_TEST_CONTEXT(body) {
+      BOOST_TEST(throwsInvalidArgument([&] { (void)leadterra::json::parseLeads(body); }, "is not valid JSON"));
+    }
+  }
+  // Small and huge numbers that a double holds (or rounds to zero) are JSON.
+  BOOST_TEST((onlyLead(R"({"email": "a@b.co", "x": [1e-400, -0.0, 123456789012345678901234567890]})").defect ==
+              RowDefect::none));
+}
+
+BOOST_AUTO_TEST_CASE(a_byte_order_mark_before_the_text_is_skipped) {
+  BOOST_TEST(leadterra::json::parseLeads("\xEF\xBB\xBF{\"leads\": [{\"email\": \"a@b.co\"}]}").size() == 1u);
+  BOOST_TEST(leadterra::json::parseLead("\xEF\xBB\xBF{\"email\": \"a@b.co\"}").lead.email.value() == "a@b.co");
+  BOOST_TEST(throwsInvalidArgument([] { (void)leadterra::json::parseLeads(" \xEF\xBB\xBF{\"leads\": []}"); }));
+}
+
+BOOST_AUTO_TEST_CASE(lone_surrogates_in_keys_and_custom_fields_are_kept_or_reported) {
+  const LeadRow key = onlyLead(R"({"email": "a@b.co", "x\udc00": 1, "customFields": {"ok": "\ud83d\ude00"}})");
+  BOOST_TEST(key.unknownFields == (std::vector<std::string>{"x\xed\xb0\x80"}), boost::test_tools::per_element());
+  BOOST_TEST(*key.lead.customFields == R"({"ok":"\ud83d\ude00"})");
+  const LeadRow custom = onlyLead(R"({"email": "a@b.co", "customFields": {"a": "\ud800x"}})");
+  BOOST_TEST((custom.defect == RowDefect::wrongType));
+  BOOST_TEST(custom.defectField == "customFields");
+}
+
+BOOST_AUTO_TEST_CASE(one_bad_utf8_byte_among_many_rows_fails_only_that_row) {
+  std::string body = R"({"leads": [)";
+  constexpr int kRows = 5000;
+  for (int i = 0; i < kRows; ++i) {
+    body += (i ? ",\n" : "") + fmt::format(R"({{"email": "lead{}@acme.com", "firstName": "{}", "customFields": {{"i": {}}}}})",
+                                           i, i == 4321 ? "Ren\xe9" : "Ann", i);
+  }
+  body += "]}";
+  const auto leads = leadterra::json::parseLeads(body);
+  BOOST_REQUIRE_EQUAL(leads.size(), std::size_t{kRows});
+  BOOST_TEST(leads[4321].lead.firstName.value() == "Ren\xe9");
+  BOOST_TEST(*leads[4322].lead.customFields == R"({"i":4322})");
+
+  auto engine = CampaignEngine::open(":memory:");
+  engine->createWorkspace({"ws", "W"});
+  engine->createCampaign({"ws", "camp", "C", {{"Hi", "{{firstName}}", StepFormat::text, 0}}, {}});
+  const BulkResult r = engine->bulkUpsert("camp", leads);
+  BOOST_TEST(r.enrolled == kRows - 1);
+  BOOST_REQUIRE_EQUAL(r.errors.size(), 1u);
+  BOOST_TEST(r.errors[0].index == 4321u);
+  BOOST_TEST((r.errors[0].code == RowCode::invalid_field));
+  BOOST_TEST(r.errors[0].message == "firstName has invalid UTF-8 or a NUL byte");
+}
+
+BOOST_AUTO_TEST_CASE(a_body_of_many_rows_keeps_every_row_in_order) {
+  constexpr std::size_t kRows = 300000;
+  std::string body = R"({"leads":[)";
+  body.reserve(kRows * 40);
+  for (std::size_t i = 0; i < kRows; ++i) {
+    body += i % 1000 == 999 ? std::string("7") : fmt::format(R"({{"email":"l{}@a.co"}})", i);
+    if (i + 1 < kRows) body += ',';
+  }
+  body += "]}";
+  std::string inPlace = body;
+  const auto leads = leadterra::json::parseLeadsInPlace(inPlace);
+  BOOST_TEST(inPlace == body);
+  BOOST_REQUIRE_EQUAL(leads.size(), kRows);
+  BOOST_TEST(leads[0].lead.email.value() == "l0@a.co");
+  BOOST_TEST((leads[999].defect == RowDefect::malformed));
+  BOOST_TEST(leads[kRows - 2].lead.email.value() == fmt::format("l{}@a.co", kRows - 2));
+  BOOST_TEST((leads[kRows - 1].defect == RowDefect::malformed));
+  BOOST_TEST(std::count_if(leads.begin(), leads.end(), [](const LeadRow& r) { return r.defect == RowDefect::malformed; }) ==
+             static_cast<long>(kRows / 1000));
+}
+
+BOOST_AUTO_TEST_CASE(a_padded_buffer_reads_like_the_text_alone) {
+  // The internal entry point reads a text where it is when there is room
+  // behind it; the bytes there do not matter.
+  std::string buffer = R"({"email": "a@b.co", "firstName": "Ava"})";
+  const std::size_t size = buffer.size();
+  buffer += std::string(leadterra::json::kReadPadding, '"');
+  const LeadRow row = detail::parseLead(std::string_view(buffer).substr(0, size), buffer.size());
+  BOOST_TEST(row.lead.firstName.value() == "Ava");
+  BOOST_TEST((detail::parseLead(std::string_view(buffer).substr(0, size - 1), buffer.size()).defect == RowDefect::malformed));
+  std::string body = R"({"leads": [{"email": "a@b.co"}]})";
+  const std::size_t bodySize = body.size();
+  body += std::string(leadterra::json::kReadPadding, '{');
+  BOOST_TEST(detail::parseLeads(std::string_view(body).substr(0, bodySize), body.size()).size() == 1u);
 }
 
 // ---- parseSteps ----

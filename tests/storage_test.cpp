@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
@@ -11,6 +12,7 @@
 #include <set>
 
 #include "storage/database.hpp"
+#include "storage/migrations.hpp"
 #include "test_util.hpp"
 
 using namespace leadterra;
@@ -172,6 +174,50 @@ BOOST_AUTO_TEST_CASE(public_headers_expose_no_storage_or_json_library) {
     if (header == "version.hpp.in") header = "version.hpp";
     BOOST_TEST(umbrella.find("#include \"leadterra/" + header + "\"") != std::string::npos, header);
   }
+}
+
+// A file written before leads had their creation order in a column of their
+// own (migration 0005) keeps its leads' order, and new leads follow them.
+BOOST_AUTO_TEST_CASE(a_file_from_before_creation_order_keeps_the_order_of_its_leads) {
+  TempDir dir;
+  const std::string path = dir.file("v4.db");
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (const detail::Migration& m : detail::migrations()) {
+      if (m.version > 4) break;
+      db.exec(std::string(m.sql));
+      db.exec("PRAGMA user_version = " + std::to_string(m.version));
+    }
+    db.exec("INSERT INTO workspaces VALUES ('ws_1', 'One', 0)");
+    db.exec(std::string("INSERT INTO campaigns (id, workspace_id, name, status, created_at, lead_count) VALUES ('") +
+            kCamp + "', 'ws_1', 'Old', 'draft', 0, 3)");
+    // Seqs in the order the leads were created, unlike the order of their
+    // emails or of their statuses.
+    const std::pair<const char*, const char*> leads[] = {
+        {"zed@acme.com", "suppressed"}, {"amy@acme.com", "active"}, {"mia@acme.com", "completed"}};
+    int seq = 0;
+    for (const auto& [email, status] : leads) {
+      ++seq;
+      db.exec(fmt::format("INSERT INTO leads (seq, id, campaign_id, email, status, created_at, updated_at) "
+                          "VALUES ({0}, 'lead_{0}', '{1}', '{2}', '{3}', 0, 0)",
+                          seq, kCamp, email, status));
+    }
+  }
+  const auto engine = CampaignEngine::open(path);
+  (void)engine->bulkUpsert(kCamp, std::vector<LeadInput>{EngineFixture::lead("bob@acme.com"),
+                                                         EngineFixture::lead("abe@acme.com")});
+  std::vector<std::string> emails;
+  PageRequest request{2, {}};
+  while (true) {
+    const Page<Lead> page = engine->listLeads(kCamp, {}, request);
+    for (const Lead& l : page.items) emails.push_back(l.email);
+    if (!page.nextCursor) break;
+    request.after = *page.nextCursor;
+  }
+  const std::vector<std::string> expected{"zed@acme.com", "amy@acme.com", "mia@acme.com", "bob@acme.com",
+                                          "abe@acme.com"};
+  BOOST_TEST(emails == expected, boost::test_tools::per_element());
+  BOOST_TEST(engine->countLeads(kCamp).total == 5);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

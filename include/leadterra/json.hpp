@@ -6,6 +6,7 @@
 // The CLI prints exactly these. Functions are pure; call them from any thread.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,8 +29,20 @@ namespace leadterra::json {
 // an object becomes a RowDefect::malformed row; a field of the wrong type a
 // RowDefect::wrongType row; other keys are listed in unknownFields. Values
 // are not judged: the engine does (invalid UTF-8 is kept as sent, and fails
-// only its row).
+// only its row). customFields holds the object's text as sent, without the
+// whitespace between its tokens (escapes and number spellings as written;
+// the engine stores the object normalized). A key given twice counts with its
+// last value, as in a JSON document.
 [[nodiscard]] LEADTERRA_EXPORT std::vector<LeadRow> parseLeads(std::string_view body);
+
+// The same as parseLeads(body), reading the body where it is: the parser
+// reads up to kReadPadding bytes past the text, so parseLeads(string_view)
+// copies a body once; this makes room for them in body's capacity instead
+// (body.reserve(body.size() + kReadPadding): no reallocation when a reader
+// left that room, see the CLI's `leads bulk`). body's text is not changed.
+// For large bodies.
+inline constexpr std::size_t kReadPadding = 64;
+[[nodiscard]] LEADTERRA_EXPORT std::vector<LeadRow> parseLeadsInPlace(std::string& body);
 
 // Reads one lead object (a line of a .jsonl file). Text that is not a JSON
 // object gives a RowDefect::malformed row; it never throws for the row's content.

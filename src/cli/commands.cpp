@@ -254,7 +254,13 @@ void addLeads(CLI::App& app, Context& ctx) {
     options.dryRun = a->dryRun;
     options.idempotencyKey = a->idempotencyKey;
     options.details = a->details;
-    const std::vector<LeadRow> leads = json::parseLeads(readInput(a->file));
+    std::vector<LeadRow> leads;
+    {
+      // Read where it is (readInput leaves room for the parser's padding),
+      // and freed before the upsert.
+      std::string body = readInput(a->file);
+      leads = json::parseLeadsInPlace(body);
+    }
     // A dry run writes nothing, so it does not create the file either.
     CampaignEngine& engine = ctx.engine(a->dryRun ? Access::read : Access::write);
     const BulkResult result = engine.bulkUpsert(a->campaign, leads, options);

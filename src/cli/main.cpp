@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -14,6 +16,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "cli.hpp"
@@ -59,17 +62,40 @@ Json toJsonValue(const SuppressionResult& result, SuppressionOp op) {
   return out;
 }
 
+namespace {
+
+// All of `in`, with json::kReadPadding bytes of spare capacity, so that a
+// body is parsed where it is (json::parseLeadsInPlace). `expected`: its
+// size if known (a file), to read it without reallocating.
+std::string readAll(std::istream& in, std::size_t expected) {
+  std::string text;
+  text.reserve(expected + json::kReadPadding);
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    const auto n = static_cast<std::size_t>(in.gcount());
+    if (text.capacity() < text.size() + n + json::kReadPadding) {
+      text.reserve(std::max(2 * text.capacity(), text.size() + n + json::kReadPadding));
+    }
+    text.append(chunk, n);
+  }
+  return text;
+}
+
+}  // namespace
+
 std::string readInput(const std::string& path) {
   if (path.empty() || path == "-") {
-    std::string text{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+    std::string text = readAll(std::cin, 0);
     if (std::cin.bad()) throw Error(ErrorCode::invalid_argument, "cannot read stdin");
     return text;
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::invalid_argument, "cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return std::move(text).str();
+  std::error_code ignored;
+  const std::uintmax_t size = std::filesystem::file_size(path, ignored);  // 0 when unknown (a pipe)
+  std::string text = readAll(in, ignored ? 0 : static_cast<std::size_t>(size));
+  if (in.bad()) throw Error(ErrorCode::invalid_argument, "cannot read " + path + ": " + std::strerror(errno));
+  return text;
 }
 
 namespace {

@@ -6,14 +6,15 @@
 //
 // This is the engine's hot path. Rows are applied in key order (RowKeys), so
 // the lead index is read front to back; what a user can see still follows
-// the caller's order: a new lead's seq and id, and a queued message's seq and
-// id, are taken from blocks reserved at the start of the call and indexed by
-// the row's position. The leads a call creates are inserted last, in the
-// caller's order (insertNew): seqs then grow as rows are written, so the
-// table and the outbox grow at their end instead of at random places. A new
-// lead costs one INSERT (and one index lookup when the campaign has leads);
-// customFields of the usual flat shape are validated, stored and merged as
-// text (util/flat_json.hpp).
+// the caller's order: a new lead's ord (its creation order) and id, and a
+// queued message's seq and id, are taken from blocks reserved at the start of
+// the call and indexed by the row's position. The leads a call creates are
+// inserted last (insertNew), in key order with seqs growing in that order, so
+// the leads table and its email index are both written front to back; their
+// step-1 messages follow in the caller's order, so the outbox grows at its
+// end. A new lead costs one INSERT (and one index lookup when the campaign
+// has leads); customFields of the usual flat shape are validated, stored and
+// merged as text (util/flat_json.hpp).
 #include "engine/enrollment.hpp"
 
 #include <fmt/format.h>
@@ -175,6 +176,8 @@ class Upsert {
 
 BulkResult Upsert::run() {
   if (details_) result_.rows.reserve(rows_.size());
+  // Into a campaign without leads, every valid row of a new email creates one.
+  if (campaign_.leadCount == 0) new_.reserve(rows_.size());
   const RowKeys keys(rows_);
   for (const std::size_t index : keys.order()) apply(index, keys.key(index), keys.check(index));
   insertNew();
@@ -212,7 +215,9 @@ void Upsert::apply(std::size_t index, std::string_view key, detail::EmailCheck c
 
 void Upsert::createNew(std::size_t index) {
   LeadRecord lead;
-  lead.seq = leadSeqs_ + static_cast<std::int64_t>(index);
+  // Rows arrive in key order: seqs grow with the key, ords with the row.
+  lead.seq = leadSeqs_ + static_cast<std::int64_t>(new_.size());
+  lead.ord = leadSeqs_ + static_cast<std::int64_t>(index);
   lead.id = detail::IdGenerator::at(leadIds_, index, "lead_");
   fillNewLead(lead, rows_.lead(index), row_);
   lead.createdAt = lead.updatedAt = call_.now;
@@ -231,12 +236,7 @@ void Upsert::updateNew(std::size_t index, LeadRecord& lead) {
 }
 
 void Upsert::insertNew() {
-  // In the caller's order; the records themselves stay where they are.
-  std::vector<const NewLead*> order(new_.size());
-  for (std::size_t k = 0; k < new_.size(); ++k) order[k] = &new_[k];
-  std::sort(order.begin(), order.end(), [](const NewLead* a, const NewLead* b) { return a->index < b->index; });
-  for (const NewLead* next : order) {
-    const NewLead& n = *next;
+  for (const NewLead& n : new_) {
     // Nobody else writes inside the call's transaction: a taken email here
     // means the campaign's stored lead count is out of step with its leads.
     if (!call_.db.leads().insert(call_.tx, campaign_.id, n.lead)) {
@@ -244,10 +244,15 @@ void Upsert::insertNew() {
                   fmt::format("campaign \"{}\" already holds \"{}\" although it counts {} leads", campaign_.id,
                               n.lead.email, campaign_.leadCount));
     }
-    if (running_ && sequencer_.stepCount() > 0 && sequencer_.queue(n.lead, 1, call_.now, fresh(n.index))) {
-      ++result_.queued;
-    }
     missing_.record(n.lead);
+  }
+  if (!running_ || sequencer_.stepCount() == 0) return;
+  // Step 1 of each, in the caller's order; the records stay where they are.
+  std::vector<const NewLead*> order(new_.size());
+  for (std::size_t k = 0; k < new_.size(); ++k) order[k] = &new_[k];
+  std::sort(order.begin(), order.end(), [](const NewLead* a, const NewLead* b) { return a->index < b->index; });
+  for (const NewLead* n : order) {
+    if (sequencer_.queue(n->lead, 1, call_.now, fresh(n->index))) ++result_.queued;
   }
 }
 

@@ -56,7 +56,8 @@ class CustomFields {
 };
 
 struct LeadRecord {
-  std::int64_t seq = 0;
+  std::int64_t seq = 0;  // the internal key (messages refer to it)
+  std::int64_t ord = 0;  // creation order, the order a user sees: the caller's within one call
   std::string id;
   std::string email;
   std::optional<std::string> firstName;

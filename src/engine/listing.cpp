@@ -1,8 +1,8 @@
 // Listing: pages of workspaces, campaigns, leads and messages in creation
 // order, and a campaign's leads counted by status (docs/listing.md).
 //
-// A cursor names the last item of a page: "<kind>:<seq>" for leads and
-// messages, "<kind>:<createdAt>:<id>" for workspaces and campaigns. The next
+// A cursor names the last item of a page: "<kind>:<n>" for leads (their ord)
+// and messages (their seq), "<kind>:<createdAt>:<id>" for workspaces and campaigns. The next
 // page starts after it, so items added meanwhile never shift a page (keyset
 // paging). The text is the API's only promise about it: callers treat it as
 // opaque, and anything this code did not write is refused.
@@ -142,7 +142,7 @@ Page<Lead> CampaignEngine::listLeads(std::string_view campaignId, const LeadFilt
     std::vector<LeadRecord> rows = call.db.leads().page(call.tx, c.id, filter, after, page.limit + 1);
     return pageOf<Lead>(
         rows, page.limit, [&](const LeadRecord& r) { return leadView(r, c.id); },
-        [](const LeadRecord& r) { return seqCursor(kLeadCursor, r.seq); });
+        [](const LeadRecord& r) { return seqCursor(kLeadCursor, r.ord); });
   });
 }
 

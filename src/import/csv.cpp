@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "import/columns.hpp"
+#include "json/json_internal.hpp"
 #include "leadterra/error.hpp"
 #include "leadterra/import.hpp"
 #include "leadterra/json.hpp"
@@ -471,7 +472,9 @@ class JsonlReader final : public LeadFileReader {
       appendJsonString(raw, text.substr(0, kOversizedExcerptBytes), false);
       return true;
     }
-    row = json::parseLead(text);
+    // The parser reads a few bytes past the text: line_ keeps room for them
+    // (readLine), so each line is read where it is, by one parser.
+    row = detail::parseLead(text, static_cast<std::size_t>(line_.data() + line_.capacity() - text.data()));
     if (row.defect == RowDefect::malformed) {
       raw.clear();
       appendJsonString(raw, text, false);
@@ -509,12 +512,19 @@ class JsonlReader final : public LeadFileReader {
       }
       if (lf != std::string_view::npos) {
         in_.advance(lf + 1);
+        padLine();
         return true;
       }
       in_.advance(window.size());
       window = in_.window();
     }
+    padLine();
     return true;
+  }
+
+  // Room after the line for the parser's reads past its end.
+  void padLine() {
+    if (line_.capacity() < line_.size() + json::kReadPadding) line_.reserve(line_.size() + json::kReadPadding);
   }
 
   ByteSource in_;

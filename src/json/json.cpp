@@ -1,4 +1,5 @@
-// The JSON adapter (leadterra/json.hpp) over nlohmann_json.
+// The JSON adapter (leadterra/json.hpp): lead bodies and .jsonl lines read
+// with simdjson (On-Demand), everything else over nlohmann_json.
 //
 // Readers map untyped JSON onto LeadRow without judging the values: the
 // engine validates them (emails, lengths, UTF-8, NUL) so that the library and
@@ -10,7 +11,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <clocale>
 #include <cmath>
+#include <cstdlib>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -20,6 +23,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <simdjson.h>
 
 #include "json/json_internal.hpp"
 #include "leadterra/error.hpp"
@@ -49,8 +54,11 @@ std::string encodeUtf8(char32_t cp) {
 // the original bytes in the values read, and the engine then rejects that
 // field with the code and message it gives any invalid UTF-8. An escaped lone
 // surrogate ("\ud800") is valid JSON text but no UTF-8 string: it is marked
-// the same way, as the three (ill-formed) bytes it would encode to. A
-// well-formed text (the normal case) is parsed as it is, without a copy.
+// the same way, as the three (ill-formed) bytes it would encode to (the
+// readers below also read such escapes by themselves). simdjson, too,
+// refuses the whole text for one ill-formed byte: a text is marked only
+// after it was refused, so a well-formed text (the normal case) is read
+// once, where it is.
 class ByteMarker {
  public:
   // The text to hand to the parser.
@@ -98,28 +106,16 @@ class ByteMarker {
         i += take;
       }
     }
+    marked_.reserve(marked_.size() + json::kReadPadding);  // for the parser, see readBody
     return marked_;
   }
 
-  [[nodiscard]] bool marks(const std::string& s) const {
-    return !marker_.empty() && s.find(marker_) != std::string::npos;
+  [[nodiscard]] bool marks(std::string_view s) const {
+    return !marker_.empty() && s.find(marker_) != std::string_view::npos;
   }
 
-  // True when any key or string inside `value` carried an ill-formed byte.
-  [[nodiscard]] bool marksAnywhere(const Json& value) const {
-    if (marker_.empty()) return false;
-    if (value.is_string()) return marks(value.get_ref<const std::string&>());
-    if (value.is_object()) {
-      for (const auto& [key, item] : value.items()) {
-        if (marks(key) || marksAnywhere(item)) return true;
-      }
-    } else if (value.is_array()) {
-      for (const Json& item : value) {
-        if (marksAnywhere(item)) return true;
-      }
-    }
-    return false;
-  }
+  // Bytes readable from the marked text's start (its buffer's capacity).
+  [[nodiscard]] std::size_t readable() const { return marked_.capacity(); }
 
   [[nodiscard]] std::string restore(std::string s) const {
     if (!marks(s)) return s;
@@ -186,12 +182,343 @@ std::string parserMessage(const std::exception& e) {
   return std::string(what);
 }
 
+// Why nlohmann's parser refuses `text` (": " and its message), for the
+// message of a refused body; read without building a document.
+class FirstProblem final : public nlohmann::json_sax<Json> {
+ public:
+  std::string message;
+  bool null() override { return true; }
+  bool boolean(bool /*value*/) override { return true; }
+  bool number_integer(number_integer_t /*value*/) override { return true; }
+  bool number_unsigned(number_unsigned_t /*value*/) override { return true; }
+  bool number_float(number_float_t /*value*/, const string_t& /*text*/) override { return true; }
+  bool string(string_t& /*value*/) override { return true; }
+  bool binary(binary_t& /*value*/) override { return true; }
+  bool start_object(std::size_t /*size*/) override { return true; }
+  bool key(string_t& /*value*/) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t /*size*/) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t /*position*/, const std::string& /*token*/,
+                   const nlohmann::detail::exception& e) override {
+    message = parserMessage(e);
+    return false;
+  }
+};
+
+std::string parserProblem(std::string_view text) {
+  FirstProblem problem;
+  (void)Json::sax_parse(text, &problem);
+  return problem.message.empty() ? std::string() : ": " + problem.message;
+}
+
 Json parseDocument(std::string_view text, std::string_view what) {
   try {
     return Json::parse(text);
   } catch (const Json::exception& e) {
     throw Error(ErrorCode::invalid_argument, fmt::format("{} is not valid JSON: {}", what, parserMessage(e)));
   }
+}
+
+// ---- Lead readers: simdjson On-Demand ----
+//
+// One pass over the bytes: simdjson indexes the text (and checks its UTF-8
+// and its strings' control characters), the reader walks the "leads" array
+// and each lead object, and builds no document. What the reader does not
+// take apart itself (customFields, the values of unknown keys, elements that
+// are not objects) is skipped by simdjson, which only counts brackets there;
+// such a span is checked here (scanJson) so that the text is accepted or
+// refused exactly as a full JSON parser (nlohmann's, which the readers used
+// before) would. customFields reaches the engine as the object's own text,
+// without a rewrite when it is compact.
+
+namespace sj = simdjson::ondemand;
+
+static_assert(json::kReadPadding >= simdjson::SIMDJSON_PADDING);
+
+// Thrown inside the readers: the text is not JSON as read (it may still be
+// once ill-formed bytes are marked, see ByteMarker).
+struct NotJson {};
+
+void require(bool ok) {
+  if (!ok) throw NotJson{};
+}
+void require(simdjson::error_code e) {
+  if (e != simdjson::SUCCESS) throw NotJson{};
+}
+
+std::string_view trimTrailingSpace(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+bool isJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+int hexValue(char h) {
+  if (h >= '0' && h <= '9') return h - '0';
+  if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+  if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+  return -1;
+}
+
+// The 16-bit unit of the four hex digits at s[at], or -1.
+long hexUnit(std::string_view s, std::size_t at) {
+  if (at + 4 > s.size()) return -1;
+  long unit = 0;
+  for (std::size_t k = at; k < at + 4; ++k) {
+    const int h = hexValue(s[k]);
+    if (h < 0) return -1;
+    unit = unit * 16 + h;
+  }
+  return unit;
+}
+
+void appendCodePoint(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {  // a lone surrogate too: the three (ill-formed) bytes it would encode to
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Checks a string's escape at s[i] (just after a backslash); returns the
+// index after it, or npos. Sets `lone` for a \u escape of a lone surrogate
+// (valid JSON text, but no UTF-8 string). Appends the unescaped bytes to
+// `out` when it is given.
+std::size_t escapeAt(std::string_view s, std::size_t i, bool& lone, std::string* out) {
+  if (i >= s.size()) return std::string_view::npos;
+  char plain = 0;
+  switch (s[i]) {
+    case '"': plain = '"'; break;
+    case '\\': plain = '\\'; break;
+    case '/': plain = '/'; break;
+    case 'b': plain = '\b'; break;
+    case 'f': plain = '\f'; break;
+    case 'n': plain = '\n'; break;
+    case 'r': plain = '\r'; break;
+    case 't': plain = '\t'; break;
+    case 'u': {
+      const long unit = hexUnit(s, i + 1);
+      if (unit < 0) return std::string_view::npos;
+      std::uint32_t cp = static_cast<std::uint32_t>(unit);
+      std::size_t next = i + 5;
+      if (unit >= 0xD800 && unit <= 0xDBFF && next + 1 < s.size() && s[next] == '\\' && s[next + 1] == 'u') {
+        const long low = hexUnit(s, next + 2);
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          cp = 0x10000 + ((static_cast<std::uint32_t>(unit) - 0xD800) << 10) + (static_cast<std::uint32_t>(low) - 0xDC00);
+          next += 6;
+        }
+      }
+      if (cp >= 0xD800 && cp <= 0xDFFF) lone = true;
+      if (out != nullptr) appendCodePoint(*out, cp);
+      return next;
+    }
+    default:
+      return std::string_view::npos;
+  }
+  if (out != nullptr) out->push_back(plain);
+  return i + 1;
+}
+
+// The end (the closing quote) of the string whose content starts at `from`:
+// simdjson has checked that the text's strings are closed.
+const char* stringEnd(const char* from, bool& escaped) {
+  escaped = false;
+  for (const char* p = from;; ++p) {
+    if (*p == '"') return p;
+    if (*p == '\\') {
+      escaped = true;
+      ++p;
+    }
+  }
+}
+
+// A string's content (between its quotes, as written) unescaped. A lone
+// surrogate becomes its three bytes, as ByteMarker marks them.
+std::string unescape(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  bool lone = false;
+  for (std::size_t i = 0; i < raw.size();) {
+    if (raw[i] == '\\') {
+      i = escapeAt(raw, i + 1, lone, &out);
+      require(i != std::string_view::npos);
+    } else {
+      out.push_back(raw[i++]);
+    }
+  }
+  return out;
+}
+
+// A member's key: its text in the document, or unescaped into `buffer`.
+std::string_view keyText(sj::field& field, std::string& buffer) {
+  const char* from = field.key().raw();
+  bool escaped = false;
+  const char* end = stringEnd(from, escaped);
+  const std::string_view key(from, static_cast<std::size_t>(end - from));
+  if (!escaped) return key;
+  buffer = unescape(key);
+  return buffer;
+}
+
+// What scanJson found in a span that holds one JSON value.
+struct JsonScan {
+  std::size_t depth = 0;       // of arrays and objects; 0 for a scalar
+  bool compact = true;         // no whitespace between tokens
+  bool loneSurrogate = false;  // a \u escape of a lone surrogate in a string or key
+};
+
+// A number at s[i]: JSON's grammar, and finite as a double, as nlohmann
+// reads numbers ("1e999" is a parse error there).
+std::size_t numberEnd(std::string_view s, std::size_t i) {
+  const std::size_t start = i;
+  if (i < s.size() && s[i] == '-') ++i;
+  const auto digits = [&] {
+    const std::size_t from = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i - from;
+  };
+  const std::size_t intStart = i;
+  const std::size_t intDigits = digits();
+  if (intDigits == 0 || (s[intStart] == '0' && intDigits > 1)) return std::string_view::npos;
+  bool plainInteger = intDigits <= 18;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (digits() == 0) return std::string_view::npos;
+    plainInteger = false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (digits() == 0) return std::string_view::npos;
+    plainInteger = false;
+  }
+  if (!plainInteger) {
+    // Rare: a decimal or a long integer. Too large for a double is an error.
+    std::string number(s.substr(start, i - start));
+    const char point = *std::localeconv()->decimal_point;
+    std::replace(number.begin(), number.end(), '.', point);
+    if (!std::isfinite(std::strtod(number.c_str(), nullptr))) return std::string_view::npos;
+  }
+  return i;
+}
+
+// Checks that `s` is exactly one JSON value (RFC 8259, without leading or
+// trailing whitespace) and measures it; NotJson if it is not. Iterative: a
+// span may nest as deep as the text is long. The text's UTF-8 and its
+// strings' control characters are checked by simdjson beforehand.
+JsonScan scanJson(std::string_view s) {
+  JsonScan scan;
+  std::string open;  // the unclosed '{' and '['
+  std::size_t i = 0;
+  const auto space = [&] {
+    if (i < s.size() && isJsonSpace(s[i])) {
+      scan.compact = false;
+      while (i < s.size() && isJsonSpace(s[i])) ++i;
+    }
+  };
+  const auto quoted = [&] {  // at an opening quote
+    ++i;
+    while (true) {
+      require(i < s.size());
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c == '"') break;
+      require(c >= 0x20);
+      if (c == '\\') {
+        i = escapeAt(s, i + 1, scan.loneSurrogate, nullptr);
+        require(i != std::string_view::npos);
+      } else {
+        ++i;
+      }
+    }
+    ++i;
+  };
+  const auto key = [&] {
+    require(i < s.size() && s[i] == '"');
+    quoted();
+    space();
+    require(i < s.size() && s[i] == ':');
+    ++i;
+    space();
+  };
+  while (true) {
+    // A value.
+    require(i < s.size());
+    const char c = s[i];
+    if (c == '{' || c == '[') {
+      open.push_back(c);
+      scan.depth = std::max(scan.depth, open.size());
+      ++i;
+      space();
+      require(i < s.size());
+      if (s[i] == (c == '{' ? '}' : ']')) {
+        open.pop_back();
+        ++i;
+      } else {
+        if (c == '{') key();
+        continue;
+      }
+    } else if (c == '"') {
+      quoted();
+    } else if (c == 't' || c == 'f' || c == 'n') {
+      const std::string_view word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+      require(s.substr(i, word.size()) == word);
+      i += word.size();
+    } else {
+      i = numberEnd(s, i);
+      require(i != std::string_view::npos);
+    }
+    // After a value: close containers, or go on to the next member.
+    while (true) {
+      space();
+      if (open.empty()) {
+        require(i == s.size());
+        return scan;
+      }
+      require(i < s.size());
+      if (s[i] == ',') {
+        ++i;
+        space();
+        if (open.back() == '{') key();
+        break;
+      }
+      require(s[i] == (open.back() == '{' ? '}' : ']'));
+      open.pop_back();
+      ++i;
+    }
+  }
+}
+
+// `s` without the whitespace between its tokens (it holds one valid value).
+std::string compacted(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool inString = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (inString) {
+      out.push_back(c);
+      if (c == '\\') {
+        out.push_back(s[++i]);
+      } else if (c == '"') {
+        inString = false;
+      }
+    } else if (!isJsonSpace(c)) {
+      out.push_back(c);
+      inString = c == '"';
+    }
+  }
+  return out;
 }
 
 constexpr std::string_view kCustomFields = "customFields";
@@ -206,74 +533,264 @@ constexpr StandardField kStandardFields[] = {
     {"email", &LeadInput::email},       {"firstName", &LeadInput::firstName}, {"lastName", &LeadInput::lastName},
     {"company", &LeadInput::company},   {"jobTitle", &LeadInput::jobTitle},
 };
+constexpr std::size_t kStandardCount = std::size(kStandardFields);
 
-bool isLeadKey(std::string_view key) {
-  if (key == kCustomFields) return true;
-  for (const StandardField& f : kStandardFields) {
-    if (f.name == key) return true;
-  }
-  return false;
-}
+// Reads rows out of one text. `marker` is set when the text was marked
+// (ByteMarker): values and keys read are restored.
+class LeadReader {
+ public:
+  explicit LeadReader(const ByteMarker* marker) : marker_(marker) {}
 
-// Whether arrays and objects nest deeper than `limit` levels in `value`
-// (itself one level), found without recursion.
-bool nestedDeeperThan(const Json& value, std::size_t limit) {
-  std::vector<std::pair<const Json*, std::size_t>> pending{{&value, 1}};
-  while (!pending.empty()) {
-    const auto [node, depth] = pending.back();
-    pending.pop_back();
-    if (!node->is_structured()) continue;
-    if (depth > limit) return true;
-    for (const Json& item : *node) pending.emplace_back(&item, depth + 1);
-  }
-  return false;
-}
+  // One lead object, into a fresh row.
+  void readLead(sj::object& object, LeadRow& row) {
+    enum class Got : unsigned char { absent, value, wrong };
+    // Keys may repeat: as in a JSON document, the last one counts.
+    Got standard[kStandardCount] = {};
+    Got custom = Got::absent;
+    LeadInput& in = row.lead;
+    for (auto member : object) {
+      sj::field field;
+      require(std::move(member).get(field));
+      const std::string_view key = keyOf(field);
+      sj::value value = field.value();
+      sj::json_type type;
+      require(value.type().get(type));
 
-LeadRow leadFromValue(const Json& value, const ByteMarker& marker) {
-  LeadRow row;
-  if (!value.is_object()) {
-    row.defect = RowDefect::malformed;
-    return row;
+      std::size_t f = 0;
+      while (f < kStandardCount && kStandardFields[f].name != key) ++f;
+      if (f < kStandardCount) {
+        FieldPatch& patch = in.*kStandardFields[f].field;
+        if (type == sj::json_type::string) {
+          patch = readString(value);
+          standard[f] = Got::value;
+        } else if (type == sj::json_type::null) {
+          requireNull(value);
+          patch = FieldPatch::null();
+          standard[f] = Got::value;
+        } else {
+          checkSpan(value, type);
+          patch = FieldPatch();
+          standard[f] = Got::wrong;
+        }
+      } else if (key == kCustomFields) {
+        custom = readCustom(value, type, in.customFields) ? Got::value : Got::wrong;
+      } else {
+        if (std::find(row.unknownFields.begin(), row.unknownFields.end(), key) == row.unknownFields.end()) {
+          row.unknownFields.emplace_back(key);
+        }
+        checkSpan(value, type);
+      }
+    }
+    // The first wrong field is reported.
+    for (std::size_t f = 0; f < kStandardCount && row.defect == RowDefect::none; ++f) {
+      if (standard[f] == Got::wrong) wrongType(row, kStandardFields[f].name);
+    }
+    if (custom == Got::wrong) wrongType(row, kCustomFields);
   }
-  LeadInput& in = row.lead;
-  const auto wrongType = [&row](std::string_view field) {
-    if (row.defect != RowDefect::none) return;  // the first wrong field is reported
+
+  // Any value, skipped after checking that it is JSON.
+  void checkSpan(sj::value& value, sj::json_type type) { (void)scanJson(spanOf(value, type)); }
+
+ private:
+  static void wrongType(LeadRow& row, std::string_view field) {
+    if (row.defect != RowDefect::none) return;
     row.defect = RowDefect::wrongType;
     row.defectField = std::string(field);
-  };
-  for (const StandardField& f : kStandardFields) {
-    const auto it = value.find(f.name);
-    if (it == value.end()) continue;
-    if (it->is_string()) {
-      in.*f.field = marker.restore(it->get<std::string>());
-    } else if (it->is_null()) {
-      in.*f.field = FieldPatch::null();
+  }
+
+  static void requireNull(sj::value& value) {
+    bool isNull = false;
+    require(value.is_null().get(isNull));
+    require(isNull);
+  }
+
+  // The text of a value (an object or array whole), which simdjson does not
+  // check beyond its brackets.
+  static std::string_view spanOf(sj::value& value, sj::json_type type) {
+    std::string_view span;
+    if (type == sj::json_type::object) {
+      sj::object object;
+      require(value.get_object().get(object));
+      require(object.raw_json().get(span));
+    } else if (type == sj::json_type::array) {
+      sj::array array;
+      require(value.get_array().get(array));
+      require(array.raw_json().get(span));
     } else {
-      wrongType(f.name);
+      span = value.raw_json_token();
+      // The token is left for simdjson to skip, which takes a string followed
+      // by ':' for a key and skips its value too: in a value's place that is
+      // no JSON. (The byte after a token is the next token's, or padding.)
+      require(span.data()[span.size()] != ':');
     }
+    return trimTrailingSpace(span);
   }
-  if (const auto it = value.find(kCustomFields); it != value.end()) {
-    if (it->is_null()) {
-      in.customFields = "null";
-    } else if (it->is_object() && nestedDeeperThan(*it, detail::kMaxJsonDepth)) {
-      // Writing it as text (and marksAnywhere) would recurse once per level,
-      // and a 1 MiB line can nest half a million. The engine gets an object
-      // just past the limit instead, which it refuses (field_too_long) as it
-      // refuses any text nested too deep; nothing of the row is stored.
-      in.customFields = "{\"\":" + std::string(detail::kMaxJsonDepth, '[') +
-                        std::string(detail::kMaxJsonDepth, ']') + "}";
-    } else if (!it->is_object() || marker.marksAnywhere(*it)) {
-      // A patch with ill-formed UTF-8 cannot be written as JSON text; it is
-      // reported as the field it is.
-      wrongType(kCustomFields);
-    } else {
-      in.customFields = it->dump();
+
+  // customFields: an object's text, or "null"; false for any other type or
+  // an object that is no UTF-8 text (which the engine reports as its type).
+  bool readCustom(sj::value& value, sj::json_type type, std::optional<std::string>& out) {
+    out.reset();
+    if (type == sj::json_type::null) {
+      requireNull(value);
+      out = "null";
+      return true;
     }
+    const std::string_view span = spanOf(value, type);
+    const JsonScan scan = scanJson(span);
+    if (type != sj::json_type::object) return false;
+    if (scan.depth > detail::kMaxJsonDepth) {
+      // The engine refuses text nested too deep (field_too_long); it gets an
+      // object just past the limit, not the whole text (a 1 MiB line can
+      // nest half a million levels).
+      out = "{\"\":" + std::string(detail::kMaxJsonDepth, '[') + std::string(detail::kMaxJsonDepth, ']') + "}";
+      return true;
+    }
+    if (scan.loneSurrogate || (marker_ != nullptr && marker_->marks(span))) return false;
+    // The text as sent: the engine parses it when it is not flat and compact
+    // (its fast path), and writes it back compact, in the members' order,
+    // the last of a repeated key counting. Whitespace is taken out here, so
+    // that spacing alone does not leave the fast path. Past the engine's
+    // limit on the length of text before parsing (4 x 16 KiB), a text longer
+    // only for its escapes or spelling is written as a JSON library writes
+    // it, as the engine would judge that.
+    std::string text = scan.compact ? std::string(span) : compacted(span);
+    if (text.size() > 64 * 1024) text = Json::parse(text).dump();
+    out = std::move(text);
+    return true;
   }
-  for (const auto& [key, item] : value.items()) {
-    if (!isLeadKey(key)) row.unknownFields.push_back(marker.restore(key));
+
+  std::string_view keyOf(sj::field& field) {
+    std::string_view key = keyText(field, keyBuffer_);
+    if (marker_ != nullptr && marker_->marks(key)) {
+      keyBuffer_ = marker_->restore(std::string(key));
+      key = keyBuffer_;
+    }
+    return key;
   }
-  return row;
+
+  std::string readString(sj::value& value) {
+    sj::raw_json_string raw;
+    require(value.get_raw_json_string().get(raw));
+    bool escaped = false;
+    const char* end = stringEnd(raw.raw(), escaped);
+    const std::string_view content(raw.raw(), static_cast<std::size_t>(end - raw.raw()));
+    std::string s = escaped ? unescape(content) : std::string(content);
+    if (marker_ != nullptr) s = marker_->restore(std::move(s));
+    return s;
+  }
+
+  const ByteMarker* marker_;
+  std::string keyBuffer_;
+};
+
+// A UTF-8 byte order mark at the start is skipped, as nlohmann's parser
+// skips it; simdjson leaves that to the caller.
+void skipByteOrderMark(std::string_view& text, std::size_t& readable) {
+  if (text.starts_with("\xEF\xBB\xBF")) {
+    text.remove_prefix(3);
+    readable -= 3;
+  }
+}
+
+// Whether the document has nothing after its value.
+bool atEnd(sj::document& doc) { return doc.current_location().error() == simdjson::OUT_OF_BOUNDS; }
+
+// A parser kept per thread for small texts (JSONL lines, small bodies). A
+// large body gets a parser of its own, freed with it: a parser keeps buffers
+// of a few times the largest text it has read.
+constexpr std::size_t kKeptParserBytes = 1 << 20;
+
+sj::parser& keptParser() {
+  thread_local sj::parser parser;
+  return parser;
+}
+
+template <class F>
+auto withParser(std::size_t size, F&& f) {
+  if (size <= kKeptParserBytes) return f(keptParser());
+  sj::parser own;
+  return f(own);
+}
+
+// A body whose bytes from data to data + capacity are readable.
+std::vector<LeadRow> readBody(const char* data, std::size_t size, std::size_t capacity, const ByteMarker* marker) {
+  return withParser(size, [&](sj::parser& parser) {
+    sj::document doc;
+    require(parser.iterate(data, size, capacity).get(doc));
+    sj::json_type type;
+    require(doc.type().get(type));
+    if (type != sj::json_type::object) {
+      std::string_view text(data, size);
+      while (!text.empty() && isJsonSpace(text.front())) text.remove_prefix(1);
+      (void)scanJson(trimTrailingSpace(text));
+      throw Error(ErrorCode::invalid_argument, R"(the bulk body must be a JSON object {"leads": [...]})");
+    }
+    sj::object root;
+    require(doc.get_object().get(root));
+    LeadReader reader(marker);
+    std::vector<LeadRow> rows;
+    bool hasLeads = false;  // the last "leads" key is an array
+    for (auto member : root) {
+      sj::field field;
+      require(std::move(member).get(field));
+      std::string buffer;
+      const bool isLeads = keyText(field, buffer) == "leads";
+      sj::value value = field.value();
+      require(value.type().get(type));
+      if (isLeads) {
+        rows.clear();
+        hasLeads = type == sj::json_type::array;
+        if (!hasLeads) {
+          reader.checkSpan(value, type);
+          continue;
+        }
+        sj::array leads;
+        require(value.get_array().get(leads));
+        std::size_t count = 0;
+        require(leads.count_elements().get(count));
+        rows.reserve(count);
+        for (auto element : leads) {
+          sj::value item;
+          require(std::move(element).get(item));
+          require(item.type().get(type));
+          LeadRow& row = rows.emplace_back();
+          if (type == sj::json_type::object) {
+            sj::object object;
+            require(item.get_object().get(object));
+            reader.readLead(object, row);
+          } else {
+            row.defect = RowDefect::malformed;
+            reader.checkSpan(item, type);
+          }
+        }
+      } else {
+        reader.checkSpan(value, type);
+      }
+    }
+    require(atEnd(doc));
+    if (!hasLeads) throw Error(ErrorCode::invalid_argument, R"(the bulk body has no "leads" array)");
+    return rows;
+  });
+}
+
+// One lead object, as readBody reads each element.
+LeadRow readLine(const char* data, std::size_t size, std::size_t capacity, const ByteMarker* marker) {
+  return withParser(size, [&](sj::parser& parser) {
+    sj::document doc;
+    require(parser.iterate(data, size, capacity).get(doc));
+    sj::json_type type;
+    require(doc.type().get(type));
+    LeadRow row;
+    if (type != sj::json_type::object) {
+      row.defect = RowDefect::malformed;
+      return row;
+    }
+    sj::object object;
+    require(doc.get_object().get(object));
+    LeadReader(marker).readLead(object, row);
+    require(atEnd(doc));
+    return row;
+  });
 }
 
 Json optionalString(const std::optional<std::string>& s) { return s ? Json(*s) : Json(nullptr); }
@@ -612,36 +1129,69 @@ Json toJsonValue(const SuppressionResult& result, SuppressionOp op) {
 
 }  // namespace detail
 
+namespace detail {
+
+std::vector<LeadRow> parseLeads(std::string_view body, std::size_t readable) {
+  skipByteOrderMark(body, readable);
+  try {
+    if (readable >= body.size() + json::kReadPadding) return readBody(body.data(), body.size(), readable, nullptr);
+    const simdjson::padded_string padded(body);
+    return readBody(padded.data(), padded.size(), padded.size() + simdjson::SIMDJSON_PADDING, nullptr);
+  } catch (const NotJson&) {
+  }
+  // Refused: ill-formed bytes (marked, then read again), or no JSON.
+  ByteMarker marker;
+  const std::string_view marked = marker.prepare(body);
+  if (marked.data() != body.data()) {
+    try {
+      return readBody(marked.data(), marked.size(), marker.readable(), &marker);
+    } catch (const NotJson&) {
+    }
+  }
+  throw Error(ErrorCode::invalid_argument, "the bulk body is not valid JSON" + parserProblem(marked));
+}
+
+LeadRow parseLead(std::string_view object, std::size_t readable) {
+  skipByteOrderMark(object, readable);
+  try {
+    if (readable >= object.size() + json::kReadPadding) return readLine(object.data(), object.size(), readable, nullptr);
+    if (object.size() > kKeptParserBytes) {
+      const simdjson::padded_string padded(object);
+      return readLine(padded.data(), padded.size(), padded.size() + simdjson::SIMDJSON_PADDING, nullptr);
+    }
+    thread_local std::string padded;
+    padded.reserve(object.size() + json::kReadPadding);
+    padded.assign(object);
+    return readLine(padded.data(), padded.size(), padded.capacity(), nullptr);
+  } catch (const NotJson&) {
+  }
+  ByteMarker marker;
+  const std::string_view marked = marker.prepare(object);
+  if (marked.data() != object.data()) {
+    try {
+      return readLine(marked.data(), marked.size(), marker.readable(), &marker);
+    } catch (const NotJson&) {
+    }
+  }
+  LeadRow row;
+  row.defect = RowDefect::malformed;
+  return row;
+}
+
+}  // namespace detail
+
 // ---- Public adapter (json.hpp) ----
 
 namespace json {
 
-std::vector<LeadRow> parseLeads(std::string_view body) {
-  ByteMarker marker;
-  const Json doc = parseDocument(marker.prepare(body), "the bulk body");
-  if (!doc.is_object()) {
-    throw Error(ErrorCode::invalid_argument, R"(the bulk body must be a JSON object {"leads": [...]})");
-  }
-  const auto leads = doc.find("leads");
-  if (leads == doc.end() || !leads->is_array()) {
-    throw Error(ErrorCode::invalid_argument, R"(the bulk body has no "leads" array)");
-  }
-  std::vector<LeadRow> out;
-  out.reserve(leads->size());
-  for (const Json& row : *leads) out.push_back(leadFromValue(row, marker));
-  return out;
+std::vector<LeadRow> parseLeads(std::string_view body) { return detail::parseLeads(body, body.size()); }
+
+std::vector<LeadRow> parseLeadsInPlace(std::string& body) {
+  body.reserve(body.size() + kReadPadding);
+  return detail::parseLeads(body, body.capacity());
 }
 
-LeadRow parseLead(std::string_view object) {
-  ByteMarker marker;
-  const Json value = Json::parse(marker.prepare(object), nullptr, false);
-  if (value.is_discarded()) {
-    LeadRow row;
-    row.defect = RowDefect::malformed;
-    return row;
-  }
-  return leadFromValue(value, marker);
-}
+LeadRow parseLead(std::string_view object) { return detail::parseLead(object, object.size()); }
 
 CampaignSchedule parseSchedule(std::string_view body) {
   const Json doc = parseDocument(body, "the document");

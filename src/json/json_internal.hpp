@@ -10,9 +10,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "leadterra/bulk.hpp"
 #include "leadterra/campaign.hpp"
+#include "leadterra/json.hpp"
 #include "leadterra/lead.hpp"
 #include "leadterra/listing.hpp"
 #include "leadterra/message.hpp"
@@ -58,6 +60,15 @@ enum class SuppressionOp { add, remove };
 // (the engine judges the values: a known zone, hours in range, a cap >= 1).
 // Throws Error(invalid_argument) naming the key of the wrong shape.
 [[nodiscard]] CampaignSchedule parseSchedule(const Json& object);
+
+// json::parseLeads and json::parseLead for text that the caller has room
+// behind: `readable` bytes can be read from text.data() on (a buffer's
+// capacity). With readable >= text.size() + json::kReadPadding (the parser
+// reads ahead in blocks; what those bytes hold does not matter) the text is
+// read where it is; with less it is copied once. The JSONL reader passes its
+// line buffer this way.
+[[nodiscard]] std::vector<LeadRow> parseLeads(std::string_view body, std::size_t readable);
+[[nodiscard]] LeadRow parseLead(std::string_view object, std::size_t readable);
 
 // A timestamp as its ISO-8601 string.
 [[nodiscard]] Json timestampValue(Timestamp t);

@@ -155,10 +155,11 @@ class CampaignStore {
 class LeadStore {
  public:
   virtual ~LeadStore() = default;
-  // The seq the next lead may take: leads inserted with increasing seqs from
-  // here keep the order the caller chose, whatever order they are written in.
+  // The seq the next lead may take. A lead's seq is its internal key; the
+  // order a user sees is its ord (LeadRecord::ord), which a bulk upsert takes
+  // from the same range.
   [[nodiscard]] virtual std::int64_t nextSeq(Tx& tx) = 0;
-  // Inserts the lead with its seq; false (nothing written) when the campaign
+  // Inserts the lead with its seq and ord; false (nothing written) when the campaign
   // already has a lead with this email.
   [[nodiscard]] virtual bool insert(Tx& tx, const std::string& campaignId, const LeadRecord& lead) = 0;
   [[nodiscard]] virtual std::optional<LeadRecord> find(Tx& tx, const std::string& campaignId,
@@ -180,10 +181,10 @@ class LeadStore {
                                                        std::string_view email) = 0;
   // Every lead of the campaign (for domain matches).
   virtual void forEachRef(Tx& tx, std::string_view campaignId, const std::function<void(const LeadRef&)>& fn) = 0;
-  // Up to `limit` leads of the campaign matching `filter` whose seq is past
-  // `afterSeq`, by seq (creation order).
+  // Up to `limit` leads of the campaign matching `filter` whose ord is past
+  // `afterOrd`, by ord (creation order).
   [[nodiscard]] virtual std::vector<LeadRecord> page(Tx& tx, std::string_view campaignId, const LeadFilter& filter,
-                                                     std::int64_t afterSeq, std::int64_t limit) = 0;
+                                                     std::int64_t afterOrd, std::int64_t limit) = 0;
   [[nodiscard]] virtual StatusCounts countByStatus(Tx& tx, std::string_view campaignId) = 0;
 };
 

@@ -87,7 +87,7 @@ if(LIBRARY_SOURCE_DIR)
       endif()
     endforeach()
     # ... and nothing of the internals or of the libraries linked into it.
-    string(REGEX MATCHALL "[^\n]*(leadterra::detail|leadterra::EngineImpl::|SQLite::|nlohmann|date::)[^\n]*" hidden "${symbols}")
+    string(REGEX MATCHALL "[^\n]*(leadterra::detail|leadterra::EngineImpl::|SQLite::|nlohmann|simdjson::|date::)[^\n]*" hidden "${symbols}")
     if(hidden)
       list(JOIN hidden "\n" hidden)
       message(FATAL_ERROR "libleadterra.so exports internal symbols:\n${hidden}")

@@ -18,7 +18,7 @@ namespace {
 
 constexpr const char* kLeadColumns =
     "leads.seq, leads.id, leads.email, leads.first_name, leads.last_name, leads.company, leads.job_title, "
-    "leads.custom_fields, leads.position, leads.status, leads.created_at, leads.updated_at";
+    "leads.custom_fields, leads.position, leads.status, leads.created_at, leads.updated_at, leads.ord";
 
 LeadRecord readLead(SQLite::Statement& s) {
   LeadRecord r;
@@ -34,6 +34,7 @@ LeadRecord readLead(SQLite::Statement& s) {
   r.status = storedEnum(s, 9, parseLeadStatus, "lead status");
   r.createdAt = timeAt(s, 10);
   r.updatedAt = timeAt(s, 11);
+  r.ord = s.getColumn(12).getInt64();
   return r;
 }
 
@@ -58,7 +59,8 @@ SqliteLeadStore::SqliteLeadStore(Database& db)
       nextSeq_(db, "SELECT coalesce(max(seq), 0) + 1 FROM leads"),
       insert_(db,
               "INSERT INTO leads (seq, id, campaign_id, email, first_name, last_name, company, job_title, "
-              "custom_fields, position, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+              "custom_fields, position, status, created_at, updated_at, ord) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
               "ON CONFLICT (campaign_id, email) DO NOTHING"),
       find_(db, fmt::format("SELECT {} FROM leads WHERE campaign_id = ? AND email = ?", kLeadColumns)),
       get_(db, fmt::format("SELECT {} FROM leads WHERE seq = ?", kLeadColumns)),
@@ -70,15 +72,15 @@ SqliteLeadStore::SqliteLeadStore(Database& db)
       countPast_(db, "SELECT count(*) FROM leads WHERE campaign_id = ? AND position >= ?"),
       awaiting_(db, fmt::format("SELECT {} FROM leads WHERE leads.campaign_id = ? AND leads.status = {} "
                                 "AND leads.position < ? AND NOT EXISTS (SELECT 1 FROM messages m "
-                                "WHERE m.lead_seq = leads.seq AND m.status IN {}) ORDER BY leads.seq",
+                                "WHERE m.lead_seq = leads.seq AND m.status IN {}) ORDER BY leads.ord",
                                 kLeadColumns, sqlName(LeadStatus::active), liveStatuses())),
       findRef_(db, "SELECT seq, status, email FROM leads WHERE campaign_id = ? AND email = ?"),
       refs_(db, "SELECT seq, status, email FROM leads WHERE campaign_id = ?"),
-      // Through leads_by_campaign (campaign_id, seq, status): a page is one
+      // Through leads_by_campaign (campaign_id, ord, status): a page is one
       // range of it, and the status is checked in it before a row is read.
-      page_(db, fmt::format("SELECT {} FROM leads WHERE campaign_id = ?1 AND seq > ?2 "
+      page_(db, fmt::format("SELECT {} FROM leads WHERE campaign_id = ?1 AND ord > ?2 "
                             "AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR updated_at >= ?4) "
-                            "ORDER BY seq LIMIT ?5",
+                            "ORDER BY ord LIMIT ?5",
                             kLeadColumns)),
       counts_(db, countsSql()) {}
 
@@ -104,6 +106,7 @@ bool SqliteLeadStore::insert(Tx&, const std::string& campaignId, const LeadRecor
   s->bindNoCopy(11, toString(lead.status).data());  // a literal: NUL-terminated
   s->bind(12, seconds(lead.createdAt));
   s->bind(13, seconds(lead.updatedAt));
+  s->bind(14, lead.ord);
   return s->exec() == 1;
 }
 
@@ -184,10 +187,10 @@ void SqliteLeadStore::forEachRef(Tx&, std::string_view campaignId, const std::fu
 }
 
 std::vector<LeadRecord> SqliteLeadStore::page(Tx&, std::string_view campaignId, const LeadFilter& filter,
-                                              std::int64_t afterSeq, std::int64_t limit) {
+                                              std::int64_t afterOrd, std::int64_t limit) {
   auto s = page_.use();
   s->bind(1, std::string(campaignId));
-  s->bind(2, afterSeq);
+  s->bind(2, afterOrd);
   if (filter.status) s->bindNoCopy(3, toString(*filter.status).data());  // else NULL: any
   if (filter.updatedSince) s->bind(4, seconds(*filter.updatedSince));
   s->bind(5, limit);

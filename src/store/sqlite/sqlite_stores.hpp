@@ -75,7 +75,7 @@ class SqliteLeadStore final : public LeadStore {
                                const std::function<void(const LeadRecord&)>& fn) override;
   std::optional<LeadRef> findRef(Tx& tx, std::string_view campaignId, std::string_view email) override;
   void forEachRef(Tx& tx, std::string_view campaignId, const std::function<void(const LeadRef&)>& fn) override;
-  std::vector<LeadRecord> page(Tx& tx, std::string_view campaignId, const LeadFilter& filter, std::int64_t afterSeq,
+  std::vector<LeadRecord> page(Tx& tx, std::string_view campaignId, const LeadFilter& filter, std::int64_t afterOrd,
                                std::int64_t limit) override;
   StatusCounts countByStatus(Tx& tx, std::string_view campaignId) override;
 
