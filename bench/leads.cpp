@@ -260,22 +260,62 @@ std::string bulkBody(const std::vector<leadterra::LeadInput>& rows) {
   return body.dump();
 }
 
-std::size_t writeCsv(const std::string& path, std::uint64_t seed, std::size_t count, Expected& expected) {
+namespace {
+
+constexpr std::size_t kFileChunk = 10'000;  // a lead file's duplicates repeat rows of the same chunk
+
+void appendJsonlLine(std::string& out, const Person& p) {
+  nlohmann::json lead = nlohmann::json::object();
+  lead["email"] = p.email;
+  lead["firstName"] = p.firstName;
+  lead["lastName"] = p.lastName;
+  lead["company"] = p.company;
+  lead["jobTitle"] = p.jobTitle;
+  out += lead.dump();
+  out.pop_back();  // '}': customFields follow, already JSON
+  out += R"(,"customFields":)";
+  out += customFieldsJson(p);
+  out += "}\n";
+}
+
+void appendCsvLine(std::string& out, const Person& p) {
+  for (const std::string* cell : {&p.email, &p.firstName, &p.lastName, &p.company, &p.jobTitle, &p.city, &p.industry,
+                                  &p.employees, &p.linkedin, &p.source, &p.score}) {
+    if (cell != &p.email) out.push_back(',');
+    appendCsvCell(out, *cell);
+  }
+  out.push_back('\n');
+}
+
+}  // namespace
+
+std::vector<leadterra::LeadInput> fileLeads(std::uint64_t seed, std::size_t count) {
+  std::vector<leadterra::LeadInput> out;
+  out.reserve(count);
+  for (std::size_t done = 0; done < count; done += kFileChunk) {
+    for (const Person& p : makePeople(seed, done, std::min(kFileChunk, count - done))) out.push_back(toInput(p));
+  }
+  return out;
+}
+
+std::size_t writeLeadFile(const std::string& path, std::uint64_t seed, std::size_t count, LeadFileKind kind,
+                          Expected& expected) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "wb"), &std::fclose);
   if (!file) throw std::runtime_error("cannot write " + path);
-  std::string text = "email,first_name,last_name,company,job_title,city,industry,employees,linkedin,source,score\n";
+  std::string text;
+  if (kind == LeadFileKind::csv) {
+    text = "email,first_name,last_name,company,job_title,city,industry,employees,linkedin,source,score\n";
+  }
   std::unordered_set<std::string> seen;
   expected = {};
-  constexpr std::size_t kChunk = 10'000;  // duplicates repeat rows of the same chunk
-  for (std::size_t done = 0; done < count; done += kChunk) {
-    const std::size_t n = std::min(kChunk, count - done);
+  for (std::size_t done = 0; done < count; done += kFileChunk) {
+    const std::size_t n = std::min(kFileChunk, count - done);
     for (const Person& p : makePeople(seed, done, n)) {
-      for (const std::string* cell : {&p.email, &p.firstName, &p.lastName, &p.company, &p.jobTitle, &p.city,
-                                      &p.industry, &p.employees, &p.linkedin, &p.source, &p.score}) {
-        if (cell != &p.email) text.push_back(',');
-        appendCsvCell(text, *cell);
+      if (kind == LeadFileKind::csv) {
+        appendCsvLine(text, p);
+      } else {
+        appendJsonlLine(text, p);
       }
-      text.push_back('\n');
       if (seen.insert(simpleNormalize(p.email)).second) {
         ++expected.enrolled;
       } else {

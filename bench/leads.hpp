@@ -92,10 +92,18 @@ struct Expected {
 // The seed API's bulk body {"leads": [...]} for the rows, as JSON text.
 [[nodiscard]] std::string bulkBody(const std::vector<leadterra::LeadInput>& rows);
 
-// Writes rows [0, count) of the stream as a CSV file with a header row:
-// the five standard columns, then one column per custom field. Returns the
-// number of data rows written and, through `expected`, the counts an import
-// must report into an empty campaign.
-std::size_t writeCsv(const std::string& path, std::uint64_t seed, std::size_t count, Expected& expected);
+// Writes rows [0, count) of the stream as a lead file, made in chunks of
+// 10,000 rows (a duplicate repeats a row of its chunk). CSV: a header row,
+// the five standard columns (snake_case aliases), then one column per custom
+// field. JSON Lines: one object per row, the standard fields and a
+// customFields object. Both hold the same leads. Returns the number of data
+// rows written and, through `expected`, the counts an import must report into
+// an empty campaign.
+enum class LeadFileKind { csv, jsonl };
+std::size_t writeLeadFile(const std::string& path, std::uint64_t seed, std::size_t count, LeadFileKind kind,
+                          Expected& expected);
+
+// The rows of such a file as the engine reads them, for the baselines.
+[[nodiscard]] std::vector<leadterra::LeadInput> fileLeads(std::uint64_t seed, std::size_t count);
 
 }  // namespace bench

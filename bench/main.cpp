@@ -20,6 +20,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "child.hpp"
 #include "harness.hpp"
@@ -33,25 +34,29 @@ constexpr const char* kUsage = R"(usage: leadterra_bench [options]
   --quick              small sizes and one repetition (the test suite's smoke run)
   --reps N             repetitions per figure; medians are reported (default 5, quick 1)
   --growth-reps N      repetitions of the growth curve (default 1)
-  --leads N            rows of one bulk call (default 100000)
+  --leads N            rows of one bulk call and of the import scenario's files (default 100000)
   --batches N          number of batch calls (default 100)
   --batch-size N       rows per batch call (default 1000)
   --growth-leads N     size the growth campaign reaches (default 5000000)
   --slice N            rows per growth call (default 100000)
   --no-growth-baseline grow only the engine's campaign (halves the growth time)
-  --cli-rows N         rows of the CSV file the CLI imports (default 1000000)
+  --cli-rows N         rows of the files the CLI imports in the cli, batchsize and import
+                       (its RSS figure) scenarios (default 1000000)
   --cli PATH           the leadterra binary (default: the one built with the benchmark)
   --renders N          leads rendered per template repetition (default 100000)
   --dir DIR            folder for the scratch databases (default: the system temp folder)
   --list-leads N       leads of the campaign the CLI lists (default 1000000)
-  --only LIST          comma-separated scenarios: draft,running,batches,growth,cli,templates,shares,claim,list
+  --batch-sizes LIST   comma-separated batch sizes of the batchsize scenario
+                       (default 1000,5000,10000,50000,100000)
+  --only LIST          comma-separated scenarios: draft,running,batches,growth,cli,import,batchsize,
+                       templates,shares,claim,list
   --side SIDE          both (default), engine or raw: run one side alone, to profile it
   --json FILE          also write the results as JSON
   --seed N             data seed (default 20250610)
 )";
 
-constexpr const char* kScenarios[] = {"draft",     "running", "batches", "growth", "cli",
-                                      "templates", "shares",  "claim",   "list"};
+constexpr const char* kScenarios[] = {"draft",  "running",   "batches",   "growth", "cli",  "import",
+                                      "batchsize", "templates", "shares", "claim", "list"};
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -73,6 +78,7 @@ struct Flags {
   bool noGrowthBaseline = false;
   std::optional<std::string> cli, dir, json;
   std::set<std::string> only;
+  std::vector<std::size_t> batchSizes;
   bench::Side side = bench::Side::both;
 };
 
@@ -130,6 +136,10 @@ Flags parseFlags(int argc, char** argv) {
       } else {
         throw UsageError(fmt::format("--side: \"{}\" is not both, engine or raw", side));
       }
+    } else if (flag == "--batch-sizes") {
+      std::stringstream list{std::string(value())};
+      std::string size;
+      while (std::getline(list, size, ',')) f.batchSizes.push_back(number(flag, size));
     } else if (flag == "--only") {
       std::stringstream list{std::string(value())};
       std::string name;
@@ -161,6 +171,7 @@ bench::Config configFrom(const Flags& f) {
     c.claimBacklog = 5'000;
     c.claimable = 200;
     c.listLeads = 5'000;
+    c.batchSizes = {1'000, 5'000};
   }
   auto size = [](const std::optional<std::uint64_t>& v, std::size_t fallback) {
     return v ? static_cast<std::size_t>(*v) : fallback;
@@ -178,6 +189,7 @@ bench::Config configFrom(const Flags& f) {
   c.seed = f.seed.value_or(c.seed);
   c.growthBaseline = !f.noGrowthBaseline;
   c.only = f.only;
+  if (!f.batchSizes.empty()) c.batchSizes = f.batchSizes;
   c.side = f.side;
 #ifdef LEADTERRA_CLI_PATH
   c.cliPath = LEADTERRA_CLI_PATH;
@@ -221,6 +233,8 @@ int main(int argc, char** argv) {
     if (config.wants("batches")) bench::runBatches(config, report);
     if (config.wants("growth")) bench::runGrowth(config, report);
     if (config.wants("cli")) bench::runCliImport(config, report);
+    if (config.wants("import")) bench::runImport(config, report);
+    if (config.wants("batchsize")) bench::runBatchSizes(config, report);
     if (config.wants("templates")) bench::runTemplates(config, report);
     if (config.wants("shares")) bench::runShares(config, report);
     if (config.wants("claim")) bench::runClaim(config, report);

@@ -33,6 +33,7 @@ std::string Config::toJson() const {
                       {"cliRows", cliRows},
                       {"renders", renders},
                       {"listLeads", listLeads},
+                      {"batchSizes", batchSizes},
                       {"seed", seed},
                       {"cacheSizeKiB", cacheSizeKiB},
                       {"side", side == Side::both ? "both" : side == Side::engine ? "engine" : "raw"}};
@@ -404,25 +405,68 @@ std::string readText(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+// An import by the CLI, started as a child process (through the spawner, see
+// child.hpp), into a fresh file holding the draft campaign: its wall and CPU
+// time and peak RSS, the counts it printed checked against `expected`.
+// `batchSize` 0: the CLI's default.
+ChildRun cliImport(const Config& c, const std::string& file, const Expected& expected, std::size_t batchSize) {
+  Scratch dir(c.scratch);
+  const std::string db = dir.file("cli.db");
+  (void)openCampaign(db, false, nullptr);  // created, then closed before the import
+  std::vector<std::string> args = {c.cliPath, "--db", db, "leads", "import", "--campaign", kCampaign};
+  if (batchSize > 0) args.insert(args.end(), {"--batch-size", std::to_string(batchSize)});
+  args.push_back(file);
+  const ChildRun run = measureChild(args, dir.file("out.json"), dir.file("err.txt"));
+  expect(run.exitStatus == 0,
+         fmt::format("CLI import of {} exited {}: {}", file, run.exitStatus, readText(dir.file("err.txt"))));
+  const auto out = nlohmann::json::parse(readText(dir.file("out.json")), nullptr, false);
+  expect(out.is_object() && out.contains("result"), "CLI import printed no result");
+  const auto& r = out["result"];
+  expect(r.value("enrolled", -1) == expected.enrolled && r.value("updated", -1) == expected.updated &&
+             r.value("failed", -1) == 0,
+         fmt::format("CLI import of {} reported {}; expected enrolled {}, updated {}", file, r.dump(),
+                     expected.enrolled, expected.updated));
+  return run;
+}
+
+double megabytes(long kib) { return static_cast<double>(kib) * 1024.0 / 1e6; }
+
+// The CLI's figures cannot be measured without the CLI: reported as such.
+bool cliMissing(const Config& c, std::initializer_list<Figure*> figures, Report& report) {
+  if (!c.cliPath.empty() && std::filesystem::exists(c.cliPath)) return false;
+  for (Figure* f : figures) {
+    f->measured = false;
+    f->note = "the leadterra CLI was not built (or --cli names no file)";
+    report.add(std::move(*f));
+  }
+  return true;
+}
+
+std::string spawnerNote(long spawnerKiB) {
+  return fmt::format("ru_maxrss of the CLI process, started through a fresh spawner process whose own "
+                     "{:.1f} MB is a floor under the figure",
+                     megabytes(spawnerKiB));
+}
+
+}  // namespace
+
 void runCliImport(const Config& c, Report& report) {
   Figure speed = figure("cli.rate", fmt::format("CLI: leads import of {} CSV rows", rows(c.cliRows)), "leads/s");
   Figure rss = figure("cli.rss", "CLI: peak RSS of that import", "MB");
   rss.target = {Target::Kind::valueAtMost, 100};
-  if (c.cliPath.empty() || !std::filesystem::exists(c.cliPath)) {
-    speed.measured = rss.measured = false;
-    speed.note = "the leadterra CLI was not built (or --cli names no file)";
-    report.add(std::move(speed));
-    report.add(std::move(rss));
-    return;
-  }
-  speed.note = "wall time of the child process, default batch size (1,000 rows per transaction); baseline: "
-               "the raw upsert of the same rows from memory, 1,000 per transaction (no file reading)";
+  if (cliMissing(c, {&speed, &rss}, report)) return;
+  speed.note = fmt::format("wall time of the child process, default batch size ({} rows per transaction); "
+                           "baseline: the raw upsert of the same rows from memory, as many per transaction "
+                           "(no file reading)",
+                           rows(leadterra::ImportOptions{}.batchSize));
 
   Scratch csvDir(c.scratch);
   const std::string csv = csvDir.file("leads.csv");
   progress(fmt::format("cli: writing {} CSV rows", rows(c.cliRows)));
   Expected expected;
-  (void)writeCsv(csv, c.seed, c.cliRows, expected);
+  (void)writeLeadFile(csv, c.seed, c.cliRows, LeadFileKind::csv, expected);
 
   long spawnerRss = 0;
   for (int rep = 0; rep < c.reps; ++rep) {
@@ -430,46 +474,175 @@ void runCliImport(const Config& c, Report& report) {
     bothSides(
         c, rep,
         [&] {
-          Scratch dir(c.scratch);
-          const std::string db = dir.file("cli.db");
-          (void)openCampaign(db, false, nullptr);  // created, then closed before the import
-          const ChildRun run = measureChild({c.cliPath, "--db", db, "leads", "import", "--campaign", kCampaign, csv},
-                                        dir.file("out.json"), dir.file("err.txt"));
-          expect(run.exitStatus == 0, fmt::format("CLI import exited {}: {}", run.exitStatus,
-                                                  readText(dir.file("err.txt"))));
-          const auto out = nlohmann::json::parse(readText(dir.file("out.json")), nullptr, false);
-          expect(out.is_object() && out.contains("result"), "CLI import printed no result");
-          const auto& r = out["result"];
-          expect(r.value("enrolled", -1) == expected.enrolled && r.value("updated", -1) == expected.updated &&
-                     r.value("failed", -1) == 0,
-                 fmt::format("CLI import reported {}; expected enrolled {}, updated {}", r.dump(),
-                             expected.enrolled, expected.updated));
+          const ChildRun run = cliImport(c, csv, expected, 0);
           speed.addRate(c.cliRows, {run.seconds, run.cpuSeconds});
-          rss.samples.push_back(static_cast<double>(run.maxRssKiB) * 1024.0 / 1e6);
+          rss.samples.push_back(megabytes(run.maxRssKiB));
           spawnerRss = std::max(spawnerRss, run.spawnerRssKiB);
         },
         [&] {
           Scratch dir(c.scratch);
           RawStore raw(dir.file("raw.db"), c.cacheSizeKiB);
           Timing spent;
-          constexpr std::size_t kChunk = 10'000;  // as writeCsv makes them, so the rows are the same
+          const std::size_t batch = leadterra::ImportOptions{}.batchSize;
+          constexpr std::size_t kChunk = 10'000;  // generated as the file's rows are
           for (std::size_t done = 0; done < c.cliRows; done += kChunk) {
             const std::vector<LeadInput> leads = makeLeads(c.seed, done, std::min(kChunk, c.cliRows - done));
             const std::span<const LeadInput> all(leads);
-            for (std::size_t i = 0; i < all.size(); i += 1000) {
-              const auto batch = all.subspan(i, std::min<std::size_t>(1000, all.size() - i));
-              spent += measure([&] { (void)raw.upsert(kCampaign, batch); });
+            for (std::size_t i = 0; i < all.size(); i += batch) {
+              const auto part = all.subspan(i, std::min(batch, all.size() - i));
+              spent += measure([&] { (void)raw.upsert(kCampaign, part); });
             }
           }
           expect(raw.count("leads") == expected.enrolled, "raw baseline: lead count after the CSV rows");
           speed.addBaselineRate(c.cliRows, spent);
         });
   }
-  rss.note = fmt::format("ru_maxrss of the CLI process, started through a fresh spawner process whose own "
-                         "{:.1f} MB is a floor under the figure",
-                         static_cast<double>(spawnerRss) * 1024.0 / 1e6);
+  rss.note = spawnerNote(spawnerRss);
   report.add(std::move(speed));
   report.add(std::move(rss));
+}
+
+// ---- import: the CLI's whole-process import against the raw upsert ----
+
+void runImport(const Config& c, Report& report) {
+  const std::size_t n = c.leads;
+  const std::size_t defaultBatch = leadterra::ImportOptions{}.batchSize;
+  Figure jsonl = figure("import.jsonl", fmt::format("Import: CLI, {} JSONL rows, one batch", rows(n)), "leads/s");
+  Figure csv = figure("import.csv", fmt::format("Import: CLI, {} CSV rows, one batch", rows(n)), "leads/s");
+  Figure jsonlDefault = figure(
+      "import.jsonl.default", fmt::format("Import: the same JSONL, {}-row batches", rows(defaultBatch)), "leads/s");
+  Figure csvDefault = figure("import.csv.default",
+                             fmt::format("Import: the same CSV, {}-row batches", rows(defaultBatch)), "leads/s");
+  Figure jsonlRss = figure("import.jsonl.rss", "Import: peak RSS of the one-batch JSONL import", "MB");
+  Figure csvRss = figure("import.csv.rss", "Import: peak RSS of the one-batch CSV import", "MB");
+  Figure bigRss = figure("import.rss", fmt::format("Import: peak RSS of {} JSONL rows", rows(c.cliRows)),
+                         "MB");
+  jsonl.target = jsonlDefault.target = {Target::Kind::ratioAtLeast, 0.9};
+  csv.target = csvDefault.target = {Target::Kind::ratioAtLeast, 1.0};
+  bigRss.target = {Target::Kind::valueAtMost, 64};
+  if (cliMissing(c, {&jsonl, &csv, &jsonlDefault, &csvDefault, &jsonlRss, &csvRss, &bigRss}, report)) return;
+  jsonl.note = fmt::format(
+      "leads import --campaign C --batch-size {} FILE into a draft campaign: wall (CPU) time of the whole "
+      "child process, from exec to exit. Baseline: the raw upsert of the same leads, parsed beforehand, in "
+      "one transaction, in this process",
+      n);
+  jsonlDefault.note = "the same import without --batch-size: the CLI's default batch size, the next batch read "
+                      "while one is written; the same baseline";
+  bigRss.note = "a JSONL file of the cli scenario's size (--cli-rows), imported without --batch-size";
+
+  Scratch files(c.scratch);
+  const std::string jsonlFile = files.file("leads.jsonl");
+  const std::string csvFile = files.file("leads.csv");
+  const std::string bigFile = files.file("big.jsonl");
+  progress(fmt::format("import: writing {} rows as JSONL and CSV, {} as JSONL", rows(n), rows(c.cliRows)));
+  Expected expected;
+  Expected bigExpected;
+  (void)writeLeadFile(jsonlFile, c.seed, n, LeadFileKind::jsonl, expected);
+  (void)writeLeadFile(csvFile, c.seed, n, LeadFileKind::csv, expected);
+  (void)writeLeadFile(bigFile, c.seed, c.cliRows, LeadFileKind::jsonl, bigExpected);
+  const std::vector<LeadInput> leads = fileLeads(c.seed, n);
+
+  long spawnerRss = 0;
+  const auto cliSide = [&](const std::string& file, std::size_t batchSize, Figure& rate, Figure* rss) {
+    const ChildRun run = cliImport(c, file, expected, batchSize);
+    rate.addRate(n, {run.seconds, run.cpuSeconds});
+    if (rss) rss->samples.push_back(megabytes(run.maxRssKiB));
+    spawnerRss = std::max(spawnerRss, run.spawnerRssKiB);
+  };
+  for (int rep = 0; rep < c.reps; ++rep) {
+    progress(fmt::format("import: repetition {}/{}", rep + 1, c.reps));
+    bothSides(
+        c, rep,
+        [&] {
+          cliSide(jsonlFile, n, jsonl, &jsonlRss);
+          cliSide(csvFile, n, csv, &csvRss);
+          cliSide(jsonlFile, 0, jsonlDefault, nullptr);
+          cliSide(csvFile, 0, csvDefault, nullptr);
+          const ChildRun big = cliImport(c, bigFile, bigExpected, 0);
+          bigRss.samples.push_back(megabytes(big.maxRssKiB));
+        },
+        [&] {
+          Scratch dir(c.scratch);
+          RawStore raw(dir.file("raw.db"), c.cacheSizeKiB);
+          const Timing t = measure([&] { (void)raw.upsert(kCampaign, leads); });
+          expect(raw.count("leads") == expected.enrolled, "raw baseline: lead count after the file's leads");
+          for (Figure* f : {&jsonl, &csv, &jsonlDefault, &csvDefault}) f->addBaselineRate(n, t);
+        });
+  }
+  jsonlRss.note = csvRss.note = spawnerNote(spawnerRss);
+  bigRss.note += "; " + spawnerNote(spawnerRss);
+  for (Figure* f : {&jsonl, &csv, &jsonlDefault, &csvDefault, &jsonlRss, &csvRss, &bigRss}) report.add(std::move(*f));
+}
+
+// ---- batchsize: what the import's batch size trades ----
+
+void runBatchSizes(const Config& c, Report& report) {
+  const std::size_t n = c.cliRows;
+  std::vector<Figure> figures;
+  Scratch files(c.scratch);
+  const std::string csvFile = files.file("leads.csv");
+  const std::string jsonlFile = files.file("leads.jsonl");
+  Expected expected;
+  bool cli = !c.cliPath.empty() && std::filesystem::exists(c.cliPath);
+  if (cli) {
+    progress(fmt::format("batchsize: writing {} rows as CSV and JSONL", rows(n)));
+    (void)writeLeadFile(csvFile, c.seed, n, LeadFileKind::csv, expected);
+    (void)writeLeadFile(jsonlFile, c.seed, n, LeadFileKind::jsonl, expected);
+  }
+  for (const std::size_t size : c.batchSizes) {
+    const std::string of = fmt::format("{}-row batches", rows(size));
+    Figure csv = figure(fmt::format("batchsize.{}.csv", size), fmt::format("{}: CSV import", of), "leads/s");
+    Figure jsonl = figure(fmt::format("batchsize.{}.jsonl", size), fmt::format("{}: JSONL import", of), "leads/s");
+    Figure rss = figure(fmt::format("batchsize.{}.rss", size), fmt::format("{}: peak RSS (JSONL)", of), "MB");
+    Figure lock = figure(fmt::format("batchsize.{}.lock", size), fmt::format("{}: write lock per batch", of), "ms");
+    Figure lockMax = figure(fmt::format("batchsize.{}.lockmax", size), fmt::format("{}: longest lock", of), "ms");
+    csv.note = fmt::format("the CLI importing {} rows into a draft campaign, --batch-size {}; wall time of the "
+                           "whole process (CPU ratio: per CPU second of the process)", rows(n), size);
+    lock.note = "median time of one bulkUpsert of that many pre-parsed leads (one transaction: what another "
+                "writer waits for), in this process, into a campaign growing to the file's size";
+    std::vector<double> perBatch;
+    double longest = 0;
+    for (int rep = 0; rep < c.reps; ++rep) {
+      progress(fmt::format("batchsize {}: repetition {}/{}", size, rep + 1, c.reps));
+      if (cli) {
+        const ChildRun a = cliImport(c, csvFile, expected, size);
+        csv.addRate(n, {a.seconds, a.cpuSeconds});
+        const ChildRun b = cliImport(c, jsonlFile, expected, size);
+        jsonl.addRate(n, {b.seconds, b.cpuSeconds});
+        rss.samples.push_back(megabytes(b.maxRssKiB));
+      }
+      // The write lock: the same rows, generated as the files' are, upserted a batch at a time.
+      Scratch dir(c.scratch);
+      auto engine = openCampaign(dir.file("engine.db"), false, nullptr);
+      std::vector<LeadInput> pending;
+      std::int64_t enrolled = 0;
+      constexpr std::size_t kChunk = 10'000;
+      const auto upsert = [&](std::size_t count) {
+        const std::span<const LeadInput> batch(pending.data(), count);
+        BulkResult r;
+        const double t = timeSeconds([&] { r = engine->bulkUpsert(kCampaign, batch); });
+        enrolled += r.enrolled;
+        perBatch.push_back(t * 1000.0);
+        longest = std::max(longest, t * 1000.0);
+        pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(count));
+      };
+      for (std::size_t done = 0; done < n; done += kChunk) {
+        std::vector<LeadInput> chunk = makeLeads(c.seed, done, std::min(kChunk, n - done));
+        std::move(chunk.begin(), chunk.end(), std::back_inserter(pending));
+        while (pending.size() >= size) upsert(size);
+      }
+      if (!pending.empty()) upsert(pending.size());
+      expect(!cli || enrolled == expected.enrolled, "batchsize: leads enrolled batch by batch");
+    }
+    lock.samples = {median(perBatch)};
+    lockMax.samples = {longest};
+    if (!cli) {
+      csv.measured = jsonl.measured = rss.measured = false;
+      csv.note = "the leadterra CLI was not built (or --cli names no file)";
+    }
+    for (Figure* f : {&csv, &jsonl, &rss, &lock, &lockMax}) figures.push_back(std::move(*f));
+  }
+  for (Figure& f : figures) report.add(std::move(f));
 }
 
 // ---- 7: templates ----

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "harness.hpp"
 
@@ -19,7 +20,7 @@ enum class Side { both, engine, raw };
 struct Config {
   int reps = 5;        // repetitions of each figure; medians are reported
   int growthReps = 1;  // repetitions of the growth curve (it is long)
-  std::size_t leads = 100'000;  // rows of one bulk call (draft, running, shares)
+  std::size_t leads = 100'000;  // rows of one bulk call (draft, running, shares) and of the import files
   std::size_t batchCalls = 100;
   std::size_t batchSize = 1'000;
   std::size_t growthTotal = 5'000'000;
@@ -31,6 +32,7 @@ struct Config {
   std::size_t claimable = 1'000;         // messages of another campaign claimed per repetition
   std::size_t claimLimit = 100;          // messages per claimDue
   std::size_t listLeads = 1'000'000;     // leads of the campaign the CLI lists
+  std::vector<std::size_t> batchSizes = {1'000, 5'000, 10'000, 50'000, 100'000};  // of the batchsize scenario
   std::uint64_t seed = 20250610;
   std::int64_t cacheSizeKiB = 16 * 1024;  // the engine's default, given to the baseline too
   std::filesystem::path scratch;          // where the database files go
@@ -42,12 +44,15 @@ struct Config {
   [[nodiscard]] std::string toJson() const;
 };
 
-// Scenario names, in order: draft, running, batches, growth, cli, templates, shares, claim, list.
+// Scenario names, in order: draft, running, batches, growth, cli, import, batchsize, templates, shares, claim,
+// list.
 void runDraft(const Config& config, Report& report);
 void runRunning(const Config& config, Report& report);
 void runBatches(const Config& config, Report& report);
 void runGrowth(const Config& config, Report& report);
 void runCliImport(const Config& config, Report& report);
+void runImport(const Config& config, Report& report);
+void runBatchSizes(const Config& config, Report& report);
 void runTemplates(const Config& config, Report& report);
 void runShares(const Config& config, Report& report);
 void runClaim(const Config& config, Report& report);

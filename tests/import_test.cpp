@@ -1,7 +1,14 @@
 #define BOOST_TEST_MODULE import
 #include <boost/test/unit_test.hpp>
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include <cstdint>
 #include <memory>
@@ -1046,6 +1053,245 @@ BOOST_FIXTURE_TEST_CASE(preview_reads_the_first_rows_and_writes_nothing, ImportF
   BOOST_TEST(r.totalInCampaign == 7);
   BOOST_TEST(!engine->getLead("camp_01HZA1TPNQ8RD4KF", "lead0@acme.com").has_value());
   BOOST_TEST(engine->getCampaign("camp_01HZA1TPNQ8RD4KF")->leadsEnrolled == 0);
+}
+
+// ---- importFile pipelined: the next batch is read while one is upserted ----
+
+namespace {
+
+// A reader around a real one that notes which threads call it and whether two
+// calls ever overlap, and throws a read error at row `failAt` (0-based). No
+// Boost.Test assertion in here: it runs on the import's reading thread.
+class WatchedReader : public LeadFileReader {
+ public:
+  explicit WatchedReader(std::unique_ptr<LeadFileReader> inner, std::size_t failAt = SIZE_MAX)
+      : inner_(std::move(inner)), failAt_(failAt) {}
+
+  bool next(LeadRow& row, std::string& raw) override {
+    if (inside_.exchange(true)) overlapped_ = true;
+    {
+      const std::lock_guard lock(mutex_);
+      threads_.insert(std::this_thread::get_id());
+    }
+    if (failed_) callsAfterFailure_++;
+    if (rowsRead_ == failAt_) {
+      failed_ = true;
+      inside_ = false;
+      throw leadterra::Error(ErrorCode::storage_error, "leads.csv: read error");
+    }
+    const bool more = inner_->next(row, raw);
+    if (more) ++rowsRead_;
+    inside_ = false;
+    return more;
+  }
+  const leadterra::LeadFileLayout& layout() const override { return inner_->layout(); }
+  std::uint64_t bytesRead() const override { return inner_->bytesRead(); }
+  std::uint64_t totalBytes() const override { return inner_->totalBytes(); }
+  std::uint64_t lineNumber() const override { return inner_->lineNumber(); }
+
+  std::set<std::thread::id> threads() {
+    const std::lock_guard lock(mutex_);
+    return threads_;
+  }
+  std::atomic<bool> overlapped_{false};
+  std::atomic<std::size_t> rowsRead_{0};
+  std::atomic<int> callsAfterFailure_{0};
+
+ private:
+  std::unique_ptr<LeadFileReader> inner_;
+  std::size_t failAt_;
+  std::atomic<bool> inside_{false};
+  std::atomic<bool> failed_{false};
+  std::mutex mutex_;
+  std::set<std::thread::id> threads_;
+};
+
+// 40 rows: every 10th from the 3rd an invalid email (3, 13, 23, 33), every
+// 10th from the 5th the email of the row five before in other case (an
+// update), row 17 Latin-1, row 22 ragged, row 30 a quoted cell over two lines.
+std::string mixedCsv() {
+  std::string text = "email,firstName,company,jobTitle\n";
+  for (int i = 0; i < 40; ++i) {
+    const std::string n = std::to_string(i);
+    if (i % 10 == 3) {
+      text += "bad" + n + ",Bad,Acme,VP\n";
+    } else if (i % 10 == 5) {
+      text += " LEAD" + std::to_string(i - 5) + "@ACME.COM ,Again,Acme,CEO\n";
+    } else if (i == 17) {
+      text += "lead17@acme.com,Jos\xe9,Acme,VP\n";
+    } else if (i == 22) {
+      text += "lead22@acme.com,Ragged,Acme,VP,extra\n";
+    } else if (i == 30) {
+      text += "lead30@acme.com,\"Two\nLines\",Acme,VP\n";
+    } else {
+      text += "lead" + n + "@acme.com,Lead" + n + ",Acme,VP\n";
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(import_results_are_the_same_whatever_the_batch_size, ImportFixture) {
+  const std::string file = dir.file("mixed.csv");
+  writeFile(file, mixedCsv());
+  std::string rejectsOfOneBatch;
+  for (const std::size_t batchSize : {std::size_t{1000}, std::size_t{1}, std::size_t{2}, std::size_t{7},
+                                      std::size_t{40}, std::size_t{39}}) {
+    BOOST_TEST_CONTEXT("batch size " << batchSize) {
+      const std::string campaign = "camp_batch" + std::to_string(batchSize);
+      (void)seedCampaign(campaign);
+      ImportOptions options;
+      options.batchSize = batchSize;
+      options.rejectsPath = dir.file("rejects.jsonl");
+      std::vector<std::uint64_t> rowsSeen;
+      std::uint64_t lastBytes = 0;
+      std::uint64_t total = 0;
+      options.progress = [&](std::uint64_t bytes, std::uint64_t size, std::uint64_t rows) {
+        BOOST_TEST(bytes >= lastBytes);
+        lastBytes = bytes;
+        total = size;
+        rowsSeen.push_back(rows);
+      };
+      const auto result = importFile(*engine, campaign, file, options);
+      BOOST_TEST(result.enrolled == 30);
+      BOOST_TEST(result.updated == 4);
+      BOOST_TEST(result.failed == 6);
+      BOOST_TEST(result.totalInCampaign == 30);
+      std::vector<std::size_t> indexes;
+      for (const auto& e : result.errors) indexes.push_back(e.index);
+      BOOST_TEST(indexes == (std::vector<std::size_t>{3, 13, 17, 22, 23, 33}));
+      BOOST_TEST(result.errors[2].message.find("not UTF-8") != std::string::npos);  // explainEncoding
+      BOOST_TEST((result.errors[3].code == RowCode::malformed_row));
+      BOOST_TEST(engine->getLead(campaign, "lead20@acme.com")->jobTitle.value_or("") == "CEO");  // row 25
+      BOOST_TEST(engine->getLead(campaign, "lead30@acme.com")->firstName.value_or("") == "Again");  // row 35
+
+      // Progress: once per batch, in order, ending on the whole file.
+      std::vector<std::uint64_t> expectedRows;
+      for (std::uint64_t n = batchSize; n < 40; n += batchSize) expectedRows.push_back(n);
+      expectedRows.push_back(40);
+      BOOST_TEST(rowsSeen == expectedRows);
+      BOOST_TEST(lastBytes == total);
+
+      // The rejects file: the same bytes whatever the batch size, each line
+      // the row's index, line and text.
+      const std::string rejects = readFile(options.rejectsPath);
+      const auto rejectLines = lines(rejects);
+      BOOST_TEST_REQUIRE(rejectLines.size() == 6u);
+      const auto last = nlohmann::json::parse(rejectLines[5]);
+      BOOST_TEST(last["index"] == 33);
+      BOOST_TEST(last["line"] == 36);  // after the two-line row 30
+      BOOST_TEST(last["row"]["email"] == "bad33");
+      if (batchSize == 1000) rejectsOfOneBatch = rejects;
+      BOOST_TEST(rejects == rejectsOfOneBatch);
+    }
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(import_reads_ahead_on_one_other_thread_never_two_at_once, ImportFixture) {
+  const std::string file = dir.file("leads.csv");
+  writeFile(file, numberedCsv(0, 50));
+  ImportOptions options;
+  options.batchSize = 10;
+  WatchedReader reader(LeadFileReader::open(file));
+  std::vector<std::thread::id> progressThreads;
+  options.progress = [&](std::uint64_t, std::uint64_t, std::uint64_t) {
+    progressThreads.push_back(std::this_thread::get_id());
+  };
+  const auto result = importFile(*engine, "camp_01HZA1TPNQ8RD4KF", reader, options);
+  BOOST_TEST(result.enrolled == 50);
+  BOOST_TEST(!reader.overlapped_);
+  // The first batch on the caller's thread, the others on one reading thread.
+  const auto threads = reader.threads();
+  BOOST_TEST(threads.size() == 2u);
+  BOOST_TEST(threads.count(std::this_thread::get_id()) == 1u);
+  BOOST_TEST(progressThreads == std::vector<std::thread::id>(5, std::this_thread::get_id()));
+}
+
+BOOST_FIXTURE_TEST_CASE(import_of_one_batch_starts_no_thread, ImportFixture) {
+  const std::string file = dir.file("leads.csv");
+  writeFile(file, numberedCsv(0, 9));
+  ImportOptions options;
+  options.batchSize = 10;
+  WatchedReader reader(LeadFileReader::open(file));
+  BOOST_TEST(importFile(*engine, "camp_01HZA1TPNQ8RD4KF", reader, options).enrolled == 9);
+  BOOST_TEST((reader.threads() == std::set<std::thread::id>{std::this_thread::get_id()}));
+}
+
+BOOST_FIXTURE_TEST_CASE(import_reader_error_in_batch_3_keeps_batches_1_and_2, ImportFixture) {
+  const std::string file = dir.file("leads.csv");
+  writeFile(file, numberedCsv(0, 40));
+  ImportOptions options;
+  options.batchSize = 5;
+  options.rejectsPath = dir.file("rejects.jsonl");
+  std::vector<std::uint64_t> rowsSeen;
+  options.progress = [&](std::uint64_t, std::uint64_t, std::uint64_t rows) { rowsSeen.push_back(rows); };
+  WatchedReader reader(LeadFileReader::open(file), 12);  // the third row of batch 3
+  try {
+    (void)importFile(*engine, "camp_01HZA1TPNQ8RD4KF", reader, options);
+    BOOST_FAIL("the read error was not rethrown");
+  } catch (const leadterra::Error& e) {
+    BOOST_TEST((e.code() == ErrorCode::storage_error));
+    BOOST_TEST(std::string(e.what()).find("read error") != std::string::npos);
+  }
+  BOOST_TEST(rowsSeen == (std::vector<std::uint64_t>{5, 10}));
+  BOOST_TEST(engine->countLeads("camp_01HZA1TPNQ8RD4KF").total == 10);
+  BOOST_TEST(engine->getLead("camp_01HZA1TPNQ8RD4KF", "lead9@acme.com").has_value());
+  BOOST_TEST(!engine->getLead("camp_01HZA1TPNQ8RD4KF", "lead10@acme.com").has_value());
+  BOOST_TEST(reader.callsAfterFailure_ == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(import_reader_error_in_the_first_batch_imports_nothing, ImportFixture) {
+  const std::string file = dir.file("leads.csv");
+  writeFile(file, numberedCsv(0, 40));
+  ImportOptions options;
+  options.batchSize = 5;
+  WatchedReader reader(LeadFileReader::open(file), 3);
+  BOOST_CHECK_THROW((void)importFile(*engine, "camp_01HZA1TPNQ8RD4KF", reader, options), leadterra::Error);
+  BOOST_TEST(engine->countLeads("camp_01HZA1TPNQ8RD4KF").total == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(import_engine_error_stops_the_reading_and_keeps_the_batches_before, ImportFixture) {
+  engine.reset();
+  leadterra::Options impatient;
+  impatient.busyTimeout = std::chrono::milliseconds(20);
+  engine = leadterra::CampaignEngine::open(path, impatient);
+  const std::string file = dir.file("leads.csv");
+  writeFile(file, numberedCsv(0, 100));
+  ImportOptions options;
+  options.batchSize = 5;
+  // Another process takes the write lock after batch 2: batch 3 fails busy.
+  std::unique_ptr<SQLite::Database> other;
+  options.progress = [&](std::uint64_t, std::uint64_t, std::uint64_t rows) {
+    if (rows == 10) {
+      other = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE);
+      other->exec("BEGIN IMMEDIATE");
+    }
+  };
+  WatchedReader reader(LeadFileReader::open(file));
+  try {
+    (void)importFile(*engine, "camp_01HZA1TPNQ8RD4KF", reader, options);
+    BOOST_FAIL("the engine's error was not rethrown");
+  } catch (const leadterra::Error& e) {
+    BOOST_TEST((e.code() == ErrorCode::busy));
+  }
+  other->exec("ROLLBACK");
+  other.reset();
+  BOOST_TEST(engine->countLeads("camp_01HZA1TPNQ8RD4KF").total == 10);
+  // At most two batches in flight: the one that failed and the next, read ahead.
+  BOOST_TEST(reader.rowsRead_ <= 20u);
+}
+
+BOOST_FIXTURE_TEST_CASE(import_progress_callback_exception_stops_the_import, ImportFixture) {
+  const std::string file = dir.file("leads.csv");
+  writeFile(file, numberedCsv(0, 100));
+  ImportOptions options;
+  options.batchSize = 10;
+  options.progress = [&](std::uint64_t, std::uint64_t, std::uint64_t rows) {
+    if (rows == 20) throw std::runtime_error("cancelled");
+  };
+  BOOST_CHECK_THROW((void)importFile(*engine, "camp_01HZA1TPNQ8RD4KF", file, options), std::runtime_error);
+  BOOST_TEST(engine->countLeads("camp_01HZA1TPNQ8RD4KF").total == 20);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,10 +1,15 @@
 // importFile: a lead file streamed into bulkUpsert calls, one batch at a time.
+#include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -85,8 +90,121 @@ void explainEncoding(RowError& error, const LeadRow& row) {
                    "e.g. iconv -f WINDOWS-1252 -t UTF-8 in.csv > out.csv";
 }
 
-// One import in flight. One batch's rows are kept and reused from batch to
-// batch, so that memory stays that of one batch whatever the file's size.
+// One batch of the file: its rows with, beside each, the row as read (for the
+// rejects file) and the line it starts on. The three stay together from the
+// reader to the rejects file. Its vectors are reused from batch to batch.
+struct Batch {
+  std::vector<LeadRow> rows;
+  std::vector<std::string> raws;
+  std::vector<std::uint64_t> lines;
+  std::size_t filled = 0;
+  bool end = false;              // the reader reached the end of the file
+  std::uint64_t bytesRead = 0;   // the reader's position after the batch's last row
+  std::uint64_t totalBytes = 0;
+};
+
+// Reads up to `size` rows into `batch`; stops early (the batch then being
+// abandoned) once `stop` is set.
+void fill(LeadFileReader& reader, std::size_t size, Batch& batch, const std::atomic<bool>* stop = nullptr) {
+  batch.filled = 0;
+  batch.end = false;
+  while (batch.filled < size) {
+    if (stop && stop->load(std::memory_order_relaxed)) return;
+    if (batch.filled == batch.rows.size()) {
+      batch.rows.emplace_back();
+      batch.raws.emplace_back();
+      batch.lines.emplace_back();
+    }
+    if (!reader.next(batch.rows[batch.filled], batch.raws[batch.filled])) {
+      batch.end = true;
+      break;
+    }
+    batch.lines[batch.filled] = reader.lineNumber();
+    ++batch.filled;
+  }
+  batch.bytesRead = reader.bytesRead();
+  batch.totalBytes = reader.totalBytes();
+}
+
+// A thread that reads the next batch while the caller's thread upserts the
+// current one. The reader is only ever used by one thread at a time: the
+// caller's until start(), this thread's between start() and wait(). The
+// engine, the rejects file and the progress callback stay on the caller's
+// thread. An exception thrown while reading is kept and rethrown by wait();
+// destroying the object (after an exception on the caller's side) stops the
+// reading at the next row and joins the thread.
+class ReadAhead {
+ public:
+  ReadAhead(LeadFileReader& reader, std::size_t batchSize) : reader_(reader), batchSize_(batchSize) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~ReadAhead() {
+    stop_.store(true, std::memory_order_relaxed);
+    {
+      const std::lock_guard lock(mutex_);
+      quit_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  ReadAhead(const ReadAhead&) = delete;
+  ReadAhead& operator=(const ReadAhead&) = delete;
+
+  // Starts filling `batch`, which the caller leaves alone until wait().
+  void start(Batch& batch) {
+    {
+      const std::lock_guard lock(mutex_);
+      request_ = &batch;
+      ready_ = false;
+    }
+    wake_.notify_all();
+  }
+
+  // Waits for the batch given to start(); rethrows what reading it threw.
+  void wait() {
+    std::unique_lock lock(mutex_);
+    wake_.wait(lock, [this] { return ready_; });
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      wake_.wait(lock, [this] { return quit_ || request_ != nullptr; });
+      if (quit_) return;
+      Batch* batch = std::exchange(request_, nullptr);
+      lock.unlock();
+      std::exception_ptr error;
+      try {
+        fill(reader_, batchSize_, *batch, &stop_);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      lock.lock();
+      error_ = error;
+      ready_ = true;
+      wake_.notify_all();
+    }
+  }
+
+  LeadFileReader& reader_;
+  const std::size_t batchSize_;
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  Batch* request_ = nullptr;
+  bool ready_ = false;
+  bool quit_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;  // last: started once the members it uses exist
+};
+
+// One import in flight, pipelined on two threads: while the caller's thread
+// upserts batch N (one transaction), a second thread reads and parses batch
+// N+1 from the file. At most two batches are in memory. A file that fits in
+// one batch is read and upserted on the caller's thread alone: the second
+// thread starts only once the first batch is full.
 class Importer {
  public:
   Importer(CampaignEngine& engine, std::string_view campaignId, const ImportOptions& options, const Scope& scope,
@@ -101,27 +219,36 @@ class Importer {
   }
 
   BulkResult run() {
-    while (true) {
-      if (filled_ == rows_.size()) {
-        rows_.emplace_back();
-        raws_.emplace_back();
-        lines_.emplace_back();
-      }
-      if (!reader_.next(rows_[filled_], raws_[filled_])) break;
-      lines_[filled_] = reader_.lineNumber();
-      if (++filled_ == options_.batchSize) runBatch();
+    Batch* current = &batches_[0];
+    Batch* next = &batches_[1];
+    fill(reader_, options_.batchSize, *current);
+    if (current->end) {
+      // The whole file in one batch (or none): an empty file still makes one
+      // empty call, which checks the campaign and reports how many leads it holds.
+      runBatch(*current);
+      return std::move(total_);
     }
-    // The last, partial batch; or, for a file without rows, an empty call
-    // that still checks the campaign and reports how many leads it holds.
-    if (filled_ > 0 || !called_) runBatch();
+    ReadAhead readAhead(reader_, options_.batchSize);
+    while (true) {
+      readAhead.start(*next);
+      runBatch(*current);
+      readAhead.wait();
+      std::swap(current, next);
+      // A file whose rows are a whole number of batches ends on an empty one,
+      // which is not upserted.
+      if (current->filled == 0) break;
+      if (current->end) {
+        runBatch(*current);
+        break;
+      }
+    }
     return std::move(total_);
   }
 
  private:
-  void runBatch() {
+  void runBatch(Batch& b) {
     BulkResult batch =
-        engine_.bulkUpsert(campaignId_, std::span<const LeadRow>(rows_.data(), filled_), bulkOptions_, scope_);
-    called_ = true;
+        engine_.bulkUpsert(campaignId_, std::span<const LeadRow>(b.rows.data(), b.filled), bulkOptions_, scope_);
     total_.enrolled += batch.enrolled;
     total_.updated += batch.updated;
     total_.skipped += batch.skipped;
@@ -133,14 +260,13 @@ class Importer {
     for (RowError& error : batch.errors) {
       const std::size_t local = error.index;
       error.index = firstIndex_ + local;
-      explainEncoding(error, rows_[local]);
-      rejects_.write(error, lines_[local], raws_[local]);
+      explainEncoding(error, b.rows[local]);
+      rejects_.write(error, b.lines[local], b.raws[local]);
       if (total_.errors.size() < options_.keptErrors) total_.errors.push_back(std::move(error));
     }
     rejects_.flush();
-    firstIndex_ += filled_;
-    filled_ = 0;
-    if (options_.progress) options_.progress(reader_.bytesRead(), reader_.totalBytes(), firstIndex_);
+    firstIndex_ += b.filled;
+    if (options_.progress) options_.progress(b.bytesRead, b.totalBytes, firstIndex_);
   }
 
   CampaignEngine& engine_;
@@ -150,12 +276,8 @@ class Importer {
   LeadFileReader& reader_;
   RejectsWriter rejects_;
   BulkOptions bulkOptions_;
-  std::vector<LeadRow> rows_;
-  std::vector<std::string> raws_;
-  std::vector<std::uint64_t> lines_;  // where each row starts in the file
-  std::size_t filled_ = 0;
-  std::size_t firstIndex_ = 0;  // index in the file of rows_[0]
-  bool called_ = false;
+  Batch batches_[2];            // the one being upserted and the one being read
+  std::size_t firstIndex_ = 0;  // index in the file of the current batch's first row
   BulkResult total_;
 };
 
@@ -166,6 +288,12 @@ BulkResult importFile(CampaignEngine& engine, std::string_view campaignId, const
   if (options.batchSize == 0) throw Error(ErrorCode::invalid_argument, "the batch size must be at least 1");
   const std::unique_ptr<LeadFileReader> reader = LeadFileReader::open(path, options);
   return Importer(engine, campaignId, options, scope, *reader).run();
+}
+
+BulkResult importFile(CampaignEngine& engine, std::string_view campaignId, LeadFileReader& reader,
+                      const ImportOptions& options, const Scope& scope) {
+  if (options.batchSize == 0) throw Error(ErrorCode::invalid_argument, "the batch size must be at least 1");
+  return Importer(engine, campaignId, options, scope, reader).run();
 }
 
 ImportPreview previewFile(CampaignEngine& engine, std::string_view campaignId, const std::string& path,
