@@ -37,7 +37,7 @@ constexpr const char* kUsage = R"(usage: leadterra_bench [options]
   --leads N            rows of one bulk call and of the import scenario's files (default 100000)
   --batches N          number of batch calls (default 100)
   --batch-size N       rows per batch call (default 1000)
-  --growth-leads N     size the growth campaign reaches (default 5000000)
+  --growth-leads N     size the growth campaign reaches (default 10000000)
   --slice N            rows per growth call (default 100000)
   --no-growth-baseline grow only the engine's campaign (halves the growth time)
   --cli-rows N         rows of the files the CLI imports in the cli, batchsize and import

@@ -358,7 +358,7 @@ void runGrowth(const Config& c, Report& report) {
       figure("growth.first", fmt::format("Growth: first {} slice (empty table)", rows(c.growthSlice)), "leads/s");
   Figure lastSlice = figure("growth.last", fmt::format("Growth: slice ending at {} leads", last), "leads/s");
   Figure retention = figure("growth.retention", fmt::format("Growth: rate at {} / empty-table rate", last), "x");
-  retention.target = {Target::Kind::valueAtLeast, 0.5};
+  retention.target = {Target::Kind::valueAtLeast, 0.6};
   retention.note = fmt::format("one draft campaign grown by calls of {} new leads; per repetition, the last "
                                "slice's rate divided by the first's",
                                rows(c.growthSlice));

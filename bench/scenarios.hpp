@@ -23,7 +23,7 @@ struct Config {
   std::size_t leads = 100'000;  // rows of one bulk call (draft, running, shares) and of the import files
   std::size_t batchCalls = 100;
   std::size_t batchSize = 1'000;
-  std::size_t growthTotal = 5'000'000;
+  std::size_t growthTotal = 10'000'000;
   std::size_t growthSlice = 100'000;
   bool growthBaseline = true;  // also grow the raw table, for the ratio
   std::size_t cliRows = 1'000'000;
