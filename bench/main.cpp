@@ -1,5 +1,5 @@
 // leadterra_bench: the engine against a hand-written raw-SQLite baseline, in
-// the same process and run (issue 4; results and the command in
+// the same process and run (results and the command in
 // docs/benchmarks.md).
 //
 //   leadterra_bench [--quick] [--reps N] [--only a,b] [--json FILE] ...

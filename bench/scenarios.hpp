@@ -1,4 +1,4 @@
-// The benchmark's scenarios (issue 4, items 1-7). Each measures the engine
+// The benchmark's scenarios (docs/benchmarks.md, items 1-8). Each measures the engine
 // and the raw-SQLite baseline on the same synthetic leads in the same run,
 // every repetition on fresh database files in the scratch folder, and checks
 // the counts both report (a wrong count throws BenchFailure).
