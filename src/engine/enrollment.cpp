@@ -14,9 +14,10 @@
 // they are kept until the last row and then written (insertNew) followed by
 // their step-1 messages in the caller's order, so the outbox grows at its
 // end; otherwise each is written as soon as the rows of its email are done,
-// and the call holds one new lead in memory at a time. A new lead costs one INSERT (and one index lookup when the campaign
-// has leads); customFields of the usual flat shape are validated, stored and
-// merged as text (util/flat_json.hpp).
+// and the call holds one new lead in memory at a time. A new lead costs one
+// INSERT (and one index lookup when the campaign has leads); customFields of
+// the usual flat shape are validated, stored and merged as text
+// (util/flat_json.hpp).
 #include "engine/enrollment.hpp"
 
 #include <fmt/format.h>
@@ -170,10 +171,10 @@ class Upsert {
   BulkResult result_;
   CleanRow row_;
   std::string scratch_;
+  bool queuesNew_;            // new leads get step 1 queued (a running campaign with steps)
+  std::int64_t created_ = 0;  // new leads so far: the next one's seq is leadSeqs_ + created_
   // The leads this call creates and has not written yet, in key order: all of
   // them when their step-1 messages are queued at the end, else the last one.
-  bool queuesNew_;
-  std::int64_t created_ = 0;
   struct NewLead {
     std::size_t index;  // of the row that created it
     LeadRecord lead;

@@ -2,8 +2,8 @@
 // order, and a campaign's leads counted by status (docs/listing.md).
 //
 // A cursor names the last item of a page: "<kind>:<n>" for leads (their ord)
-// and messages (their seq), "<kind>:<createdAt>:<id>" for workspaces and campaigns. The next
-// page starts after it, so items added meanwhile never shift a page (keyset
+// and messages (their seq), "<kind>:<createdAt>:<id>" for workspaces and
+// campaigns. The next page starts after it, so items added meanwhile never shift a page (keyset
 // paging). The text is the API's only promise about it: callers treat it as
 // opaque, and anything this code did not write is refused.
 #include <fmt/format.h>
