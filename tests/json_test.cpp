@@ -284,6 +284,15 @@ BOOST_AUTO_TEST_CASE(text_that_is_not_json_anywhere_refuses_the_body) {
       BOOST_TEST(throwsInvalidArgument([&] { (void)leadterra::json::parseLeads(body); }, "is not valid JSON"));
     }
   }
+  // A NUL byte is neither whitespace nor allowed raw inside a string: the
+  // body is refused wherever it sits, after a complete document too.
+  using namespace std::string_literals;
+  for (const std::string& body : {"{\"leads\": []}\0"s, "{\"leads\": []}\0\0\0\0"s, "{\"leads\": [\0]}"s,
+                                 "{\"leads\": [{\"email\": \"a@b.co\0\"}]}"s}) {
+    BOOST_TEST_CONTEXT(body.size()) {
+      BOOST_TEST(throwsInvalidArgument([&] { (void)leadterra::json::parseLeads(body); }, "is not valid JSON"));
+    }
+  }
   // Small and huge numbers that a double holds (or rounds to zero) are JSON.
   BOOST_TEST((onlyLead(R"({"email": "a@b.co", "x": [1e-400, -0.0, 123456789012345678901234567890]})").defect ==
               RowDefect::none));
