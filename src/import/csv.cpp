@@ -47,6 +47,16 @@ constexpr std::size_t kOversizedExcerptBytes = 1024;
 void appendJsonString(std::string& out, std::string_view s, bool keepInvalid) {
   out.push_back('"');
   for (std::size_t i = 0; i < s.size();) {
+    // A run of printable ASCII other than '"' and '\\' goes out as it is, in one append.
+    std::size_t end = i;
+    while (end < s.size()) {
+      const auto b = static_cast<unsigned char>(s[end]);
+      if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
+      ++end;
+    }
+    out.append(s.data() + i, end - i);
+    i = end;
+    if (i == s.size()) break;
     const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
     if (u >= 0x80) {

@@ -500,23 +500,25 @@ JsonScan scanJson(std::string_view s) {
 }
 
 // `s` without the whitespace between its tokens (it holds one valid value).
+// Copied a span at a time: everything up to the next whitespace or string,
+// then each string whole, through its closing quote.
 std::string compacted(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  bool inString = false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (inString) {
-      out.push_back(c);
-      if (c == '\\') {
-        out.push_back(s[++i]);
-      } else if (c == '"') {
-        inString = false;
-      }
-    } else if (!isJsonSpace(c)) {
-      out.push_back(c);
-      inString = c == '"';
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t end = i;
+    while (end < s.size() && s[end] != '"' && !isJsonSpace(s[end])) ++end;
+    out.append(s.data() + i, end - i);
+    if (end == s.size()) break;
+    if (s[end] != '"') {  // whitespace between tokens: dropped
+      i = end + 1;
+      continue;
     }
+    std::size_t close = end + 1;
+    while (s[close] != '"') close += s[close] == '\\' ? 2 : 1;
+    out.append(s.data() + end, close + 1 - end);
+    i = close + 1;
   }
   return out;
 }
