@@ -10,6 +10,7 @@
 #include "leadterra/error.hpp"
 #include "leadterra/lead.hpp"
 #include "leadterra/message.hpp"
+#include "leadterra/signal.hpp"
 #include "leadterra/suppression.hpp"
 
 namespace leadterra {
@@ -38,6 +39,9 @@ constexpr std::array<std::string_view, 5> kLeadStatuses = {"active", "completed"
                                                            "bounced"};
 constexpr std::array<std::string_view, 5> kMessageStatuses = {"queued", "claimed", "sent", "failed", "cancelled"};
 constexpr std::array<std::string_view, 2> kSuppressionKinds = {"email", "domain"};
+constexpr std::array<std::string_view, 4> kSuppressionReasons = {"manual", "hardBounce", "complaint", "unsubscribe"};
+constexpr std::array<std::string_view, 6> kSignalKinds = {"reply", "bounceHard", "complaint", "unsubscribe", "click",
+                                                          "open"};
 constexpr std::array<std::string_view, 3> kMergeModes = {"merge", "fillEmpty", "replace"};
 constexpr std::array<std::string_view, 4> kRowOutcomes = {"enrolled", "updated", "skipped", "failed"};
 constexpr std::array<std::string_view, 5> kRowCodes = {"missing_email", "invalid_email", "invalid_field",
@@ -51,6 +55,8 @@ std::string_view toString(StepFormat format) noexcept { return nameOf(kStepForma
 std::string_view toString(LeadStatus status) noexcept { return nameOf(kLeadStatuses, status); }
 std::string_view toString(MessageStatus status) noexcept { return nameOf(kMessageStatuses, status); }
 std::string_view toString(SuppressionKind kind) noexcept { return nameOf(kSuppressionKinds, kind); }
+std::string_view toString(SuppressionReason reason) noexcept { return nameOf(kSuppressionReasons, reason); }
+std::string_view toString(SignalKind kind) noexcept { return nameOf(kSignalKinds, kind); }
 std::string_view toString(RowCode code) noexcept { return nameOf(kRowCodes, code); }
 std::string_view toString(MergeMode mode) noexcept { return nameOf(kMergeModes, mode); }
 std::string_view toString(RowOutcome outcome) noexcept { return nameOf(kRowOutcomes, outcome); }
@@ -60,6 +66,12 @@ std::optional<ErrorCode> parseErrorCode(std::string_view name) noexcept {
 }
 std::optional<SuppressionKind> parseSuppressionKind(std::string_view name) noexcept {
   return parseName<SuppressionKind>(kSuppressionKinds, name);
+}
+std::optional<SuppressionReason> parseSuppressionReason(std::string_view name) noexcept {
+  return parseName<SuppressionReason>(kSuppressionReasons, name);
+}
+std::optional<SignalKind> parseSignalKind(std::string_view name) noexcept {
+  return parseName<SignalKind>(kSignalKinds, name);
 }
 std::optional<RowCode> parseRowCode(std::string_view name) noexcept { return parseName<RowCode>(kRowCodes, name); }
 std::optional<RowOutcome> parseRowOutcome(std::string_view name) noexcept {

@@ -759,10 +759,13 @@ BOOST_AUTO_TEST_CASE(suppression_add_list_and_remove) {
 
   const Json entries = cli({"suppression", "list", "--workspace", "ws_1"}).json()["suppression"]["entries"];
   BOOST_REQUIRE_EQUAL(entries.size(), 2u);
-  BOOST_TEST(keysOf(entries[0]) == (std::vector<std::string>{"entry", "kind", "createdAt"}),
+  BOOST_TEST(keysOf(entries[0]) == (std::vector<std::string>{"entry", "kind", "createdAt", "reason"}),
              boost::test_tools::per_element());
   std::set<std::string> seen;
-  for (const Json& e : entries) seen.insert(e["entry"].get<std::string>() + "/" + e["kind"].get<std::string>());
+  for (const Json& e : entries) {
+    seen.insert(e["entry"].get<std::string>() + "/" + e["kind"].get<std::string>());
+    BOOST_TEST(e["reason"] == "manual");
+  }
   BOOST_TEST((seen == std::set<std::string>{"ava@acmecorp.com/email", "buildfast.io/domain"}));
 
   const Run removed = cli({"suppression", "remove", "--workspace", "ws_1", "buildfast.io"});
@@ -929,6 +932,57 @@ BOOST_AUTO_TEST_CASE(messages_replied_stops_the_lead) {
              1u);
   checkFailure(cli({"messages", "replied", "--campaign", kCampaign, "nobody@x.io"}), 1, "not_found");
   checkFailure(cli({"messages", "replied", "nobody@x.io"}), 2, "invalid_argument");
+}
+
+// ---- signal ----
+
+BOOST_AUTO_TEST_CASE(signal_applies_its_rule_once_per_external_id) {
+  Cli cli;
+  cli.seedRunning();
+  const Json messages = cli({"messages", "claim"}).json()["messages"];
+  BOOST_REQUIRE_EQUAL(messages.size(), 3u);
+  const std::string id = messages[0]["id"].get<std::string>();
+  const std::string email = messages[0]["email"].get<std::string>();
+  const Run bounce = cli({"signal", "bounceHard", "--message", id, "--external-id", "evt_1", "--detail", "550 5.1.1"});
+  BOOST_TEST(bounce.status == 0);
+  const Json s = bounce.json()["signal"];
+  BOOST_TEST(keysOf(s) == (std::vector<std::string>{"id", "duplicate", "leadsStopped", "messagesCancelled",
+                                                     "suppressionAdded"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(s["duplicate"] == false);
+  BOOST_TEST(s["leadsStopped"] == 1);
+  BOOST_TEST(s["suppressionAdded"] == true);
+  BOOST_TEST(cli({"leads", "get", "--campaign", kCampaign, email}).json()["lead"]["status"] == "bounced");
+  const Json entry = cli({"suppression", "list", "--workspace", "ws_1"}).json()["suppression"]["entries"][0];
+  BOOST_TEST(entry["entry"] == email);
+  BOOST_TEST(entry["reason"] == "hardBounce");
+  BOOST_TEST(entry["messageId"] == id);
+  BOOST_TEST(entry["campaignId"] == kCampaign);
+
+  const Json again = cli({"signal", "bounceHard", "--message", id, "--external-id", "evt_1"}).json()["signal"];
+  BOOST_TEST(again["duplicate"] == true);
+  BOOST_TEST(again["id"] == s["id"]);
+
+  // By address, in a workspace.
+  const std::string other = messages[1]["email"].get<std::string>();
+  const Json unsub = cli({"signal", "unsubscribe", "--workspace", "ws_1", "--email", other}).json()["signal"];
+  BOOST_TEST(unsub["suppressionAdded"] == true);
+  BOOST_TEST(cli({"leads", "get", "--campaign", kCampaign, other}).json()["lead"]["status"] == "suppressed");
+}
+
+BOOST_AUTO_TEST_CASE(signal_failures) {
+  Cli cli;
+  cli.seedRunning();
+  BOOST_TEST(cli({"workspace", "create", "--id", "ws_other"}).status == 0);
+  const std::string id = cli({"messages", "claim", "--limit", "1"}).json()["messages"][0]["id"].get<std::string>();
+  checkFailure(cli({"signal", "reply", "--message", id, "--workspace", "ws_other"}), 1, "not_found");
+  checkFailure(cli({"signal", "reply", "--message", "msg_none"}), 1, "not_found");
+  checkFailure(cli({"signal", "reply", "--email", "a@b.co"}), 1, "invalid_argument");  // no workspace
+  checkFailure(cli({"signal", "reply", "--workspace", "ws_1", "--email", "not an email"}), 1, "invalid_argument");
+  checkFailure(cli({"signal", "wave", "--message", id}), 2, "invalid_argument");
+  checkFailure(cli({"signal", "reply", "--message", id, "--email", "a@b.co"}), 2, "invalid_argument");
+  checkFailure(cli({"signal", "reply", "--campaign", kCampaign, "--message", id}), 2, "invalid_argument");
+  checkFailure(cli({"signal", "reply"}), 1, "invalid_argument");
 }
 
 // ---- render ----

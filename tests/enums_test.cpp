@@ -106,6 +106,24 @@ BOOST_AUTO_TEST_CASE(suppression_kind_round_trips) {
                               parseSuppressionKind);
 }
 
+BOOST_AUTO_TEST_CASE(suppression_reason_round_trips) {
+  roundTrips<SuppressionReason>({{SuppressionReason::manual, "manual"},
+                                 {SuppressionReason::hardBounce, "hardBounce"},
+                                 {SuppressionReason::complaint, "complaint"},
+                                 {SuppressionReason::unsubscribe, "unsubscribe"}},
+                                parseSuppressionReason);
+}
+
+BOOST_AUTO_TEST_CASE(signal_kind_round_trips) {
+  roundTrips<SignalKind>({{SignalKind::reply, "reply"},
+                          {SignalKind::bounceHard, "bounceHard"},
+                          {SignalKind::complaint, "complaint"},
+                          {SignalKind::unsubscribe, "unsubscribe"},
+                          {SignalKind::click, "click"},
+                          {SignalKind::open, "open"}},
+                         parseSignalKind);
+}
+
 BOOST_AUTO_TEST_CASE(row_code_round_trips) {
   roundTrips<RowCode>({{RowCode::missing_email, "missing_email"},
                        {RowCode::invalid_email, "invalid_email"},

@@ -659,8 +659,20 @@ BOOST_AUTO_TEST_CASE(message_shape_adds_lease_sent_and_error_only_where_set) {
 BOOST_AUTO_TEST_CASE(workspace_and_suppression_entry_shapes) {
   BOOST_TEST(leadterra::json::toJson(Workspace{"ws_1", "Acme", at(test::kSeedEpoch)}) ==
              R"({"id":"ws_1","name":"Acme","createdAt":"2025-06-10T15:00:00Z"})");
-  BOOST_TEST(leadterra::json::toJson(SuppressionEntry{"acme.com", SuppressionKind::domain, at(test::kSeedEpoch)}) ==
-             R"({"entry":"acme.com","kind":"domain","createdAt":"2025-06-10T15:00:00Z"})");
+  SuppressionEntry manual{"acme.com", SuppressionKind::domain, at(test::kSeedEpoch), SuppressionReason::manual, {}, {}};
+  BOOST_TEST(leadterra::json::toJson(manual) ==
+             R"({"entry":"acme.com","kind":"domain","createdAt":"2025-06-10T15:00:00Z","reason":"manual"})");
+  const SuppressionEntry bounce{"ava@acme.com",         SuppressionKind::email, at(test::kSeedEpoch),
+                                SuppressionReason::hardBounce, "camp_1",     "msg_1"};
+  BOOST_TEST(leadterra::json::toJson(bounce) ==
+             R"({"entry":"ava@acme.com","kind":"email","createdAt":"2025-06-10T15:00:00Z","reason":"hardBounce",)"
+             R"("campaignId":"camp_1","messageId":"msg_1"})");
+}
+
+BOOST_AUTO_TEST_CASE(signal_result_shape) {
+  const SignalResult r{"sig_1", false, 2, 1, true};
+  BOOST_TEST(leadterra::json::toJson(r) ==
+             R"({"id":"sig_1","duplicate":false,"leadsStopped":2,"messagesCancelled":1,"suppressionAdded":true})");
 }
 
 // ---- Timestamps ----

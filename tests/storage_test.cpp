@@ -151,8 +151,8 @@ BOOST_AUTO_TEST_CASE(public_headers_expose_no_storage_or_json_library) {
   const std::set<std::string> expected{"bulk.hpp",     "campaign.hpp",  "clock.hpp",   "engine.hpp",
                                        "error.hpp",    "import.hpp",    "json.hpp",    "lead.hpp",
                                        "lead_row.hpp", "leadterra.hpp", "listing.hpp", "message.hpp",
-                                       "options.hpp",  "render.hpp",    "suppression.hpp", "version.hpp.in",
-                                       "workspace.hpp"};
+                                       "options.hpp",  "render.hpp",    "signal.hpp",  "suppression.hpp",
+                                       "version.hpp.in", "workspace.hpp"};
   std::set<std::string> found;
   for (const auto& entry : std::filesystem::directory_iterator(LEADTERRA_SOURCE_DIR "/include/leadterra")) {
     std::string text = test::readFile(entry.path().string());
@@ -218,6 +218,31 @@ BOOST_AUTO_TEST_CASE(a_file_from_before_creation_order_keeps_the_order_of_its_le
                                           "abe@acme.com"};
   BOOST_TEST(emails == expected, boost::test_tools::per_element());
   BOOST_TEST(engine->countLeads(kCamp).total == 5);
+}
+
+// Suppression entries written before they had reasons (migration 0006) were
+// added by calls: they read as manual, and still block.
+BOOST_AUTO_TEST_CASE(a_file_from_before_signals_lists_its_entries_as_manual) {
+  TempDir dir;
+  const std::string path = dir.file("v5.db");
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (const detail::Migration& m : detail::migrations()) {
+      if (m.version > 5) break;
+      db.exec(std::string(m.sql));
+      db.exec("PRAGMA user_version = " + std::to_string(m.version));
+    }
+    db.exec("INSERT INTO workspaces VALUES ('ws_1', 'One', 0)");
+    db.exec("INSERT INTO suppressions VALUES ('ws_1', 'acme.com', 'domain', 0)");
+  }
+  const auto engine = CampaignEngine::open(path);
+  const std::vector<SuppressionEntry> entries = engine->listSuppressions("ws_1");
+  BOOST_REQUIRE_EQUAL(entries.size(), 1U);
+  BOOST_TEST(entries[0].entry == "acme.com");
+  BOOST_TEST(toString(entries[0].reason) == "manual");
+  BOOST_TEST(!entries[0].campaignId.has_value());
+  (void)engine->createCampaign({"ws_1", kCamp, "New", EngineFixture::seedSteps(), {}});
+  BOOST_TEST(engine->bulkUpsert(kCamp, std::vector<LeadInput>{EngineFixture::lead("ann@acme.com")}).skipped == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -22,6 +22,8 @@ inline std::ostream& operator<<(std::ostream& os, LeadStatus v) { return os << t
 inline std::ostream& operator<<(std::ostream& os, MessageStatus v) { return os << toString(v); }
 inline std::ostream& operator<<(std::ostream& os, CampaignStatus v) { return os << toString(v); }
 inline std::ostream& operator<<(std::ostream& os, RowCode v) { return os << toString(v); }
+inline std::ostream& operator<<(std::ostream& os, SuppressionReason v) { return os << toString(v); }
+inline std::ostream& operator<<(std::ostream& os, SignalKind v) { return os << toString(v); }
 }  // namespace leadterra
 
 namespace leadterra::test {

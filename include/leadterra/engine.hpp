@@ -29,6 +29,7 @@
 #include "leadterra/listing.hpp"
 #include "leadterra/message.hpp"
 #include "leadterra/options.hpp"
+#include "leadterra/signal.hpp"
 #include "leadterra/suppression.hpp"
 #include "leadterra/workspace.hpp"
 
@@ -165,6 +166,14 @@ class LEADTERRA_EXPORT CampaignEngine {
   // The lead replied: it stops, its live messages are cancelled, and later
   // upserts never reactivate it.
   ReplyResult markReplied(std::string_view campaignId, std::string_view email, const Scope& scope = {});
+
+  // ---- Signals (signal.hpp, docs/signals.md) ----
+
+  // Records what happened after a send and applies its kind's rule in the
+  // same transaction. not_found for a message, workspace, campaign or lead
+  // outside the scope; invalid_argument for a signal that names both a
+  // message and an address, or neither, or an address that is not an email.
+  SignalResult reportSignal(const SignalInput& signal, const Scope& scope = {});
 
  private:
   explicit CampaignEngine(std::unique_ptr<EngineImpl> impl);

@@ -18,6 +18,7 @@
 #include "leadterra/lead_row.hpp"
 #include "leadterra/listing.hpp"
 #include "leadterra/message.hpp"
+#include "leadterra/signal.hpp"
 #include "leadterra/suppression.hpp"
 #include "leadterra/workspace.hpp"
 
@@ -73,7 +74,11 @@ inline constexpr std::size_t kReadPadding = 64;
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const StartResult& start);
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const Lead& lead);
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const Message& message);
+// {"entry", "kind", "createdAt", "reason"}, and "campaignId", "messageId"
+// where the signal that added it named them.
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const SuppressionEntry& entry);
+// {"id", "duplicate", "leadsStopped", "messagesCancelled", "suppressionAdded"}.
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const SignalResult& result);
 // {"campaignId", "total", "byStatus": {"active", "completed", "suppressed",
 // "replied", "bounced"}}, every status present.
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const LeadCounts& counts);

@@ -19,6 +19,7 @@
 #include "leadterra/message.hpp"
 #include "leadterra/options.hpp"
 #include "leadterra/render.hpp"
+#include "leadterra/signal.hpp"
 #include "leadterra/suppression.hpp"
 #include "leadterra/version.hpp"
 #include "leadterra/workspace.hpp"

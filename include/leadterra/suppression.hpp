@@ -23,10 +23,21 @@ enum class SuppressionKind { email, domain };
 [[nodiscard]] LEADTERRA_EXPORT std::string_view toString(SuppressionKind kind) noexcept;
 [[nodiscard]] LEADTERRA_EXPORT std::optional<SuppressionKind> parseSuppressionKind(std::string_view name) noexcept;
 
+// How an entry got on the list: added by a call (manual), or by a signal's
+// rule (signal.hpp). Stored on disk by name; do not rename.
+enum class SuppressionReason { manual, hardBounce, complaint, unsubscribe };
+
+[[nodiscard]] LEADTERRA_EXPORT std::string_view toString(SuppressionReason reason) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::optional<SuppressionReason> parseSuppressionReason(std::string_view name) noexcept;
+
 struct SuppressionEntry {
   std::string entry;  // normalized: "ava@acme.com" or "acme.com"
   SuppressionKind kind = SuppressionKind::email;
   Timestamp createdAt{};
+  SuppressionReason reason = SuppressionReason::manual;
+  // The campaign and message of the signal that added it, where known.
+  std::optional<std::string> campaignId;
+  std::optional<std::string> messageId;
 };
 
 // What addSuppressions / removeSuppressions report.

@@ -375,6 +375,51 @@ void addMessages(CLI::App& app, Context& ctx) {
   });
 }
 
+// ---- signal ----
+
+struct SignalArgs {
+  std::string kind;
+  std::string message;
+  std::string workspace;
+  std::string campaign;
+  std::string email;
+  std::string externalId;
+  std::string detail;
+};
+
+void addSignal(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<SignalArgs>();
+  auto* signal = app.add_subcommand(
+      "signal", R"(Report what happened after a send; its rule applies at once -> {"signal": {...}})");
+  std::vector<std::string> kinds;
+  for (int i = 0; parseSignalKind(toString(static_cast<SignalKind>(i))); ++i) {
+    kinds.emplace_back(toString(static_cast<SignalKind>(i)));
+  }
+  signal->add_option("kind", a->kind, "reply, bounceHard, complaint, unsubscribe, click or open")
+      ->required()
+      ->check(CLI::IsMember(kinds));
+  auto* message = signal->add_option("--message", a->message, "The message it is about");
+  auto* email = signal->add_option("--email", a->email, "Or the address it is about (with --workspace)");
+  message->excludes(email);
+  signal->add_option("--workspace", a->workspace,
+                     "The address's workspace; with --message, only this workspace's (another's is not_found)");
+  signal->add_option("--campaign", a->campaign, "With --email: the campaign whose lead it is")->needs(email);
+  signal->add_option("--external-id", a->externalId,
+                     "The provider's event id: a repeat in the workspace changes nothing");
+  signal->add_option("--detail", a->detail, "Kept with the signal, e.g. a bounce's diagnostic");
+  onRun(signal, ctx, [&ctx, a] {
+    SignalInput in;
+    in.kind = *parseSignalKind(a->kind);  // checked while parsing
+    in.messageId = a->message;
+    in.email = a->email;
+    if (!a->email.empty()) in.workspaceId = a->workspace;
+    in.campaignId = a->campaign;
+    in.externalId = a->externalId;
+    in.detail = a->detail;
+    ctx.print(wrap("signal", toJsonValue(ctx.engine().reportSignal(in, {a->workspace}))));
+  });
+}
+
 // ---- render ----
 
 struct RenderArgs {
@@ -414,6 +459,7 @@ void addCommands(CLI::App& app, Context& ctx) {
   addLeads(app, ctx);
   addSuppression(app, ctx);
   addMessages(app, ctx);
+  addSignal(app, ctx);
   addRender(app, ctx);
 }
 

@@ -76,6 +76,14 @@ Campaign campaignView(Call& call, const store::CampaignRow& row) {
   return c;
 }
 
+store::MessageRow messageInScope(Call& call, std::string_view id, const Scope& scope) {
+  auto row = call.db.outbox().find(call.tx, id);
+  if (!row || (!scope.workspace.empty() && row->message.workspaceId != scope.workspace)) {
+    throw Error(ErrorCode::not_found, fmt::format("message '{}' not found", id));
+  }
+  return std::move(*row);
+}
+
 void requireWorkspace(Call& call, std::string_view workspaceId) {
   if (!call.db.workspaces().find(call.tx, workspaceId)) {
     throw Error(ErrorCode::not_found, fmt::format("workspace '{}' not found", workspaceId));

@@ -74,15 +74,6 @@ std::vector<Message> claim(Call& call, std::int64_t limit, std::int64_t leaseSec
   return out;
 }
 
-// The message, if it exists within `scope`; not_found otherwise.
-store::MessageRow messageInScope(Call& call, std::string_view id, const Scope& scope) {
-  auto row = call.db.outbox().find(call.tx, id);
-  if (!row || (!scope.workspace.empty() && row->message.workspaceId != scope.workspace)) {
-    throw Error(ErrorCode::not_found, fmt::format("message '{}' not found", id));
-  }
-  return std::move(*row);
-}
-
 // A report needs a claim: a message never handed out (queued or cancelled
 // with no attempt) cannot have been sent or have failed.
 void requireClaimed(const Message& m) {

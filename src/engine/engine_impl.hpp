@@ -87,6 +87,8 @@ class EngineImpl {
 // The campaign, if it exists within `scope`; not_found otherwise (the same
 // answer whether it does not exist or belongs to another workspace).
 [[nodiscard]] store::CampaignRow campaignInScope(Call& call, std::string_view id, const Scope& scope);
+// The message, if it exists within `scope`; not_found otherwise.
+[[nodiscard]] store::MessageRow messageInScope(Call& call, std::string_view id, const Scope& scope);
 // The public view of a campaign row: its steps and queued messages read.
 [[nodiscard]] Campaign campaignView(Call& call, const store::CampaignRow& row);
 // not_found unless the workspace exists.

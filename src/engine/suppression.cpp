@@ -44,8 +44,11 @@ std::vector<ParsedEntry> parseEntries(std::span<const std::string> entries) {
   return out;
 }
 
-// The leads of the workspace that the new entries block, each once.
-std::vector<store::LeadRef> blockedLeads(Call& call, std::string_view workspaceId,
+}  // namespace
+
+// ---- Effects of new entries ----
+
+std::vector<store::LeadRef> leadsBlockedBy(Call& call, std::string_view workspaceId,
                                          const std::vector<std::string>& emails,
                                          const std::unordered_set<std::string_view>& domains) {
   std::vector<store::LeadRef> refs;
@@ -68,7 +71,19 @@ std::vector<store::LeadRef> blockedLeads(Call& call, std::string_view workspaceI
   return refs;
 }
 
-}  // namespace
+void applyNewEntries(Call& call, std::string_view workspaceId, const std::vector<std::string>& emails,
+                     const std::unordered_set<std::string_view>& domains, SuppressionResult& result) {
+  if (emails.empty() && domains.empty()) return;
+  for (const store::LeadRef& ref : leadsBlockedBy(call, workspaceId, emails, domains)) {
+    // Only active leads become suppressed: completed, replied and bounced
+    // keep their status. Every live message of a matching lead is cancelled.
+    if (ref.status == LeadStatus::active) {
+      call.db.leads().setStatus(call.tx, ref.seq, LeadStatus::suppressed, call.now);
+      ++result.leadsSuppressed;
+    }
+    result.messagesCancelled += stopMessages(call, ref.seq);
+  }
+}
 
 // ---- SuppressionCheck ----
 
@@ -99,7 +114,7 @@ SuppressionResult CampaignEngine::addSuppressions(std::string_view workspaceId,
     std::vector<std::string> emails;
     std::unordered_set<std::string_view> domains;
     for (const ParsedEntry& p : parsed) {
-      if (!call.db.suppressions().add(call.tx, workspaceId, p.entry, p.kind, call.now)) continue;  // a no-op
+      if (!call.db.suppressions().add(call.tx, workspaceId, p.entry, p.kind, {}, call.now)) continue;  // a no-op
       ++result.added;
       if (p.kind == SuppressionKind::email) {
         emails.push_back(p.entry);
@@ -107,16 +122,7 @@ SuppressionResult CampaignEngine::addSuppressions(std::string_view workspaceId,
         domains.insert(p.entry);
       }
     }
-    if (emails.empty() && domains.empty()) return result;
-    for (const store::LeadRef& ref : blockedLeads(call, workspaceId, emails, domains)) {
-      // Only active leads become suppressed: completed, replied and bounced
-      // keep their status. Every live message of a matching lead is cancelled.
-      if (ref.status == LeadStatus::active) {
-        call.db.leads().setStatus(call.tx, ref.seq, LeadStatus::suppressed, call.now);
-        ++result.leadsSuppressed;
-      }
-      result.messagesCancelled += stopMessages(call, ref.seq);
-    }
+    applyNewEntries(call, workspaceId, emails, domains, result);
     return result;
   });
 }

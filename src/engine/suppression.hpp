@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include "engine/engine_impl.hpp"
 #include "util/text.hpp"
@@ -25,6 +26,18 @@ bool anyBlockingEntry(std::string_view email, Fn&& fn) {
   }
   return false;
 }
+
+// The leads of the workspace, in every campaign, that the entries block
+// (normalized emails, and domains without '@'), each once.
+[[nodiscard]] std::vector<store::LeadRef> leadsBlockedBy(Call& call, std::string_view workspaceId,
+                                                         const std::vector<std::string>& emails,
+                                                         const std::unordered_set<std::string_view>& domains);
+
+// The effect of entries just added: each active lead they block becomes
+// suppressed (completed, replied and bounced leads keep their status), and
+// every live message of a blocked lead is cancelled. Counted into `result`.
+void applyNewEntries(Call& call, std::string_view workspaceId, const std::vector<std::string>& emails,
+                     const std::unordered_set<std::string_view>& domains, SuppressionResult& result);
 
 // How the rows of one call are checked against the workspace's list: in
 // memory when the list is no longer than the call (loading it costs less

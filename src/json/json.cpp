@@ -1102,6 +1102,19 @@ Json toJsonValue(const SuppressionEntry& entry) {
   out["entry"] = entry.entry;
   out["kind"] = std::string(toString(entry.kind));
   out["createdAt"] = timestampValue(entry.createdAt);
+  out["reason"] = std::string(toString(entry.reason));
+  if (entry.campaignId) out["campaignId"] = *entry.campaignId;
+  if (entry.messageId) out["messageId"] = *entry.messageId;
+  return out;
+}
+
+Json toJsonValue(const SignalResult& result) {
+  Json out = Json::object();
+  out["id"] = result.id;
+  out["duplicate"] = result.duplicate;
+  out["leadsStopped"] = result.leadsStopped;
+  out["messagesCancelled"] = result.messagesCancelled;
+  out["suppressionAdded"] = result.suppressionAdded;
   return out;
 }
 
@@ -1245,6 +1258,7 @@ std::string toJson(const StartResult& start) { return detail::dump(detail::toJso
 std::string toJson(const Lead& lead) { return detail::dump(detail::toJsonValue(lead)); }
 std::string toJson(const Message& message) { return detail::dump(detail::toJsonValue(message)); }
 std::string toJson(const SuppressionEntry& entry) { return detail::dump(detail::toJsonValue(entry)); }
+std::string toJson(const SignalResult& result) { return detail::dump(detail::toJsonValue(result)); }
 std::string toJson(const LeadCounts& counts) { return detail::dump(detail::toJsonValue(counts)); }
 
 std::string formatTimestamp(Timestamp t) { return detail::formatIso(t); }

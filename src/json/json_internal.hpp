@@ -47,6 +47,7 @@ inline constexpr std::string_view kDayNames[7] = {"mon", "tue", "wed", "thu", "f
 [[nodiscard]] Json toJsonValue(const Lead& lead);
 [[nodiscard]] Json toJsonValue(const Message& message);
 [[nodiscard]] Json toJsonValue(const SuppressionEntry& entry);
+[[nodiscard]] Json toJsonValue(const SignalResult& result);
 [[nodiscard]] Json toJsonValue(const LeadCounts& counts);
 // {"added" | "removed", "leadsSuppressed", "messagesCancelled"}.
 enum class SuppressionOp { add, remove };

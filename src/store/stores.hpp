@@ -29,6 +29,7 @@
 #include "leadterra/listing.hpp"
 #include "leadterra/message.hpp"
 #include "leadterra/options.hpp"
+#include "leadterra/signal.hpp"
 #include "leadterra/suppression.hpp"
 #include "leadterra/workspace.hpp"
 #include "store/tx.hpp"
@@ -100,6 +101,27 @@ struct CreatedKey {
 
 // A campaign's leads counted by status, indexed by LeadStatus.
 using StatusCounts = decltype(LeadCounts::byStatus);
+
+// Where a suppression entry came from.
+struct SuppressionSource {
+  SuppressionReason reason = SuppressionReason::manual;
+  std::optional<std::string> campaignId;
+  std::optional<std::string> messageId;
+};
+
+// A signal as recorded. campaignId, leadSeq and messageSeq are empty when it
+// named no message (and, for leadSeq, no lead).
+struct SignalRow {
+  std::string id;
+  std::string workspaceId;
+  std::optional<std::string> campaignId;
+  std::optional<std::int64_t> leadSeq;
+  std::optional<std::int64_t> messageSeq;
+  std::string email;
+  SignalKind kind = SignalKind::reply;
+  std::string externalId;  // empty: none
+  std::string detail;
+};
 
 // A bulk result kept with its idempotency key.
 struct StoredResult {
@@ -237,15 +259,24 @@ class OutboxStore {
 class SuppressionStore {
  public:
   virtual ~SuppressionStore() = default;
-  // False when the entry was already there.
+  // False (nothing written) when the entry was already there.
   virtual bool add(Tx& tx, std::string_view workspaceId, std::string_view entry, SuppressionKind kind,
-                   Timestamp now) = 0;
+                   const SuppressionSource& source, Timestamp now) = 0;
   virtual bool remove(Tx& tx, std::string_view workspaceId, std::string_view entry) = 0;
   [[nodiscard]] virtual bool contains(Tx& tx, std::string_view workspaceId, std::string_view entry) = 0;
   // At most `limit` entries, in no particular order.
   [[nodiscard]] virtual std::vector<std::string> entries(Tx& tx, std::string_view workspaceId,
                                                          std::int64_t limit) = 0;
   [[nodiscard]] virtual std::vector<SuppressionEntry> list(Tx& tx, std::string_view workspaceId) = 0;
+};
+
+class SignalStore {
+ public:
+  virtual ~SignalStore() = default;
+  // The id of the signal recorded with this external id in the workspace.
+  [[nodiscard]] virtual std::optional<std::string> findExternal(Tx& tx, std::string_view workspaceId,
+                                                                std::string_view externalId) = 0;
+  virtual void insert(Tx& tx, const SignalRow& signal, Timestamp now) = 0;
 };
 
 class IdempotencyStore {
@@ -277,6 +308,7 @@ class Backend {
   virtual LeadStore& leads() = 0;
   virtual OutboxStore& outbox() = 0;
   virtual SuppressionStore& suppressions() = 0;
+  virtual SignalStore& signals() = 0;
   virtual IdempotencyStore& idempotency() = 0;
 };
 

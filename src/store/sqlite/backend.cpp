@@ -14,6 +14,7 @@ class SqliteBackend final : public Backend {
         leads_(db_),
         outbox_(db_),
         suppressions_(db_),
+        signals_(db_),
         idempotency_(db_) {}
 
   std::unique_ptr<Tx> begin(Tx::Mode mode) override { return db_.begin(mode); }
@@ -24,6 +25,7 @@ class SqliteBackend final : public Backend {
   LeadStore& leads() override { return leads_; }
   OutboxStore& outbox() override { return outbox_; }
   SuppressionStore& suppressions() override { return suppressions_; }
+  SignalStore& signals() override { return signals_; }
   IdempotencyStore& idempotency() override { return idempotency_; }
 
  private:
@@ -33,6 +35,7 @@ class SqliteBackend final : public Backend {
   sqlite::SqliteLeadStore leads_;
   sqlite::SqliteOutboxStore outbox_;
   sqlite::SqliteSuppressionStore suppressions_;
+  sqlite::SqliteSignalStore signals_;
   sqlite::SqliteIdempotencyStore idempotency_;
 };
 

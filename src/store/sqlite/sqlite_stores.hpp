@@ -122,7 +122,7 @@ class SqliteSuppressionStore final : public SuppressionStore {
  public:
   explicit SqliteSuppressionStore(Database& db);
   bool add(Tx& tx, std::string_view workspaceId, std::string_view entry, SuppressionKind kind,
-           Timestamp now) override;
+           const SuppressionSource& source, Timestamp now) override;
   bool remove(Tx& tx, std::string_view workspaceId, std::string_view entry) override;
   bool contains(Tx& tx, std::string_view workspaceId, std::string_view entry) override;
   std::vector<std::string> entries(Tx& tx, std::string_view workspaceId, std::int64_t limit) override;
@@ -130,6 +130,16 @@ class SqliteSuppressionStore final : public SuppressionStore {
 
  private:
   Statement add_, remove_, contains_, entries_, list_;
+};
+
+class SqliteSignalStore final : public SignalStore {
+ public:
+  explicit SqliteSignalStore(Database& db);
+  std::optional<std::string> findExternal(Tx& tx, std::string_view workspaceId, std::string_view externalId) override;
+  void insert(Tx& tx, const SignalRow& signal, Timestamp now) override;
+
+ private:
+  Statement findExternal_, insert_;
 };
 
 class SqliteIdempotencyStore final : public IdempotencyStore {

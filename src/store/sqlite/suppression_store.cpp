@@ -1,9 +1,11 @@
-// The suppression list and the idempotency log.
+// The suppression list, the signals and the idempotency log.
 #include "storage/row.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 
 namespace leadterra::store::sqlite {
 
+using detail::bindOpt;
+using detail::optText;
 using detail::seconds;
 using detail::storedEnum;
 using detail::timeAt;
@@ -11,20 +13,26 @@ using detail::timeAt;
 // ---- Suppressions ----
 
 SqliteSuppressionStore::SqliteSuppressionStore(Database& db)
-    : add_(db, "INSERT OR IGNORE INTO suppressions (workspace_id, entry, kind, created_at) VALUES (?, ?, ?, ?)"),
+    : add_(db,
+           "INSERT OR IGNORE INTO suppressions (workspace_id, entry, kind, created_at, reason, campaign_id, message_id) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?)"),
       remove_(db, "DELETE FROM suppressions WHERE workspace_id = ? AND entry = ?"),
       contains_(db, "SELECT 1 FROM suppressions WHERE workspace_id = ? AND entry = ?"),
       entries_(db, "SELECT entry FROM suppressions WHERE workspace_id = ? LIMIT ?"),
       list_(db,
-            "SELECT entry, kind, created_at FROM suppressions WHERE workspace_id = ? ORDER BY created_at, entry") {}
+            "SELECT entry, kind, created_at, reason, campaign_id, message_id FROM suppressions WHERE workspace_id = ? "
+            "ORDER BY created_at, entry") {}
 
 bool SqliteSuppressionStore::add(Tx&, std::string_view workspaceId, std::string_view entry, SuppressionKind kind,
-                                 Timestamp now) {
+                                 const SuppressionSource& source, Timestamp now) {
   auto s = add_.use();
   s->bind(1, std::string(workspaceId));
   s->bind(2, std::string(entry));
   s->bind(3, std::string(toString(kind)));
   s->bind(4, seconds(now));
+  s->bind(5, std::string(toString(source.reason)));
+  bindOpt(*s, 6, source.campaignId);
+  bindOpt(*s, 7, source.messageId);
   return s->exec() == 1;
 }
 
@@ -57,9 +65,49 @@ std::vector<SuppressionEntry> SqliteSuppressionStore::list(Tx&, std::string_view
   std::vector<SuppressionEntry> out;
   while (s->executeStep()) {
     out.push_back({s->getColumn(0).getString(), storedEnum(*s, 1, parseSuppressionKind, "suppression kind"),
-                   timeAt(*s, 2)});
+                   timeAt(*s, 2), storedEnum(*s, 3, parseSuppressionReason, "suppression reason"), optText(*s, 4),
+                   optText(*s, 5)});
   }
   return out;
+}
+
+// ---- Signals ----
+
+SqliteSignalStore::SqliteSignalStore(Database& db)
+    : findExternal_(db, "SELECT id FROM signals WHERE workspace_id = ? AND external_id = ?"),
+      insert_(db,
+              "INSERT INTO signals (id, workspace_id, campaign_id, lead_seq, message_seq, email, kind, external_id, "
+              "detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") {}
+
+std::optional<std::string> SqliteSignalStore::findExternal(Tx&, std::string_view workspaceId,
+                                                           std::string_view externalId) {
+  auto s = findExternal_.use();
+  s->bind(1, std::string(workspaceId));
+  s->bind(2, std::string(externalId));
+  if (!s->executeStep()) return std::nullopt;
+  return s->getColumn(0).getString();
+}
+
+void SqliteSignalStore::insert(Tx&, const SignalRow& signal, Timestamp now) {
+  auto s = insert_.use();
+  const auto bindSeq = [&](int index, const std::optional<std::int64_t>& seq) {
+    if (seq) {
+      s->bind(index, *seq);
+    } else {
+      s->bind(index);  // NULL
+    }
+  };
+  s->bind(1, signal.id);
+  s->bind(2, signal.workspaceId);
+  bindOpt(*s, 3, signal.campaignId);
+  bindSeq(4, signal.leadSeq);
+  bindSeq(5, signal.messageSeq);
+  s->bind(6, signal.email);
+  s->bind(7, std::string(toString(signal.kind)));
+  bindOpt(*s, 8, signal.externalId.empty() ? std::nullopt : std::optional<std::string>(signal.externalId));
+  s->bind(9, signal.detail);
+  s->bind(10, seconds(now));
+  s->exec();
 }
 
 // ---- Idempotency keys ----

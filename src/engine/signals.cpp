@@ -1,0 +1,149 @@
+// Signals (docs/signals.md): what happened after a send, and the rule each
+// kind applies, in the transaction that records it.
+#include <fmt/format.h>
+
+#include "engine/engine_impl.hpp"
+#include "engine/sequence.hpp"
+#include "engine/suppression.hpp"
+#include "util/text.hpp"
+
+namespace leadterra {
+
+namespace {
+
+// What a signal is about, once its message or address is found.
+struct Target {
+  store::SignalRow row;               // the record, without id and kind yet
+  std::optional<LeadRecord> lead;     // the lead it names, if any
+  std::optional<std::string> messageId;
+};
+
+std::string normalizedEmail(std::string_view email) {
+  std::string normalized;
+  if (detail::normalizeEmail(email, normalized) != detail::EmailCheck::ok) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("'{}' is not a valid email", email));
+  }
+  return normalized;
+}
+
+Target byMessage(Call& call, const SignalInput& in, const Scope& scope) {
+  const store::MessageRow m = messageInScope(call, in.messageId, scope);
+  Target t;
+  t.row.workspaceId = m.message.workspaceId;
+  t.row.campaignId = m.message.campaignId;
+  t.row.leadSeq = m.leadSeq;
+  t.row.messageSeq = m.seq;
+  t.row.email = m.message.email;
+  t.lead = call.db.leads().get(call.tx, m.leadSeq);
+  t.messageId = m.message.id;
+  return t;
+}
+
+Target byAddress(Call& call, const SignalInput& in, const std::string& email, const Scope& scope) {
+  const std::string& workspace = in.workspaceId.empty() ? scope.workspace : in.workspaceId;
+  if (!scope.workspace.empty() && workspace != scope.workspace) {
+    throw Error(ErrorCode::not_found, fmt::format("workspace '{}' not found", workspace));
+  }
+  requireWorkspace(call, workspace);
+  Target t;
+  t.row.workspaceId = workspace;
+  t.row.email = email;
+  if (in.campaignId.empty()) return t;
+  const store::CampaignRow c = campaignInScope(call, in.campaignId, Scope{workspace});
+  t.lead = call.db.leads().find(call.tx, c.id, email);
+  if (!t.lead) throw Error(ErrorCode::not_found, fmt::format("lead '{}' not found in campaign '{}'", email, c.id));
+  t.row.campaignId = c.id;
+  t.row.leadSeq = t.lead->seq;
+  return t;
+}
+
+// Stops one lead with `status`, cancelling its live message. A replied lead
+// stays replied (the strongest stop); a lead already at `status` changes
+// nothing but its live messages.
+void stopLead(Call& call, const LeadRecord& lead, LeadStatus status, SignalResult& r) {
+  r.messagesCancelled += stopMessages(call, lead.seq);
+  if (lead.status == status || lead.status == LeadStatus::replied) return;
+  call.db.leads().setStatus(call.tx, lead.seq, status, call.now);
+  ++r.leadsStopped;
+}
+
+// A reply stops the lead that replied and, in every other campaign of the
+// workspace, the active leads of the same address: a person who answered
+// one campaign gets no other cold mail.
+void applyReply(Call& call, const Target& t, SignalResult& r) {
+  if (t.lead) stopLead(call, *t.lead, LeadStatus::replied, r);
+  for (const store::LeadRef& ref : leadsBlockedBy(call, t.row.workspaceId, {t.row.email}, {})) {
+    if (t.lead && ref.seq == t.lead->seq) continue;
+    if (ref.status != LeadStatus::active) continue;
+    r.messagesCancelled += stopMessages(call, ref.seq);
+    call.db.leads().setStatus(call.tx, ref.seq, LeadStatus::replied, call.now);
+    ++r.leadsStopped;
+  }
+}
+
+// The address goes on the workspace's list with the signal's reason, and
+// the list's rule applies to every campaign of the workspace. A hard bounce
+// marks the lead that bounced as bounced first.
+void applySuppression(Call& call, const Target& t, SuppressionReason reason, SignalResult& r) {
+  if (reason == SuppressionReason::hardBounce && t.lead) stopLead(call, *t.lead, LeadStatus::bounced, r);
+  const store::SuppressionSource source{reason, t.row.campaignId, t.messageId};
+  r.suppressionAdded =
+      call.db.suppressions().add(call.tx, t.row.workspaceId, t.row.email, SuppressionKind::email, source, call.now);
+  SuppressionResult effect;
+  applyNewEntries(call, t.row.workspaceId, {t.row.email}, {}, effect);
+  r.leadsStopped += effect.leadsSuppressed;
+  r.messagesCancelled += effect.messagesCancelled;
+}
+
+void applyRule(Call& call, SignalKind kind, const Target& t, SignalResult& r) {
+  switch (kind) {
+    case SignalKind::reply: applyReply(call, t, r); return;
+    case SignalKind::bounceHard: applySuppression(call, t, SuppressionReason::hardBounce, r); return;
+    case SignalKind::complaint: applySuppression(call, t, SuppressionReason::complaint, r); return;
+    case SignalKind::unsubscribe: applySuppression(call, t, SuppressionReason::unsubscribe, r); return;
+    case SignalKind::click:
+    case SignalKind::open: return;  // recorded only
+  }
+}
+
+void checkShape(const SignalInput& in) {
+  const bool byMessage = !in.messageId.empty();
+  if (byMessage == !in.email.empty()) {
+    throw Error(ErrorCode::invalid_argument, "a signal names a message or an email address, not both or neither");
+  }
+  if (byMessage && (!in.workspaceId.empty() || !in.campaignId.empty())) {
+    throw Error(ErrorCode::invalid_argument, "a signal on a message takes its workspace and campaign from it");
+  }
+  if (toString(in.kind) == "unknown") throw Error(ErrorCode::invalid_argument, "unknown signal kind");
+}
+
+}  // namespace
+
+SignalResult CampaignEngine::reportSignal(const SignalInput& input, const Scope& scope) {
+  checkShape(input);
+  if (input.messageId.empty() && input.workspaceId.empty() && scope.workspace.empty()) {
+    throw Error(ErrorCode::invalid_argument, "a signal on an email address needs its workspace");
+  }
+  const std::string email = input.email.empty() ? std::string() : normalizedEmail(input.email);
+  return impl_->write([&](Call& call) {
+    Target t = input.messageId.empty() ? byAddress(call, input, email, scope) : byMessage(call, input, scope);
+    SignalResult r;
+    if (!input.externalId.empty()) {
+      if (auto first = call.db.signals().findExternal(call.tx, t.row.workspaceId, input.externalId)) {
+        r.id = std::move(*first);
+        r.duplicate = true;
+        return r;
+      }
+    }
+    applyRule(call, input.kind, t, r);
+    r.id = call.newId("sig_");
+    t.row.id = r.id;
+    t.row.kind = input.kind;
+    t.row.externalId = input.externalId;
+    t.row.detail = input.detail;
+    call.db.signals().insert(call.tx, t.row, call.now);
+    return r;
+  });
+}
+
+}  // namespace leadterra

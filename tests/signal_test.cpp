@@ -1,0 +1,247 @@
+// Signals (docs/signals.md): each kind's rule, applied in the transaction
+// that records it; event ids seen twice; scope; the suppression entries
+// signals add, with their reasons.
+#define BOOST_TEST_MODULE signals
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <vector>
+
+#include "test_util.hpp"
+
+using namespace leadterra;
+using leadterra::test::EngineFixture;
+using leadterra::test::errorCodeOf;
+
+namespace {
+
+constexpr const char* kCamp = "camp_01HZA1TPNQ8RD4KF";
+constexpr const char* kOther = "camp_01HZA1TPNQ8RD4KG";  // a second campaign of the same workspace
+
+// Two running campaigns of ws_test with the seed's leads; ava is in both.
+struct Running : EngineFixture {
+  Running() {
+    seedCampaign();
+    seedCampaign(kOther);
+    (void)engine->bulkUpsert(kCamp, seedLeads());
+    (void)engine->bulkUpsert(kOther, std::vector<LeadInput>{lead("ava@acmecorp.com", "Ava")});
+    (void)engine->startCampaign(kCamp);
+    (void)engine->startCampaign(kOther);
+  }
+
+  // The live message of `email` in `campaign` (claimed, as a sent one would
+  // have been).
+  Message claimedMessageOf(const std::string& email, const std::string& campaign = kCamp) {
+    for (const Message& m : engine->claimDue(100, 600)) {
+      if (m.email == email && m.campaignId == campaign) return m;
+    }
+    BOOST_FAIL("no due message for " << email);
+    return {};
+  }
+
+  LeadStatus statusOf(const std::string& email, const std::string& campaign = kCamp) {
+    return engine->getLead(campaign, email).value().status;
+  }
+
+  std::size_t queuedIn(const std::string& campaign) {
+    return engine->listMessages(campaign, MessageStatus::queued).size();
+  }
+
+  SignalResult onMessage(SignalKind kind, const std::string& messageId, std::string externalId = {}) {
+    SignalInput in;
+    in.kind = kind;
+    in.messageId = messageId;
+    in.externalId = std::move(externalId);
+    return engine->reportSignal(in);
+  }
+
+  SignalResult onAddress(SignalKind kind, const std::string& email, std::string campaign = {}) {
+    SignalInput in;
+    in.kind = kind;
+    in.workspaceId = "ws_test";
+    in.email = email;
+    in.campaignId = std::move(campaign);
+    return engine->reportSignal(in);
+  }
+
+  std::optional<SuppressionEntry> entryFor(const std::string& entry) {
+    for (const SuppressionEntry& e : engine->listSuppressions("ws_test")) {
+      if (e.entry == entry) return e;
+    }
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(signals, Running)
+
+BOOST_AUTO_TEST_CASE(a_reply_stops_the_lead_and_the_same_address_in_every_campaign_of_the_workspace) {
+  const Message m = claimedMessageOf("ava@acmecorp.com");
+  BOOST_TEST(engine->markSent(m.id).status == MessageStatus::sent);
+  BOOST_TEST(queuedIn(kOther) == 0U);  // ava's step 1 there is claimed too
+  const SignalResult r = onMessage(SignalKind::reply, m.id);
+  BOOST_TEST(r.id.rfind("sig_", 0) == 0U);
+  BOOST_TEST(!r.duplicate);
+  BOOST_TEST(r.leadsStopped == 2);
+  BOOST_TEST(r.messagesCancelled == 2);  // step 2 here, the claimed step 1 in the other campaign
+  BOOST_TEST(!r.suppressionAdded);
+  BOOST_TEST(statusOf("ava@acmecorp.com") == LeadStatus::replied);
+  BOOST_TEST(statusOf("ava@acmecorp.com", kOther) == LeadStatus::replied);
+  BOOST_TEST(statusOf("marcus@buildfast.io") == LeadStatus::active);
+  // Nothing of ava's is handed out again, in either campaign.
+  clock.advance(std::chrono::hours(24 * 30));
+  for (const Message& later : engine->claimDue(100, 600)) BOOST_TEST(later.email != "ava@acmecorp.com");
+  // Nor does an upsert revive her.
+  (void)engine->bulkUpsert(kCamp, std::vector<LeadInput>{lead("ava@acmecorp.com", "Ava", "New Co")});
+  BOOST_TEST(statusOf("ava@acmecorp.com") == LeadStatus::replied);
+}
+
+BOOST_AUTO_TEST_CASE(a_reply_by_address_names_a_campaigns_lead_or_the_whole_workspace) {
+  const SignalResult one = onAddress(SignalKind::reply, "  Marcus@BuildFast.io ", kCamp);
+  BOOST_TEST(one.leadsStopped == 1);
+  BOOST_TEST(statusOf("marcus@buildfast.io") == LeadStatus::replied);
+  const SignalResult all = onAddress(SignalKind::reply, "ava@acmecorp.com");
+  BOOST_TEST(all.leadsStopped == 2);
+  BOOST_TEST(statusOf("ava@acmecorp.com", kOther) == LeadStatus::replied);
+  // An address enrolled nowhere is recorded with no effect; a campaign
+  // without that lead is not_found.
+  BOOST_TEST(onAddress(SignalKind::reply, "nobody@else.com").leadsStopped == 0);
+  BOOST_TEST(errorCodeOf([&] { (void)onAddress(SignalKind::reply, "nobody@else.com", kCamp); }) == "not_found");
+}
+
+BOOST_AUTO_TEST_CASE(a_hard_bounce_suppresses_the_address_and_marks_the_lead_bounced) {
+  const Message m = claimedMessageOf("ava@acmecorp.com");
+  const SignalResult r = onMessage(SignalKind::bounceHard, m.id);
+  BOOST_TEST(r.suppressionAdded);
+  BOOST_TEST(r.leadsStopped == 2);
+  BOOST_TEST(statusOf("ava@acmecorp.com") == LeadStatus::bounced);
+  BOOST_TEST(statusOf("ava@acmecorp.com", kOther) == LeadStatus::suppressed);
+  const auto entry = entryFor("ava@acmecorp.com");
+  BOOST_REQUIRE(entry.has_value());
+  BOOST_TEST(entry->reason == SuppressionReason::hardBounce);
+  BOOST_TEST(entry->campaignId.value() == kCamp);
+  BOOST_TEST(entry->messageId.value() == m.id);
+  // The address is skipped from now on, in any campaign of the workspace.
+  const BulkResult again = engine->bulkUpsert(kOther, std::vector<LeadInput>{lead("AVA@acmecorp.com")});
+  BOOST_TEST(again.skipped == 1);
+}
+
+BOOST_AUTO_TEST_CASE(complaints_and_unsubscribes_suppress_the_address_with_their_reason) {
+  const Message m = claimedMessageOf("marcus@buildfast.io");
+  const SignalResult complaint = onMessage(SignalKind::complaint, m.id);
+  BOOST_TEST(complaint.suppressionAdded);
+  BOOST_TEST(complaint.leadsStopped == 1);
+  BOOST_TEST(complaint.messagesCancelled == 1);  // the claimed message
+  BOOST_TEST(statusOf("marcus@buildfast.io") == LeadStatus::suppressed);
+  BOOST_TEST(entryFor("marcus@buildfast.io")->reason == SuppressionReason::complaint);
+
+  // Without a message: the workspace and the address.
+  const SignalResult unsub = onAddress(SignalKind::unsubscribe, "Priya@NexusAI.com");
+  BOOST_TEST(unsub.suppressionAdded);
+  BOOST_TEST(statusOf("priya@nexusai.com") == LeadStatus::suppressed);
+  const auto entry = entryFor("priya@nexusai.com");
+  BOOST_TEST(entry->reason == SuppressionReason::unsubscribe);
+  BOOST_TEST(!entry->campaignId.has_value());
+  BOOST_TEST(!entry->messageId.has_value());
+  // An entry already on the list keeps its first reason.
+  BOOST_TEST(!onAddress(SignalKind::complaint, "priya@nexusai.com").suppressionAdded);
+  BOOST_TEST(entryFor("priya@nexusai.com")->reason == SuppressionReason::unsubscribe);
+  // Entries added by a call are manual.
+  const std::vector<std::string> manual{"@example.org"};
+  (void)engine->addSuppressions("ws_test", manual);
+  BOOST_TEST(entryFor("example.org")->reason == SuppressionReason::manual);
+}
+
+BOOST_AUTO_TEST_CASE(clicks_and_opens_are_recorded_and_change_nothing) {
+  const Message m = claimedMessageOf("ava@acmecorp.com");
+  for (SignalKind kind : {SignalKind::click, SignalKind::open}) {
+    const SignalResult r = onMessage(kind, m.id);
+    BOOST_TEST(!r.id.empty());
+    BOOST_TEST(r.leadsStopped == 0);
+    BOOST_TEST(r.messagesCancelled == 0);
+  }
+  BOOST_TEST(statusOf("ava@acmecorp.com") == LeadStatus::active);
+  BOOST_TEST(engine->markSent(m.id).status == MessageStatus::sent);
+}
+
+BOOST_AUTO_TEST_CASE(the_same_external_id_twice_has_one_effect) {
+  const Message m = claimedMessageOf("ava@acmecorp.com");
+  const SignalResult first = onMessage(SignalKind::bounceHard, m.id, "evt_123");
+  const std::vector<std::string> entries{"ava@acmecorp.com"};
+  (void)engine->removeSuppressions("ws_test", entries);
+  // Delivered again (a webhook retry): nothing happens, the entry stays removed.
+  const SignalResult again = onMessage(SignalKind::bounceHard, m.id, "evt_123");
+  BOOST_TEST(again.duplicate);
+  BOOST_TEST(again.id == first.id);
+  BOOST_TEST(again.leadsStopped == 0);
+  BOOST_TEST(!again.suppressionAdded);
+  BOOST_TEST(!entryFor("ava@acmecorp.com").has_value());
+  // Another id is another event.
+  BOOST_TEST(!onMessage(SignalKind::bounceHard, m.id, "evt_124").duplicate);
+  BOOST_TEST(entryFor("ava@acmecorp.com").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_signal_outside_the_scope_is_not_found_and_changes_nothing) {
+  engine->createWorkspace({"ws_other", "Other"});
+  const Message m = claimedMessageOf("ava@acmecorp.com");
+  SignalInput in;
+  in.kind = SignalKind::unsubscribe;
+  in.messageId = m.id;
+  BOOST_TEST(errorCodeOf([&] { (void)engine->reportSignal(in, Scope{"ws_other"}); }) == "not_found");
+  in.messageId = "msg_01HZZZZZZZZZZZZZZZZZZZZZZZ";
+  BOOST_TEST(errorCodeOf([&] { (void)engine->reportSignal(in); }) == "not_found");
+  // An address signal for a campaign of another workspace.
+  in.messageId.clear();
+  in.email = "ava@acmecorp.com";
+  in.workspaceId = "ws_other";
+  in.campaignId = kCamp;
+  BOOST_TEST(errorCodeOf([&] { (void)engine->reportSignal(in); }) == "not_found");
+  in.campaignId.clear();
+  BOOST_TEST(errorCodeOf([&] { (void)engine->reportSignal(in, Scope{"ws_test"}); }) == "not_found");
+  BOOST_TEST(statusOf("ava@acmecorp.com") == LeadStatus::active);
+  BOOST_TEST(engine->listSuppressions("ws_test").empty());
+  // In its own workspace it applies.
+  in.workspaceId = "ws_test";
+  BOOST_TEST(engine->reportSignal(in, Scope{"ws_test"}).suppressionAdded);
+}
+
+BOOST_AUTO_TEST_CASE(a_signal_of_the_wrong_shape_is_invalid_argument) {
+  const Message m = claimedMessageOf("ava@acmecorp.com");
+  SignalInput both;
+  both.messageId = m.id;
+  both.email = "ava@acmecorp.com";
+  BOOST_TEST(errorCodeOf([&] { (void)engine->reportSignal(both); }) == "invalid_argument");
+  BOOST_TEST(errorCodeOf([&] { (void)engine->reportSignal(SignalInput{}); }) == "invalid_argument");
+  SignalInput noWorkspace;
+  noWorkspace.email = "ava@acmecorp.com";
+  BOOST_TEST(errorCodeOf([&] { (void)engine->reportSignal(noWorkspace); }) == "invalid_argument");
+  SignalInput badEmail;
+  badEmail.email = "not an email";
+  badEmail.workspaceId = "ws_test";
+  BOOST_TEST(errorCodeOf([&] { (void)engine->reportSignal(badEmail); }) == "invalid_argument");
+  SignalInput badKind;
+  badKind.kind = static_cast<SignalKind>(99);
+  badKind.messageId = m.id;
+  BOOST_TEST(errorCodeOf([&] { (void)engine->reportSignal(badKind); }) == "invalid_argument");
+}
+
+BOOST_AUTO_TEST_CASE(a_message_claimed_before_the_stop_may_still_be_reported_and_queues_nothing) {
+  const Message m = claimedMessageOf("ava@acmecorp.com");
+  (void)onAddress(SignalKind::unsubscribe, "ava@acmecorp.com");
+  // The host had it in flight: the send is recorded, and nothing follows.
+  BOOST_TEST(engine->markSent(m.id).status == MessageStatus::sent);
+  BOOST_TEST(statusOf("ava@acmecorp.com") == LeadStatus::suppressed);
+  clock.advance(std::chrono::hours(24 * 30));
+  for (const Message& later : engine->claimDue(100, 600)) BOOST_TEST(later.email != "ava@acmecorp.com");
+}
+
+BOOST_AUTO_TEST_CASE(signals_and_their_entries_survive_a_reopen) {
+  const Message m = claimedMessageOf("ava@acmecorp.com");
+  const SignalResult first = onMessage(SignalKind::complaint, m.id, "abuse-77");
+  reopen();
+  BOOST_TEST(onMessage(SignalKind::complaint, m.id, "abuse-77").id == first.id);
+  BOOST_TEST(entryFor("ava@acmecorp.com")->reason == SuppressionReason::complaint);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
