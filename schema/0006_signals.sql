@@ -13,16 +13,22 @@ CREATE TABLE signals (
   lead_seq      INTEGER REFERENCES leads(seq),
   message_seq   INTEGER REFERENCES messages(seq),
   email         TEXT NOT NULL,
-  kind          TEXT NOT NULL CHECK (kind = 'reply' OR kind = 'bounceHard' OR kind = 'complaint'
-                                  OR kind = 'unsubscribe' OR kind = 'click' OR kind = 'open'),
+  kind          TEXT NOT NULL CHECK (kind = 'reply' OR kind = 'bounceHard' OR kind = 'bounceSoft'
+                                  OR kind = 'complaint' OR kind = 'unsubscribe' OR kind = 'click'
+                                  OR kind = 'open'),
   external_id   TEXT,
   detail        TEXT NOT NULL DEFAULT '',
   created_at    INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX signals_by_external_id ON signals(workspace_id, external_id) WHERE external_id IS NOT NULL;
+-- An address's recent signals of one kind (soft bounces counted toward a hard one).
+CREATE INDEX signals_by_address ON signals(workspace_id, email, kind, created_at);
 
 -- Entries added before this migration were added by a call: 'manual'.
 ALTER TABLE suppressions ADD COLUMN reason TEXT NOT NULL DEFAULT 'manual'
-  CHECK (reason = 'manual' OR reason = 'hardBounce' OR reason = 'complaint' OR reason = 'unsubscribe');
+  CHECK (reason = 'manual' OR reason = 'hardBounce' OR reason = 'softBounces' OR reason = 'complaint'
+         OR reason = 'unsubscribe');
+-- Listing and removing a workspace's entries by reason and time.
+CREATE INDEX suppressions_by_reason ON suppressions(workspace_id, reason, created_at);
 ALTER TABLE suppressions ADD COLUMN campaign_id TEXT;
 ALTER TABLE suppressions ADD COLUMN message_id TEXT;

@@ -39,9 +39,10 @@ constexpr std::array<std::string_view, 5> kLeadStatuses = {"active", "completed"
                                                            "bounced"};
 constexpr std::array<std::string_view, 5> kMessageStatuses = {"queued", "claimed", "sent", "failed", "cancelled"};
 constexpr std::array<std::string_view, 2> kSuppressionKinds = {"email", "domain"};
-constexpr std::array<std::string_view, 4> kSuppressionReasons = {"manual", "hardBounce", "complaint", "unsubscribe"};
-constexpr std::array<std::string_view, 6> kSignalKinds = {"reply", "bounceHard", "complaint", "unsubscribe", "click",
-                                                          "open"};
+constexpr std::array<std::string_view, 5> kSuppressionReasons = {"manual", "hardBounce", "softBounces", "complaint",
+                                                                  "unsubscribe"};
+constexpr std::array<std::string_view, 7> kSignalKinds = {"reply",       "bounceHard", "bounceSoft", "complaint",
+                                                          "unsubscribe", "click",      "open"};
 constexpr std::array<std::string_view, 3> kMergeModes = {"merge", "fillEmpty", "replace"};
 constexpr std::array<std::string_view, 4> kRowOutcomes = {"enrolled", "updated", "skipped", "failed"};
 constexpr std::array<std::string_view, 5> kRowCodes = {"missing_email", "invalid_email", "invalid_field",

@@ -970,6 +970,45 @@ BOOST_AUTO_TEST_CASE(signal_applies_its_rule_once_per_external_id) {
   BOOST_TEST(cli({"leads", "get", "--campaign", kCampaign, other}).json()["lead"]["status"] == "suppressed");
 }
 
+BOOST_AUTO_TEST_CASE(suppression_list_and_remove_by_reason_and_time) {
+  Cli cli;
+  cli.seedRunning();
+  BOOST_TEST(cli({"suppression", "add", "--workspace", "ws_1", "@example.org"}).status == 0);
+  BOOST_TEST(cli.raw({"--db", cli.db, "--now", "2025-06-11T09:00:00Z", "signal", "bounceHard", "--workspace", "ws_1",
+                      "--email", "ava@acmecorp.com"})
+                 .status == 0);
+  BOOST_TEST(cli.raw({"--db", cli.db, "--now", "2025-06-12T09:00:00Z", "signal", "bounceHard", "--workspace", "ws_1",
+                      "--email", "priya@nexusai.com"})
+                 .status == 0);
+  const auto listed = [&](std::vector<std::string> args) {
+    std::vector<std::string> all{"suppression", "list", "--workspace", "ws_1"};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<std::string> entries;
+    const Json doc = cli(all).json();
+    for (const Json& e : doc["suppression"]["entries"]) entries.push_back(e["entry"].get<std::string>());
+    return entries;
+  };
+  BOOST_TEST(listed({}).size() == 3u);
+  BOOST_TEST((listed({"--reason", "hardBounce"}) == std::vector<std::string>{"ava@acmecorp.com", "priya@nexusai.com"}));
+  BOOST_TEST((listed({"--reason", "hardBounce", "--since", "2025-06-12T00:00:00Z"}) ==
+              std::vector<std::string>{"priya@nexusai.com"}));
+  BOOST_TEST((listed({"--until", "2025-06-11T00:00:00Z"}) == std::vector<std::string>{"example.org"}));
+
+  const Run undo = cli({"suppression", "remove", "--workspace", "ws_1", "--reason", "hardBounce", "--since",
+                        "2025-06-11T00:00:00Z", "--until", "2025-06-12T00:00:00Z"});
+  BOOST_TEST(undo.json()["suppression"]["removed"] == 1);
+  BOOST_TEST((listed({}) == std::vector<std::string>{"example.org", "priya@nexusai.com"}));
+
+  checkFailure(cli({"suppression", "list", "--workspace", "ws_1", "--reason", "spam"}), 2, "invalid_argument");
+  checkFailure(cli({"suppression", "list", "--workspace", "ws_1", "--since", "yesterday"}), 2, "invalid_argument");
+  checkFailure(cli({"suppression", "remove", "--workspace", "ws_1"}), 1, "invalid_argument");
+  checkFailure(cli({"suppression", "remove", "--workspace", "ws_1", "--since", "2025-06-11T00:00:00Z"}), 2,
+               "invalid_argument");
+  checkFailure(cli({"suppression", "remove", "--workspace", "ws_1", "--reason", "manual", "example.org"}), 2,
+               "invalid_argument");
+  BOOST_TEST(listed({}).size() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(signal_failures) {
   Cli cli;
   cli.seedRunning();

@@ -236,6 +236,83 @@ BOOST_AUTO_TEST_CASE(a_message_claimed_before_the_stop_may_still_be_reported_and
   for (const Message& later : engine->claimDue(100, 600)) BOOST_TEST(later.email != "ava@acmecorp.com");
 }
 
+BOOST_AUTO_TEST_CASE(a_soft_bounce_retries_the_claimed_message_and_the_third_in_14_days_counts_as_hard) {
+  const Message m = claimedMessageOf("ava@acmecorp.com");
+  SignalInput in;
+  in.kind = SignalKind::bounceSoft;
+  in.messageId = m.id;
+  in.detail = "452 mailbox full";
+  const SignalResult first = engine->reportSignal(in);
+  BOOST_TEST(first.leadsStopped == 0);
+  BOOST_TEST(!first.suppressionAdded);
+  // The claimed message is a failed send to retry: queued again in 5 minutes.
+  const Message retried = engine->listMessages(kCamp, MessageStatus::queued).at(0);
+  BOOST_TEST(retried.id == m.id);
+  BOOST_TEST(retried.lastError.value() == "452 mailbox full");
+  BOOST_TEST(test::epoch(retried.scheduledAt) == test::kSeedEpoch + 300);
+  BOOST_TEST(statusOf("ava@acmecorp.com") == LeadStatus::active);
+
+  // A second one 10 days later, by address: still soft.
+  clock.advance(std::chrono::hours(24 * 10));
+  BOOST_TEST(!onAddress(SignalKind::bounceSoft, "ava@acmecorp.com").suppressionAdded);
+  // The third within 14 days of the first: a hard bounce, reason softBounces.
+  clock.advance(std::chrono::hours(24 * 3));
+  const Message again = claimedMessageOf("ava@acmecorp.com");
+  const SignalResult third = onMessage(SignalKind::bounceSoft, again.id);
+  BOOST_TEST(third.suppressionAdded);
+  BOOST_TEST(statusOf("ava@acmecorp.com") == LeadStatus::bounced);
+  BOOST_TEST(statusOf("ava@acmecorp.com", kOther) == LeadStatus::suppressed);
+  BOOST_TEST(entryFor("ava@acmecorp.com")->reason == SuppressionReason::softBounces);
+  clock.advance(std::chrono::hours(24 * 30));
+  for (const Message& later : engine->claimDue(100, 600)) BOOST_TEST(later.email != "ava@acmecorp.com");
+}
+
+BOOST_AUTO_TEST_CASE(soft_bounces_further_apart_than_14_days_stay_soft) {
+  for (int i = 0; i < 3; ++i) {
+    BOOST_TEST(!onAddress(SignalKind::bounceSoft, "marcus@buildfast.io").suppressionAdded);
+    clock.advance(std::chrono::hours(24 * 8));  // the third is 16 days after the first
+  }
+  BOOST_TEST(statusOf("marcus@buildfast.io") == LeadStatus::active);
+  BOOST_TEST(engine->listSuppressions("ws_test").empty());
+}
+
+BOOST_AUTO_TEST_CASE(entries_are_listed_and_removed_by_reason_and_time) {
+  const std::vector<std::string> manual{"@example.org"};
+  (void)engine->addSuppressions("ws_test", manual);
+  clock.advance(std::chrono::hours(24));
+  const Timestamp day2 = clock.now();
+  (void)onAddress(SignalKind::bounceHard, "ava@acmecorp.com");
+  (void)onAddress(SignalKind::unsubscribe, "priya@nexusai.com");
+  clock.advance(std::chrono::hours(24));
+  (void)onAddress(SignalKind::bounceHard, "marcus@buildfast.io");
+
+  const auto entries = [&](const SuppressionFilter& f) {
+    std::vector<std::string> out;
+    for (const SuppressionEntry& e : engine->listSuppressions("ws_test", f)) out.push_back(e.entry);
+    return out;
+  };
+  BOOST_TEST(entries({}).size() == 4U);
+  BOOST_TEST((entries({SuppressionReason::hardBounce, {}, {}}) ==
+              std::vector<std::string>{"ava@acmecorp.com", "marcus@buildfast.io"}));
+  BOOST_TEST((entries({SuppressionReason::hardBounce, day2, day2 + std::chrono::hours(24)}) ==
+              std::vector<std::string>{"ava@acmecorp.com"}));
+  BOOST_TEST((entries({std::nullopt, day2, std::nullopt}).size() == 3U));
+
+  // Undo the automatic hard-bounce entries of day 2: only those go, and the
+  // leads stay as they are (removing resumes nobody).
+  const SuppressionResult undo =
+      engine->removeSuppressionsBy("ws_test", {SuppressionReason::hardBounce, day2, day2 + std::chrono::hours(24)});
+  BOOST_TEST(undo.removed == 1);
+  BOOST_TEST((entries({}) == std::vector<std::string>{"example.org", "priya@nexusai.com", "marcus@buildfast.io"}));
+  BOOST_TEST(statusOf("ava@acmecorp.com") == LeadStatus::suppressed);
+  // Without a reason nothing is removed.
+  BOOST_TEST(errorCodeOf([&] { (void)engine->removeSuppressionsBy("ws_test", {}); }) == "invalid_argument");
+  BOOST_TEST(entries({}).size() == 3U);
+  BOOST_TEST(errorCodeOf([&] {
+               (void)engine->removeSuppressionsBy("ws_none", {SuppressionReason::manual, {}, {}});
+             }) == "not_found");
+}
+
 BOOST_AUTO_TEST_CASE(signals_and_their_entries_survive_a_reopen) {
   const Message m = claimedMessageOf("ava@acmecorp.com");
   const SignalResult first = onMessage(SignalKind::complaint, m.id, "abuse-77");

@@ -134,7 +134,13 @@ class LEADTERRA_EXPORT CampaignEngine {
   // a domain. Adding an existing entry is a no-op.
   SuppressionResult addSuppressions(std::string_view workspaceId, std::span<const std::string> entries);
   SuppressionResult removeSuppressions(std::string_view workspaceId, std::span<const std::string> entries);
-  [[nodiscard]] std::vector<SuppressionEntry> listSuppressions(std::string_view workspaceId);
+  // Removes the entries the filter matches; its reason is required (else
+  // invalid_argument), so that no call empties the list by accident: "undo
+  // yesterday's automatic hard-bounce entries". Resumes nobody, as above.
+  SuppressionResult removeSuppressionsBy(std::string_view workspaceId, const SuppressionFilter& filter);
+  // The entries the filter matches (all by default), oldest first.
+  [[nodiscard]] std::vector<SuppressionEntry> listSuppressions(std::string_view workspaceId,
+                                                               const SuppressionFilter& filter = {});
 
   // ---- Outbox ----
 

@@ -21,6 +21,7 @@ namespace leadterra {
 enum class SignalKind {
   reply,        // the person answered: the lead stops, in every campaign of the workspace
   bounceHard,   // the address does not exist: suppressed in the workspace, the lead bounced
+  bounceSoft,   // delivery failed for now: a claimed message is retried; the third in 14 days counts as hard
   complaint,    // marked as spam: the address is suppressed in the workspace
   unsubscribe,  // asked to get no more mail: the address is suppressed in the workspace
   click,        // recorded only

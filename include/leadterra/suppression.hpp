@@ -25,7 +25,7 @@ enum class SuppressionKind { email, domain };
 
 // How an entry got on the list: added by a call (manual), or by a signal's
 // rule (signal.hpp). Stored on disk by name; do not rename.
-enum class SuppressionReason { manual, hardBounce, complaint, unsubscribe };
+enum class SuppressionReason { manual, hardBounce, softBounces, complaint, unsubscribe };
 
 [[nodiscard]] LEADTERRA_EXPORT std::string_view toString(SuppressionReason reason) noexcept;
 [[nodiscard]] LEADTERRA_EXPORT std::optional<SuppressionReason> parseSuppressionReason(std::string_view name) noexcept;
@@ -38,6 +38,15 @@ struct SuppressionEntry {
   // The campaign and message of the signal that added it, where known.
   std::optional<std::string> campaignId;
   std::optional<std::string> messageId;
+};
+
+// Which entries listSuppressions lists and removeSuppressionsBy removes:
+// those with this reason (any when empty), added at or after `since` and
+// before `until` (unbounded when empty).
+struct SuppressionFilter {
+  std::optional<SuppressionReason> reason;
+  std::optional<Timestamp> since;
+  std::optional<Timestamp> until;
 };
 
 // What addSuppressions / removeSuppressions report.

@@ -69,6 +69,22 @@ const CLI::Validator kNotEmpty(
     [](const std::string& text) -> std::string { return text.empty() ? "must not be empty" : std::string(); },
     "NON-EMPTY");
 
+const CLI::Validator kTimestamp(
+    [](const std::string& text) -> std::string {
+      try {
+        (void)json::parseTimestamp(text);
+        return {};
+      } catch (const Error& e) {
+        return e.what();
+      }
+    },
+    "TIME");
+
+std::optional<Timestamp> timeOption(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return json::parseTimestamp(text);  // checked while parsing
+}
+
 namespace {
 
 
@@ -287,33 +303,71 @@ void addLeads(CLI::App& app, Context& ctx) {
 struct SuppressionArgs {
   std::string workspace;
   std::vector<std::string> entries;
+  std::string reason;
+  std::string since;
+  std::string until;
 };
+
+// A reason's name, as the library spells it (suppression.hpp).
+const CLI::Validator kSuppressionReason(
+    [](const std::string& text) -> std::string {
+      if (parseSuppressionReason(text)) return {};
+      return fmt::format("\"{}\" is not a reason: manual, hardBounce, softBounces, complaint or unsubscribe", text);
+    },
+    "REASON");
+
+void addFilterOptions(CLI::App* sub, SuppressionArgs& a, const char* what) {
+  sub->add_option("--reason", a.reason, fmt::format("{} entries of this reason", what))->check(kSuppressionReason);
+  sub->add_option("--since", a.since, fmt::format("{} entries added at or after this time", what))
+      ->check(kTimestamp);
+  sub->add_option("--until", a.until, fmt::format("{} entries added before this time", what))->check(kTimestamp);
+}
+
+SuppressionFilter filterOf(const SuppressionArgs& a) {
+  SuppressionFilter f;
+  if (!a.reason.empty()) f.reason = parseSuppressionReason(a.reason);
+  f.since = timeOption(a.since);
+  f.until = timeOption(a.until);
+  return f;
+}
 
 void addSuppression(CLI::App& app, Context& ctx) {
   auto* group = addGroup(app, ctx, "suppression", "The workspace's do-not-contact list");
   auto a = std::make_shared<SuppressionArgs>();
 
-  const auto entryCommand = [&](const char* name, const char* help, SuppressionOp op) {
-    auto* sub = group->add_subcommand(name, help);
-    sub->add_option("--workspace", a->workspace, "Workspace id")->required();
-    sub->add_option("entries", a->entries, "Emails, or domains written @acme.com or acme.com")->required();
-    onRun(sub, ctx, [&ctx, a, op] {
-      CampaignEngine& engine = ctx.engine();
-      const SuppressionResult result = op == SuppressionOp::add
-                                           ? engine.addSuppressions(a->workspace, a->entries)
-                                           : engine.removeSuppressions(a->workspace, a->entries);
-      ctx.print(wrap("suppression", toJsonValue(result, op)));
-    });
-  };
-  entryCommand("add", "Suppress emails or domains everywhere in the workspace -> {\"suppression\": {...}}",
-               SuppressionOp::add);
-  entryCommand("remove", "Remove entries (resumes nobody by itself) -> {\"suppression\": {...}}",
-               SuppressionOp::remove);
+  auto* add = group->add_subcommand("add", "Suppress emails or domains everywhere in the workspace -> "
+                                           "{\"suppression\": {...}}");
+  add->add_option("--workspace", a->workspace, "Workspace id")->required();
+  add->add_option("entries", a->entries, "Emails, or domains written @acme.com or acme.com")->required();
+  onRun(add, ctx, [&ctx, a] {
+    ctx.print(wrap("suppression", toJsonValue(ctx.engine().addSuppressions(a->workspace, a->entries),
+                                              SuppressionOp::add)));
+  });
+
+  auto* remove = group->add_subcommand(
+      "remove", "Remove entries, or those of a --reason (resumes nobody by itself) -> {\"suppression\": {...}}");
+  remove->add_option("--workspace", a->workspace, "Workspace id")->required();
+  auto* entries = remove->add_option("entries", a->entries, "Emails, or domains written @acme.com or acme.com");
+  addFilterOptions(remove, *a, "Remove the");
+  entries->excludes(remove->get_option("--reason"));
+  remove->get_option("--since")->needs(remove->get_option("--reason"));
+  remove->get_option("--until")->needs(remove->get_option("--reason"));
+  onRun(remove, ctx, [&ctx, a] {
+    if (a->entries.empty() && a->reason.empty()) {
+      throw Error(ErrorCode::invalid_argument, "name the entries to remove, or a --reason");
+    }
+    CampaignEngine& engine = ctx.engine();
+    const SuppressionResult result = a->entries.empty() ? engine.removeSuppressionsBy(a->workspace, filterOf(*a))
+                                                        : engine.removeSuppressions(a->workspace, a->entries);
+    ctx.print(wrap("suppression", toJsonValue(result, SuppressionOp::remove)));
+  });
 
   auto* list = group->add_subcommand("list", "List the entries -> {\"suppression\": {\"entries\": [...]}}");
   list->add_option("--workspace", a->workspace, "Workspace id")->required();
+  addFilterOptions(list, *a, "Only");
   onRun(list, ctx, [&ctx, a] {
-    ctx.print(wrap("suppression", wrap("entries", arrayOf(ctx.engine(Access::read).listSuppressions(a->workspace)))));
+    ctx.print(wrap("suppression",
+                   wrap("entries", arrayOf(ctx.engine(Access::read).listSuppressions(a->workspace, filterOf(*a))))));
   });
 }
 

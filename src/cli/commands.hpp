@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "cli.hpp"
@@ -31,6 +32,10 @@ extern const CLI::Validator kPositiveInteger;
 extern const CLI::Validator kMergeModeName;
 // Any text but the empty string.
 extern const CLI::Validator kNotEmpty;
+// A time as --now takes it, e.g. 2025-06-10T15:00:00Z.
+extern const CLI::Validator kTimestamp;
+// The time of an option checked with kTimestamp; none when it was not given.
+[[nodiscard]] std::optional<Timestamp> timeOption(const std::string& text);
 
 // `leads import` (import_command.cpp), added to the `leads` group.
 void addLeadsImport(CLI::App& leads, Context& ctx);

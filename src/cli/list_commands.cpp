@@ -76,18 +76,6 @@ void addPageOptions(CLI::App* sub, PageArgs& a) {
   sub->add_option("--after", a.after, "Start after this nextCursor of an earlier page")->check(kNotEmpty);
 }
 
-// A time as --now takes it, e.g. 2025-06-10T15:00:00Z.
-const CLI::Validator kTimestamp(
-    [](const std::string& text) -> std::string {
-      try {
-        (void)json::parseTimestamp(text);
-        return {};
-      } catch (const Error& e) {
-        return e.what();
-      }
-    },
-    "TIME");
-
 // Prints every item `fetch` gives from a.after on, at most a.limit of them,
 // asking for pages of up to kMaxPageLimit and printing each as it comes.
 template <typename T, typename Fetch>
@@ -106,11 +94,6 @@ void printPages(std::string_view key, const PageArgs& a, bool withCursor, Fetch 
     request.after = *next;
   }
   out.end(withCursor, next);
-}
-
-std::optional<Timestamp> timeOption(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  return json::parseTimestamp(text);  // checked while parsing
 }
 
 struct LeadsListArgs {

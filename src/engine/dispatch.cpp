@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/dispatch.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/schedule.hpp"
 #include "engine/sequence.hpp"
@@ -103,6 +104,8 @@ void advanceLead(Call& call, const store::MessageRow& row) {
   }
 }
 
+}  // namespace
+
 void recordFailure(Call& call, const store::MessageRow& row, std::string_view reason, bool retryable) {
   const Message& m = row.message;
   const std::int64_t attempts = std::max<std::int64_t>(m.attempts, 1);
@@ -122,8 +125,6 @@ void recordFailure(Call& call, const store::MessageRow& row, std::string_view re
   const LeadRecord lead = call.db.leads().get(call.tx, row.leadSeq);
   if (lead.status == LeadStatus::active) call.db.leads().setStatus(call.tx, lead.seq, LeadStatus::bounced, call.now);
 }
-
-}  // namespace
 
 std::vector<Message> CampaignEngine::claimDue(std::int64_t limit, std::int64_t leaseSeconds, const Scope& scope) {
   if (limit < 1) throw Error(ErrorCode::invalid_argument, "claim limit must be at least 1");

@@ -2,6 +2,7 @@
 // kind applies, in the transaction that records it.
 #include <fmt/format.h>
 
+#include "engine/dispatch.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/sequence.hpp"
 #include "engine/suppression.hpp"
@@ -10,6 +11,11 @@
 namespace leadterra {
 
 namespace {
+
+// Soft bounces of one address within this window, this one included, that
+// count as a hard bounce.
+constexpr std::int64_t kSoftBouncesForHard = 3;
+constexpr std::chrono::hours kSoftBounceWindow{24 * 14};
 
 // What a signal is about, once its message or address is found.
 struct Target {
@@ -85,7 +91,8 @@ void applyReply(Call& call, const Target& t, SignalResult& r) {
 // the list's rule applies to every campaign of the workspace. A hard bounce
 // marks the lead that bounced as bounced first.
 void applySuppression(Call& call, const Target& t, SuppressionReason reason, SignalResult& r) {
-  if (reason == SuppressionReason::hardBounce && t.lead) stopLead(call, *t.lead, LeadStatus::bounced, r);
+  const bool bounced = reason == SuppressionReason::hardBounce || reason == SuppressionReason::softBounces;
+  if (bounced && t.lead) stopLead(call, *t.lead, LeadStatus::bounced, r);
   const store::SuppressionSource source{reason, t.row.campaignId, t.messageId};
   r.suppressionAdded =
       call.db.suppressions().add(call.tx, t.row.workspaceId, t.row.email, SuppressionKind::email, source, call.now);
@@ -95,10 +102,27 @@ void applySuppression(Call& call, const Target& t, SuppressionReason reason, Sig
   r.messagesCancelled += effect.messagesCancelled;
 }
 
-void applyRule(Call& call, SignalKind kind, const Target& t, SignalResult& r) {
+// A soft bounce of a message still claimed is a failed send to retry (with
+// the backoff of markFailed). The address's third soft bounce within 14 days
+// counts as a hard one.
+void applySoftBounce(Call& call, const Target& t, std::string_view detail, SignalResult& r) {
+  if (t.row.messageSeq) {
+    const store::MessageRow m = call.db.outbox().get(call.tx, *t.row.messageSeq);
+    if (m.message.status == MessageStatus::claimed) {
+      recordFailure(call, m, detail.empty() ? std::string_view("soft bounce") : detail, true);
+    }
+  }
+  const std::int64_t earlier = call.db.signals().countSince(call.tx, t.row.workspaceId, t.row.email,
+                                                            SignalKind::bounceSoft, call.now - kSoftBounceWindow);
+  if (earlier + 1 >= kSoftBouncesForHard) applySuppression(call, t, SuppressionReason::softBounces, r);
+}
+
+void applyRule(Call& call, const SignalInput& in, const Target& t, SignalResult& r) {
+  const SignalKind kind = in.kind;
   switch (kind) {
     case SignalKind::reply: applyReply(call, t, r); return;
     case SignalKind::bounceHard: applySuppression(call, t, SuppressionReason::hardBounce, r); return;
+    case SignalKind::bounceSoft: applySoftBounce(call, t, in.detail, r); return;
     case SignalKind::complaint: applySuppression(call, t, SuppressionReason::complaint, r); return;
     case SignalKind::unsubscribe: applySuppression(call, t, SuppressionReason::unsubscribe, r); return;
     case SignalKind::click:
@@ -135,7 +159,7 @@ SignalResult CampaignEngine::reportSignal(const SignalInput& input, const Scope&
         return r;
       }
     }
-    applyRule(call, input.kind, t, r);
+    applyRule(call, input, t, r);
     r.id = call.newId("sig_");
     t.row.id = r.id;
     t.row.kind = input.kind;

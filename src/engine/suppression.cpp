@@ -139,10 +139,23 @@ SuppressionResult CampaignEngine::removeSuppressions(std::string_view workspaceI
   });
 }
 
-std::vector<SuppressionEntry> CampaignEngine::listSuppressions(std::string_view workspaceId) {
+SuppressionResult CampaignEngine::removeSuppressionsBy(std::string_view workspaceId, const SuppressionFilter& filter) {
+  if (!filter.reason) {
+    throw Error(ErrorCode::invalid_argument, "removing entries by filter needs a reason (manual, hardBounce, ...)");
+  }
+  return impl_->write([&](Call& call) {
+    requireWorkspace(call, workspaceId);
+    SuppressionResult result;
+    result.removed = call.db.suppressions().removeWhere(call.tx, workspaceId, filter);
+    return result;  // resumes nobody, as removeSuppressions
+  });
+}
+
+std::vector<SuppressionEntry> CampaignEngine::listSuppressions(std::string_view workspaceId,
+                                                               const SuppressionFilter& filter) {
   return impl_->read([&](Call& call) {
     requireWorkspace(call, workspaceId);
-    return call.db.suppressions().list(call.tx, workspaceId);
+    return call.db.suppressions().list(call.tx, workspaceId, filter);
   });
 }
 

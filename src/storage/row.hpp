@@ -13,6 +13,8 @@
 
 namespace leadterra::detail {
 
+[[nodiscard]] inline std::int64_t seconds(Timestamp t) { return t.time_since_epoch().count(); }
+
 [[nodiscard]] inline std::optional<std::string> optText(SQLite::Statement& s, int column) {
   if (s.isColumnNull(column)) return std::nullopt;
   return s.getColumn(column).getString();
@@ -26,8 +28,6 @@ namespace leadterra::detail {
   if (s.isColumnNull(column)) return std::nullopt;
   return timeAt(s, column);
 }
-
-[[nodiscard]] inline std::int64_t seconds(Timestamp t) { return t.time_since_epoch().count(); }
 
 // A stored enum name read back through its parse function. A name the
 // library does not know is damaged data: storage_error, never a default.
@@ -45,6 +45,18 @@ inline void bindOpt(SQLite::Statement& s, int index, const std::optional<std::st
   } else {
     s.bind(index);  // NULL
   }
+}
+
+inline void bindOpt(SQLite::Statement& s, int index, const std::optional<std::int64_t>& value) {
+  if (value) {
+    s.bind(index, *value);
+  } else {
+    s.bind(index);  // NULL
+  }
+}
+
+inline void bindOpt(SQLite::Statement& s, int index, const std::optional<Timestamp>& value) {
+  bindOpt(s, index, value ? std::optional<std::int64_t>(seconds(*value)) : std::nullopt);
 }
 
 // Binds text without copying it: the caller keeps `text` alive until the

@@ -267,7 +267,10 @@ class SuppressionStore {
   // At most `limit` entries, in no particular order.
   [[nodiscard]] virtual std::vector<std::string> entries(Tx& tx, std::string_view workspaceId,
                                                          std::int64_t limit) = 0;
-  [[nodiscard]] virtual std::vector<SuppressionEntry> list(Tx& tx, std::string_view workspaceId) = 0;
+  [[nodiscard]] virtual std::vector<SuppressionEntry> list(Tx& tx, std::string_view workspaceId,
+                                                         const SuppressionFilter& filter) = 0;
+  // Deletes the entries the filter matches; returns how many.
+  virtual std::int64_t removeWhere(Tx& tx, std::string_view workspaceId, const SuppressionFilter& filter) = 0;
 };
 
 class SignalStore {
@@ -277,6 +280,9 @@ class SignalStore {
   [[nodiscard]] virtual std::optional<std::string> findExternal(Tx& tx, std::string_view workspaceId,
                                                                 std::string_view externalId) = 0;
   virtual void insert(Tx& tx, const SignalRow& signal, Timestamp now) = 0;
+  // Signals of this kind for the address in the workspace recorded at or after `since`.
+  [[nodiscard]] virtual std::int64_t countSince(Tx& tx, std::string_view workspaceId, std::string_view email,
+                                                SignalKind kind, Timestamp since) = 0;
 };
 
 class IdempotencyStore {

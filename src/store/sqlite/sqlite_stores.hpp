@@ -126,10 +126,11 @@ class SqliteSuppressionStore final : public SuppressionStore {
   bool remove(Tx& tx, std::string_view workspaceId, std::string_view entry) override;
   bool contains(Tx& tx, std::string_view workspaceId, std::string_view entry) override;
   std::vector<std::string> entries(Tx& tx, std::string_view workspaceId, std::int64_t limit) override;
-  std::vector<SuppressionEntry> list(Tx& tx, std::string_view workspaceId) override;
+  std::vector<SuppressionEntry> list(Tx& tx, std::string_view workspaceId, const SuppressionFilter& filter) override;
+  std::int64_t removeWhere(Tx& tx, std::string_view workspaceId, const SuppressionFilter& filter) override;
 
  private:
-  Statement add_, remove_, contains_, entries_, list_;
+  Statement add_, remove_, contains_, entries_, list_, removeWhere_;
 };
 
 class SqliteSignalStore final : public SignalStore {
@@ -137,9 +138,11 @@ class SqliteSignalStore final : public SignalStore {
   explicit SqliteSignalStore(Database& db);
   std::optional<std::string> findExternal(Tx& tx, std::string_view workspaceId, std::string_view externalId) override;
   void insert(Tx& tx, const SignalRow& signal, Timestamp now) override;
+  std::int64_t countSince(Tx& tx, std::string_view workspaceId, std::string_view email, SignalKind kind,
+                          Timestamp since) override;
 
  private:
-  Statement findExternal_, insert_;
+  Statement findExternal_, insert_, countSince_;
 };
 
 class SqliteIdempotencyStore final : public IdempotencyStore {

@@ -20,8 +20,23 @@ SqliteSuppressionStore::SqliteSuppressionStore(Database& db)
       contains_(db, "SELECT 1 FROM suppressions WHERE workspace_id = ? AND entry = ?"),
       entries_(db, "SELECT entry FROM suppressions WHERE workspace_id = ? LIMIT ?"),
       list_(db,
-            "SELECT entry, kind, created_at, reason, campaign_id, message_id FROM suppressions WHERE workspace_id = ? "
-            "ORDER BY created_at, entry") {}
+            "SELECT entry, kind, created_at, reason, campaign_id, message_id FROM suppressions WHERE workspace_id = ?1 "
+            "AND (?2 IS NULL OR reason = ?2) AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at < ?4) "
+            "ORDER BY created_at, entry"),
+      removeWhere_(db,
+                   "DELETE FROM suppressions WHERE workspace_id = ?1 AND (?2 IS NULL OR reason = ?2) "
+                   "AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at < ?4)") {}
+
+namespace {
+
+// Binds a filter as ?2 (reason), ?3 (since) and ?4 (until); NULL where unset.
+void bindFilter(SQLite::Statement& s, const SuppressionFilter& filter) {
+  bindOpt(s, 2, filter.reason ? std::optional<std::string>(toString(*filter.reason)) : std::nullopt);
+  bindOpt(s, 3, filter.since);
+  bindOpt(s, 4, filter.until);
+}
+
+}  // namespace
 
 bool SqliteSuppressionStore::add(Tx&, std::string_view workspaceId, std::string_view entry, SuppressionKind kind,
                                  const SuppressionSource& source, Timestamp now) {
@@ -59,9 +74,11 @@ std::vector<std::string> SqliteSuppressionStore::entries(Tx&, std::string_view w
   return out;
 }
 
-std::vector<SuppressionEntry> SqliteSuppressionStore::list(Tx&, std::string_view workspaceId) {
+std::vector<SuppressionEntry> SqliteSuppressionStore::list(Tx&, std::string_view workspaceId,
+                                                           const SuppressionFilter& filter) {
   auto s = list_.use();
   s->bind(1, std::string(workspaceId));
+  bindFilter(*s, filter);
   std::vector<SuppressionEntry> out;
   while (s->executeStep()) {
     out.push_back({s->getColumn(0).getString(), storedEnum(*s, 1, parseSuppressionKind, "suppression kind"),
@@ -71,13 +88,22 @@ std::vector<SuppressionEntry> SqliteSuppressionStore::list(Tx&, std::string_view
   return out;
 }
 
+std::int64_t SqliteSuppressionStore::removeWhere(Tx&, std::string_view workspaceId, const SuppressionFilter& filter) {
+  auto s = removeWhere_.use();
+  s->bind(1, std::string(workspaceId));
+  bindFilter(*s, filter);
+  return s->exec();
+}
+
 // ---- Signals ----
 
 SqliteSignalStore::SqliteSignalStore(Database& db)
     : findExternal_(db, "SELECT id FROM signals WHERE workspace_id = ? AND external_id = ?"),
       insert_(db,
               "INSERT INTO signals (id, workspace_id, campaign_id, lead_seq, message_seq, email, kind, external_id, "
-              "detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") {}
+              "detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      countSince_(db,
+                  "SELECT count(*) FROM signals WHERE workspace_id = ? AND email = ? AND kind = ? AND created_at >= ?") {}
 
 std::optional<std::string> SqliteSignalStore::findExternal(Tx&, std::string_view workspaceId,
                                                            std::string_view externalId) {
@@ -90,24 +116,28 @@ std::optional<std::string> SqliteSignalStore::findExternal(Tx&, std::string_view
 
 void SqliteSignalStore::insert(Tx&, const SignalRow& signal, Timestamp now) {
   auto s = insert_.use();
-  const auto bindSeq = [&](int index, const std::optional<std::int64_t>& seq) {
-    if (seq) {
-      s->bind(index, *seq);
-    } else {
-      s->bind(index);  // NULL
-    }
-  };
   s->bind(1, signal.id);
   s->bind(2, signal.workspaceId);
   bindOpt(*s, 3, signal.campaignId);
-  bindSeq(4, signal.leadSeq);
-  bindSeq(5, signal.messageSeq);
+  bindOpt(*s, 4, signal.leadSeq);
+  bindOpt(*s, 5, signal.messageSeq);
   s->bind(6, signal.email);
   s->bind(7, std::string(toString(signal.kind)));
   bindOpt(*s, 8, signal.externalId.empty() ? std::nullopt : std::optional<std::string>(signal.externalId));
   s->bind(9, signal.detail);
   s->bind(10, seconds(now));
   s->exec();
+}
+
+std::int64_t SqliteSignalStore::countSince(Tx&, std::string_view workspaceId, std::string_view email,
+                                           SignalKind kind, Timestamp since) {
+  auto s = countSince_.use();
+  s->bind(1, std::string(workspaceId));
+  s->bind(2, std::string(email));
+  s->bind(3, std::string(toString(kind)));
+  s->bind(4, seconds(since));
+  (void)s->executeStep();
+  return s->getColumn(0).getInt64();
 }
 
 // ---- Idempotency keys ----
