@@ -24,6 +24,15 @@ CREATE UNIQUE INDEX signals_by_external_id ON signals(workspace_id, external_id)
 -- An address's recent signals of one kind (soft bounces counted toward a hard one).
 CREATE INDEX signals_by_address ON signals(workspace_id, email, kind, created_at);
 
+-- The signals on one message (hard bounces among a campaign's recent sends).
+CREATE INDEX signals_by_message ON signals(message_seq) WHERE message_seq IS NOT NULL;
+
+-- Why a paused campaign is paused: 'manual' (pauseCampaign) or
+-- 'bounceProtection' (it paused itself); NULL unless paused.
+ALTER TABLE campaigns ADD COLUMN pause_reason TEXT
+  CHECK (pause_reason IS NULL OR pause_reason = 'manual' OR pause_reason = 'bounceProtection');
+UPDATE campaigns SET pause_reason = 'manual' WHERE status = 'paused';
+
 -- Entries added before this migration were added by a call: 'manual'.
 ALTER TABLE suppressions ADD COLUMN reason TEXT NOT NULL DEFAULT 'manual'
   CHECK (reason = 'manual' OR reason = 'hardBounce' OR reason = 'softBounces' OR reason = 'complaint'

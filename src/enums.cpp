@@ -34,6 +34,7 @@ std::optional<E> parseName(const std::array<std::string_view, N>& names, std::st
 constexpr std::array<std::string_view, 7> kErrorCodes = {
     "not_found", "invalid_argument", "conflict", "no_steps", "busy", "storage_error", "schema_too_new"};
 constexpr std::array<std::string_view, 3> kCampaignStatuses = {"draft", "running", "paused"};
+constexpr std::array<std::string_view, 2> kPauseReasons = {"manual", "bounceProtection"};
 constexpr std::array<std::string_view, 2> kStepFormats = {"text", "html"};
 constexpr std::array<std::string_view, 5> kLeadStatuses = {"active", "completed", "suppressed", "replied",
                                                            "bounced"};
@@ -52,6 +53,7 @@ constexpr std::array<std::string_view, 5> kRowCodes = {"missing_email", "invalid
 
 std::string_view toString(ErrorCode code) noexcept { return nameOf(kErrorCodes, code); }
 std::string_view toString(CampaignStatus status) noexcept { return nameOf(kCampaignStatuses, status); }
+std::string_view toString(PauseReason reason) noexcept { return nameOf(kPauseReasons, reason); }
 std::string_view toString(StepFormat format) noexcept { return nameOf(kStepFormats, format); }
 std::string_view toString(LeadStatus status) noexcept { return nameOf(kLeadStatuses, status); }
 std::string_view toString(MessageStatus status) noexcept { return nameOf(kMessageStatuses, status); }
@@ -83,6 +85,9 @@ std::optional<MergeMode> parseMergeMode(std::string_view name) noexcept {
   return parseName<MergeMode>(kMergeModes, name);
 }
 
+std::optional<PauseReason> parsePauseReason(std::string_view name) noexcept {
+  return parseName<PauseReason>(kPauseReasons, name);
+}
 std::optional<CampaignStatus> parseCampaignStatus(std::string_view name) noexcept {
   return parseName<CampaignStatus>(kCampaignStatuses, name);
 }

@@ -221,9 +221,9 @@ BOOST_AUTO_TEST_CASE(campaign_create_reads_steps_from_a_file_and_get_shows_the_w
                            "--steps", cli.file("steps.json", kSteps)});
   BOOST_TEST(created.status == 0);
   const Json campaign = created.json()["campaign"];
-  BOOST_TEST(keysOf(campaign) == (std::vector<std::string>{"id", "workspaceId", "name", "status", "createdAt",
-                                                           "startedAt", "leadsEnrolled", "queuedMessages", "steps",
-                                                           "timeZone", "sendWindow", "dailyCap"}),
+  BOOST_TEST(keysOf(campaign) == (std::vector<std::string>{"id", "workspaceId", "name", "status", "pauseReason",
+                                                           "createdAt", "startedAt", "leadsEnrolled", "queuedMessages",
+                                                           "steps", "timeZone", "sendWindow", "dailyCap"}),
              boost::test_tools::per_element());
   BOOST_TEST(campaign["timeZone"] == "UTC");
   BOOST_TEST(campaign["sendWindow"].is_null());
@@ -947,7 +947,7 @@ BOOST_AUTO_TEST_CASE(signal_applies_its_rule_once_per_external_id) {
   BOOST_TEST(bounce.status == 0);
   const Json s = bounce.json()["signal"];
   BOOST_TEST(keysOf(s) == (std::vector<std::string>{"id", "duplicate", "leadsStopped", "messagesCancelled",
-                                                     "suppressionAdded"}),
+                                                     "suppressionAdded", "campaignPaused"}),
              boost::test_tools::per_element());
   BOOST_TEST(s["duplicate"] == false);
   BOOST_TEST(s["leadsStopped"] == 1);

@@ -106,9 +106,15 @@ BOOST_AUTO_TEST_CASE(suppression_kind_round_trips) {
                               parseSuppressionKind);
 }
 
+BOOST_AUTO_TEST_CASE(pause_reason_round_trips) {
+  roundTrips<PauseReason>({{PauseReason::manual, "manual"}, {PauseReason::bounceProtection, "bounceProtection"}},
+                          parsePauseReason);
+}
+
 BOOST_AUTO_TEST_CASE(suppression_reason_round_trips) {
   roundTrips<SuppressionReason>({{SuppressionReason::manual, "manual"},
                                  {SuppressionReason::hardBounce, "hardBounce"},
+                                 {SuppressionReason::softBounces, "softBounces"},
                                  {SuppressionReason::complaint, "complaint"},
                                  {SuppressionReason::unsubscribe, "unsubscribe"}},
                                 parseSuppressionReason);
@@ -117,6 +123,7 @@ BOOST_AUTO_TEST_CASE(suppression_reason_round_trips) {
 BOOST_AUTO_TEST_CASE(signal_kind_round_trips) {
   roundTrips<SignalKind>({{SignalKind::reply, "reply"},
                           {SignalKind::bounceHard, "bounceHard"},
+                          {SignalKind::bounceSoft, "bounceSoft"},
                           {SignalKind::complaint, "complaint"},
                           {SignalKind::unsubscribe, "unsubscribe"},
                           {SignalKind::click, "click"},

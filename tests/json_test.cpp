@@ -569,15 +569,16 @@ BOOST_AUTO_TEST_CASE(campaign_shape_with_steps_and_a_null_start) {
   c.createdAt = at(test::kSeedEpoch);
   c.steps = {{"Hi", "Body", StepFormat::text, 0}, {"Again", "<b>x</b>", StepFormat::html, 3.5}};
   const std::string text = leadterra::json::toJson(c);
-  BOOST_TEST(keysOf(text) == (std::vector<std::string>{"id", "workspaceId", "name", "status", "createdAt", "startedAt",
-                                                      "leadsEnrolled", "queuedMessages", "steps", "timeZone",
-                                                      "sendWindow", "dailyCap"}),
+  BOOST_TEST(keysOf(text) == (std::vector<std::string>{"id", "workspaceId", "name", "status", "pauseReason", "createdAt",
+                                                      "startedAt", "leadsEnrolled", "queuedMessages", "steps",
+                                                      "timeZone", "sendWindow", "dailyCap"}),
              boost::test_tools::per_element());
   const Ordered doc = Ordered::parse(text);
   BOOST_TEST(doc["timeZone"] == "UTC");  // the default sending rules: any time, no cap
   BOOST_TEST(doc["sendWindow"].is_null());
   BOOST_TEST(doc["dailyCap"].is_null());
   BOOST_TEST(doc["status"] == "draft");
+  BOOST_TEST(doc["pauseReason"].is_null());
   BOOST_TEST(doc["startedAt"].is_null());
   BOOST_TEST(doc["createdAt"] == "2025-06-10T15:00:00Z");
   BOOST_TEST(doc["steps"].dump() == R"([{"subject":"Hi","body":"Body","format":"text","delayDays":0},)"
@@ -670,9 +671,9 @@ BOOST_AUTO_TEST_CASE(workspace_and_suppression_entry_shapes) {
 }
 
 BOOST_AUTO_TEST_CASE(signal_result_shape) {
-  const SignalResult r{"sig_1", false, 2, 1, true};
-  BOOST_TEST(leadterra::json::toJson(r) ==
-             R"({"id":"sig_1","duplicate":false,"leadsStopped":2,"messagesCancelled":1,"suppressionAdded":true})");
+  const SignalResult r{"sig_1", false, 2, 1, true, true};
+  BOOST_TEST(leadterra::json::toJson(r) == R"({"id":"sig_1","duplicate":false,"leadsStopped":2,"messagesCancelled":1,)"
+                                           R"("suppressionAdded":true,"campaignPaused":true})");
 }
 
 // ---- Timestamps ----

@@ -313,6 +313,50 @@ BOOST_AUTO_TEST_CASE(entries_are_listed_and_removed_by_reason_and_time) {
              }) == "not_found");
 }
 
+// A campaign of one step with `n` leads, every message sent.
+std::vector<Message> sendAll(CampaignEngine& engine, const std::string& id, int n) {
+  std::vector<LeadInput> leads;
+  for (int i = 0; i < n; ++i) leads.push_back(EngineFixture::lead("p" + std::to_string(i) + "@proto" + std::to_string(i) + ".com"));
+  engine.createCampaign({"ws_test", id, "Protected", {{"Hi", "Body", StepFormat::text, 0}}, {}});
+  (void)engine.bulkUpsert(id, leads);
+  (void)engine.startCampaign(id);
+  std::vector<Message> sent;
+  for (const Message& m : engine.claimDue(1000, 600)) {
+    if (m.campaignId == id) sent.push_back(engine.markSent(m.id));
+  }
+  return sent;
+}
+
+BOOST_AUTO_TEST_CASE(bounce_protection_pauses_a_campaign_whose_recent_sends_bounce_too_often) {
+  const std::vector<Message> sent = sendAll(*engine, "camp_protected", 60);
+  BOOST_REQUIRE_EQUAL(sent.size(), 60U);
+  // 3 of 60 is 5 %: not more than 5 %, the campaign keeps running.
+  for (int i = 0; i < 3; ++i) BOOST_TEST(!onMessage(SignalKind::bounceHard, sent[static_cast<std::size_t>(i)].id).campaignPaused);
+  BOOST_TEST(engine->getCampaign("camp_protected")->status == CampaignStatus::running);
+  // The fourth is 6.7 %: paused, with the reason the host can show.
+  const SignalResult fourth = onMessage(SignalKind::bounceHard, sent[3].id);
+  BOOST_TEST(fourth.campaignPaused);
+  const Campaign paused = *engine->getCampaign("camp_protected");
+  BOOST_TEST(paused.status == CampaignStatus::paused);
+  BOOST_TEST((paused.pauseReason == std::optional<PauseReason>(PauseReason::bounceProtection)));
+  // Other campaigns keep running; a later bounce changes nothing more.
+  BOOST_TEST(engine->getCampaign(kCamp)->status == CampaignStatus::running);
+  BOOST_TEST(!onMessage(SignalKind::bounceHard, sent[4].id).campaignPaused);
+  // Starting it again is the user's decision, and clears the reason.
+  (void)engine->startCampaign("camp_protected");
+  BOOST_TEST(!engine->getCampaign("camp_protected")->pauseReason.has_value());
+  // A manual pause says so.
+  (void)engine->pauseCampaign(kCamp);
+  BOOST_TEST((engine->getCampaign(kCamp)->pauseReason == std::optional<PauseReason>(PauseReason::manual)));
+}
+
+BOOST_AUTO_TEST_CASE(bounce_protection_waits_for_50_sends) {
+  const std::vector<Message> sent = sendAll(*engine, "camp_small", 49);
+  for (std::size_t i = 0; i < 10; ++i) BOOST_TEST(!onMessage(SignalKind::bounceHard, sent[i].id).campaignPaused);
+  BOOST_TEST(engine->getCampaign("camp_small")->status == CampaignStatus::running);
+  BOOST_TEST(!engine->getCampaign("camp_small")->pauseReason.has_value());
+}
+
 BOOST_AUTO_TEST_CASE(signals_and_their_entries_survive_a_reopen) {
   const Message m = claimedMessageOf("ava@acmecorp.com");
   const SignalResult first = onMessage(SignalKind::complaint, m.id, "abuse-77");

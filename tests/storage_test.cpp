@@ -220,9 +220,9 @@ BOOST_AUTO_TEST_CASE(a_file_from_before_creation_order_keeps_the_order_of_its_le
   BOOST_TEST(engine->countLeads(kCamp).total == 5);
 }
 
-// Suppression entries written before they had reasons (migration 0006) were
-// added by calls: they read as manual, and still block.
-BOOST_AUTO_TEST_CASE(a_file_from_before_signals_lists_its_entries_as_manual) {
+// Suppression entries and pauses written before they had reasons (migration
+// 0006) were made by calls: they read as manual, and entries still block.
+BOOST_AUTO_TEST_CASE(a_file_from_before_signals_reads_its_entries_and_pauses_as_manual) {
   TempDir dir;
   const std::string path = dir.file("v5.db");
   {
@@ -234,8 +234,12 @@ BOOST_AUTO_TEST_CASE(a_file_from_before_signals_lists_its_entries_as_manual) {
     }
     db.exec("INSERT INTO workspaces VALUES ('ws_1', 'One', 0)");
     db.exec("INSERT INTO suppressions VALUES ('ws_1', 'acme.com', 'domain', 0)");
+    db.exec("INSERT INTO campaigns (id, workspace_id, name, status, created_at, started_at, lead_count) "
+            "VALUES ('camp_old', 'ws_1', 'Old', 'paused', 0, 0, 0)");
   }
   const auto engine = CampaignEngine::open(path);
+  // A campaign paused before pauses had reasons was paused by hand.
+  BOOST_TEST(toString(engine->getCampaign("camp_old")->pauseReason.value()) == "manual");
   const std::vector<SuppressionEntry> entries = engine->listSuppressions("ws_1");
   BOOST_REQUIRE_EQUAL(entries.size(), 1U);
   BOOST_TEST(entries[0].entry == "acme.com");

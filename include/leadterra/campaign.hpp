@@ -25,6 +25,14 @@ enum class StepFormat { text, html };
 [[nodiscard]] LEADTERRA_EXPORT std::string_view toString(CampaignStatus status) noexcept;
 [[nodiscard]] LEADTERRA_EXPORT std::string_view toString(StepFormat format) noexcept;
 [[nodiscard]] LEADTERRA_EXPORT std::optional<CampaignStatus> parseCampaignStatus(std::string_view name) noexcept;
+
+// Why a paused campaign is paused: pauseCampaign (manual), or it paused
+// itself because too many of its recent sends bounced (docs/signals.md).
+// Stored on disk by name; do not rename.
+enum class PauseReason { manual, bounceProtection };
+
+[[nodiscard]] LEADTERRA_EXPORT std::string_view toString(PauseReason reason) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::optional<PauseReason> parsePauseReason(std::string_view name) noexcept;
 [[nodiscard]] LEADTERRA_EXPORT std::optional<StepFormat> parseStepFormat(std::string_view name) noexcept;
 
 // One email of the sequence. `subject` and `body` are templates (see
@@ -75,6 +83,7 @@ struct Campaign {
   std::string workspaceId;
   std::string name;
   CampaignStatus status = CampaignStatus::draft;
+  std::optional<PauseReason> pauseReason;  // set while paused
   Timestamp createdAt{};
   std::optional<Timestamp> startedAt;  // first start; kept across pauses
   std::int64_t leadsEnrolled = 0;      // leads in the campaign, any status

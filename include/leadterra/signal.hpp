@@ -51,6 +51,7 @@ struct SignalResult {
   std::int64_t leadsStopped = 0;       // leads whose status the rule changed
   std::int64_t messagesCancelled = 0;  // live messages the rule cancelled
   bool suppressionAdded = false;       // a new entry on the workspace's list
+  bool campaignPaused = false;         // the bounce protection paused the message's campaign
 };
 
 }  // namespace leadterra

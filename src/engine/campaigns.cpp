@@ -67,6 +67,7 @@ Campaign campaignView(Call& call, const store::CampaignRow& row) {
   c.workspaceId = row.workspaceId;
   c.name = row.name;
   c.status = row.status;
+  c.pauseReason = row.pauseReason;
   c.createdAt = row.createdAt;
   c.startedAt = row.startedAt;
   c.leadsEnrolled = row.leadCount;
@@ -204,7 +205,7 @@ StartResult CampaignEngine::startCampaign(std::string_view campaignId, const Sco
     if (c.status != CampaignStatus::running) {
       if (!c.startedAt) c.startedAt = call.now;
       c.status = CampaignStatus::running;
-      call.db.campaigns().setStatus(call.tx, c.id, c.status, c.startedAt);
+      call.db.campaigns().setStatus(call.tx, c.id, c.status, c.startedAt, std::nullopt);
       (void)sequencer.queueAllAwaiting(call.now);
     }
     return StartResult{c.id, c.status, *c.startedAt, c.leadCount, call.db.outbox().countQueued(call.tx, c.id)};
@@ -219,7 +220,8 @@ Campaign CampaignEngine::pauseCampaign(std::string_view campaignId, const Scope&
     }
     if (c.status == CampaignStatus::running) {
       c.status = CampaignStatus::paused;
-      call.db.campaigns().setStatus(call.tx, c.id, c.status, c.startedAt);
+      c.pauseReason = PauseReason::manual;
+      call.db.campaigns().setStatus(call.tx, c.id, c.status, c.startedAt, c.pauseReason);
     }
     return campaignView(call, c);
   });

@@ -16,6 +16,11 @@ namespace {
 // count as a hard bounce.
 constexpr std::int64_t kSoftBouncesForHard = 3;
 constexpr std::chrono::hours kSoftBounceWindow{24 * 14};
+// Bounce protection: of a campaign's last 200 sent messages, at least 50
+// sent and more than 5 % of them hard-bounced pauses the campaign.
+constexpr std::int64_t kProtectionWindow = 200;
+constexpr std::int64_t kProtectionMinSends = 50;
+constexpr std::int64_t kProtectionMaxPercent = 5;
 
 // What a signal is about, once its message or address is found.
 struct Target {
@@ -117,11 +122,33 @@ void applySoftBounce(Call& call, const Target& t, std::string_view detail, Signa
   if (earlier + 1 >= kSoftBouncesForHard) applySuppression(call, t, SuppressionReason::softBounces, r);
 }
 
+// After a hard bounce on one of its messages: a running campaign whose recent
+// sends bounce too often pauses itself (a careful sender's reputation guard).
+// Starting it again is the user's decision.
+void protectCampaign(Call& call, const std::string& campaignId, std::int64_t bouncedSeq, SignalResult& r) {
+  const store::CampaignRow c = *call.db.campaigns().find(call.tx, campaignId);
+  if (c.status != CampaignStatus::running) return;
+  const std::vector<std::int64_t> sent = call.db.outbox().recentSent(call.tx, campaignId, kProtectionWindow);
+  const auto sends = static_cast<std::int64_t>(sent.size());
+  if (sends < kProtectionMinSends) return;
+  std::int64_t bounced = 0;
+  for (const std::int64_t seq : sent) {
+    // The signal being reported is not recorded yet.
+    if (seq == bouncedSeq || call.db.signals().onMessage(call.tx, seq, SignalKind::bounceHard)) ++bounced;
+  }
+  if (bounced * 100 <= sends * kProtectionMaxPercent) return;
+  call.db.campaigns().setStatus(call.tx, c.id, CampaignStatus::paused, c.startedAt, PauseReason::bounceProtection);
+  r.campaignPaused = true;
+}
+
 void applyRule(Call& call, const SignalInput& in, const Target& t, SignalResult& r) {
   const SignalKind kind = in.kind;
   switch (kind) {
     case SignalKind::reply: applyReply(call, t, r); return;
-    case SignalKind::bounceHard: applySuppression(call, t, SuppressionReason::hardBounce, r); return;
+    case SignalKind::bounceHard:
+      applySuppression(call, t, SuppressionReason::hardBounce, r);
+      if (t.row.messageSeq) protectCampaign(call, *t.row.campaignId, *t.row.messageSeq, r);
+      return;
     case SignalKind::bounceSoft: applySoftBounce(call, t, in.detail, r); return;
     case SignalKind::complaint: applySuppression(call, t, SuppressionReason::complaint, r); return;
     case SignalKind::unsubscribe: applySuppression(call, t, SuppressionReason::unsubscribe, r); return;

@@ -1005,6 +1005,7 @@ Json toJsonValue(const Campaign& campaign) {
   out["workspaceId"] = campaign.workspaceId;
   out["name"] = campaign.name;
   out["status"] = std::string(toString(campaign.status));
+  out["pauseReason"] = campaign.pauseReason ? Json(std::string(toString(*campaign.pauseReason))) : Json(nullptr);
   out["createdAt"] = timestampValue(campaign.createdAt);
   out["startedAt"] = campaign.startedAt ? timestampValue(*campaign.startedAt) : Json(nullptr);
   out["leadsEnrolled"] = campaign.leadsEnrolled;
@@ -1115,6 +1116,7 @@ Json toJsonValue(const SignalResult& result) {
   out["leadsStopped"] = result.leadsStopped;
   out["messagesCancelled"] = result.messagesCancelled;
   out["suppressionAdded"] = result.suppressionAdded;
+  out["campaignPaused"] = result.campaignPaused;
   return out;
 }
 

@@ -44,6 +44,7 @@ struct CampaignRow {
   std::string workspaceId;
   std::string name;
   CampaignStatus status = CampaignStatus::draft;
+  std::optional<PauseReason> pauseReason;
   Timestamp createdAt{};
   std::optional<Timestamp> startedAt;
   std::int64_t leadCount = 0;
@@ -157,8 +158,8 @@ class CampaignStore {
   // Running campaigns, optionally of one workspace only.
   [[nodiscard]] virtual std::vector<CampaignRow> running(Tx& tx, std::string_view workspaceId) = 0;
 
-  virtual void setStatus(Tx& tx, std::string_view id, CampaignStatus status,
-                         std::optional<Timestamp> startedAt) = 0;
+  virtual void setStatus(Tx& tx, std::string_view id, CampaignStatus status, std::optional<Timestamp> startedAt,
+                         std::optional<PauseReason> pauseReason) = 0;
   virtual void setSchedule(Tx& tx, std::string_view id, const CampaignSchedule& schedule) = 0;
   virtual void addLeadCount(Tx& tx, std::string_view id, std::int64_t enrolled) = 0;
 
@@ -254,6 +255,9 @@ class OutboxStore {
   // Back to queued at `at`, with the reason kept.
   virtual void retryAt(Tx& tx, std::int64_t seq, Timestamp at, std::string_view reason, Timestamp now) = 0;
   virtual void markFailed(Tx& tx, std::int64_t seq, std::string_view reason, Timestamp now) = 0;
+  // The seqs of the campaign's last `limit` sent messages, newest (by seq) first.
+  [[nodiscard]] virtual std::vector<std::int64_t> recentSent(Tx& tx, std::string_view campaignId,
+                                                             std::int64_t limit) = 0;
 };
 
 class SuppressionStore {
@@ -283,6 +287,8 @@ class SignalStore {
   // Signals of this kind for the address in the workspace recorded at or after `since`.
   [[nodiscard]] virtual std::int64_t countSince(Tx& tx, std::string_view workspaceId, std::string_view email,
                                                 SignalKind kind, Timestamp since) = 0;
+  // Whether a signal of this kind names the message.
+  [[nodiscard]] virtual bool onMessage(Tx& tx, std::int64_t messageSeq, SignalKind kind) = 0;
 };
 
 class IdempotencyStore {

@@ -98,6 +98,11 @@ inline InvariantReport checkInvariants(const std::string& path) {
                                   "SELECT m.id, l.email, l.status FROM messages m JOIN leads l ON l.seq = m.lead_seq "
                                   "WHERE m.status IN ('queued', 'claimed') AND l.status <> 'active'",
                                   p);
+  // A reply stops its lead for good: nothing makes it active again.
+  invariant_queries::expectNoRows(db, "active lead named by a reply signal",
+                                  "SELECT s.id, l.email FROM signals s JOIN leads l ON l.seq = s.lead_seq "
+                                  "WHERE s.kind = 'reply' AND l.status <> 'replied'",
+                                  p);
   // The opt-out promise: nothing live for an address its workspace suppressed.
   invariant_queries::expectNoRows(db, "live message for a suppressed address",
                                   "SELECT m.id, l.email, s.entry FROM messages m JOIN leads l ON l.seq = m.lead_seq "

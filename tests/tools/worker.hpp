@@ -1,6 +1,6 @@
 // One worker of the concurrency and crash tests: a random mix of the calls a
 // host application makes (upserts of overlapping leads, claims, sent, failed,
-// replied, suppressions, reads) against one campaign, logging what it saw so
+// replied, signals, suppressions, reads) against one campaign, logging what it saw so
 // that the test can check the engine's promises afterwards:
 //   - every message it claimed (to find one handed out twice),
 //   - the last customFields value it wrote per lead (to find lost updates),
@@ -130,7 +130,8 @@ inline std::string workerKey(int worker) { return "w" + std::to_string(worker); 
 // Runs the mix on `engine` (which may be shared with other threads: the
 // engine serializes its calls). Never throws for an engine error: it is
 // counted in the report. Expected refusals, counted apart:
-//   - not_found from markReplied of an address no one has enrolled yet;
+//   - not_found from markReplied or a reply signal of an address no one has
+//     enrolled yet;
 //   - conflict from markFailed of a message cancelled meanwhile by a
 //     suppression or a reply, and from markSent of a message failed meanwhile.
 inline WorkerReport runWorker(CampaignEngine& engine, const WorkerConfig& config) {
@@ -189,14 +190,30 @@ inline WorkerReport runWorker(CampaignEngine& engine, const WorkerConfig& config
           }
         }
       });
+      // Half the doomed addresses opt out through signals (unsubscribe,
+      // complaint, hard bounce), one transaction each, the rest and the
+      // domain by one addSuppressions after them: a worker that sees the
+      // domain's entry has seen every opt-out committed.
       std::vector<std::string> entries{std::string("@") + kDoomedDomain};
+      std::vector<std::string> signalled;
       for (int i = 0; i < config.pool; ++i) {
-        if (isDoomedEmail(i)) entries.push_back(poolEmail(i));
+        if (!isDoomedEmail(i)) continue;
+        (signalled.size() < entries.size() ? signalled : entries).push_back(poolEmail(i));
+      }
+      constexpr SignalKind kOptOuts[] = {SignalKind::unsubscribe, SignalKind::complaint, SignalKind::bounceHard};
+      std::int64_t cancelled = 0;
+      for (std::size_t i = 0; i < signalled.size(); ++i) {
+        SignalInput in;
+        in.kind = kOptOuts[i % 3];
+        in.workspaceId = config.workspaceId;
+        in.email = signalled[i];
+        guarded([&] { cancelled += engine.reportSignal(in).messagesCancelled; });
       }
       guarded([&] {
-        report.suppressionCancelled = engine.addSuppressions(config.workspaceId, entries).messagesCancelled;
+        report.suppressionCancelled = cancelled + engine.addSuppressions(config.workspaceId, entries).messagesCancelled;
         report.suppressed = true;
         report.suppressedEmails = entries;
+        report.suppressedEmails.insert(report.suppressedEmails.end(), signalled.begin(), signalled.end());
         seenSuppression = true;
       });
       continue;
@@ -246,8 +263,15 @@ inline WorkerReport runWorker(CampaignEngine& engine, const WorkerConfig& config
               {ErrorCode::conflict});
         } else if (fate < 90) {
           guarded([&] { (void)engine.markFailed(m.id, "try later", true); }, {ErrorCode::conflict});
-        } else if (fate < 95) {
+        } else if (fate < 94) {
           guarded([&] { (void)engine.markFailed(m.id, "mailbox unknown", false); }, {ErrorCode::conflict});
+        } else if (fate < 97) {
+          // A soft bounce or a click on it, sometimes delivered twice.
+          SignalInput in;
+          in.kind = fate < 96 ? SignalKind::bounceSoft : SignalKind::click;
+          in.messageId = m.id;
+          in.externalId = "evt" + std::to_string(pick(40));
+          guarded([&] { (void)engine.reportSignal(in); });
         }  // else: keep holding it; its lease outlives the test
       }
     } else if (dice < 97) {
@@ -256,8 +280,18 @@ inline WorkerReport runWorker(CampaignEngine& engine, const WorkerConfig& config
         (void)engine.getCampaign(config.campaignId);
       });
     } else {
-      guarded([&] { (void)engine.markReplied(config.campaignId, poolEmail(pick(config.pool))); },
-              {ErrorCode::not_found});
+      if (pick(2) == 0) {
+        guarded([&] { (void)engine.markReplied(config.campaignId, poolEmail(pick(config.pool))); },
+                {ErrorCode::not_found});
+      } else {
+        SignalInput in;  // a reply by address, as a mailbox poller reports it
+        in.kind = SignalKind::reply;
+        in.workspaceId = config.workspaceId;
+        in.campaignId = config.campaignId;
+        in.email = poolEmail(pick(config.pool));
+        in.externalId = "reply" + std::to_string(pick(40));
+        guarded([&] { (void)engine.reportSignal(in); }, {ErrorCode::not_found});
+      }
     }
   }
   return report;

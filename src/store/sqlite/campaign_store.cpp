@@ -17,7 +17,7 @@ namespace {
 
 constexpr const char* kCampaignColumns =
     "id, workspace_id, name, status, created_at, started_at, lead_count, time_zone, window_days, "
-    "window_start_hour, window_end_hour, daily_cap";
+    "window_start_hour, window_end_hour, daily_cap, pause_reason";
 
 CampaignRow readCampaign(SQLite::Statement& s) {
   CampaignRow row;
@@ -38,6 +38,7 @@ CampaignRow readCampaign(SQLite::Statement& s) {
     row.schedule.sendWindow = w;
   }
   if (!s.isColumnNull(11)) row.schedule.dailyCap = s.getColumn(11).getInt64();
+  if (!s.isColumnNull(12)) row.pauseReason = storedEnum(s, 12, parsePauseReason, "pause reason");
   return row;
 }
 
@@ -105,7 +106,7 @@ SqliteCampaignStore::SqliteCampaignStore(Database& db)
                             kCampaignColumns)),
       running_(db, fmt::format("SELECT {} FROM campaigns WHERE status = ?", kCampaignColumns)),
       runningIn_(db, fmt::format("SELECT {} FROM campaigns WHERE workspace_id = ? AND status = ?", kCampaignColumns)),
-      setStatus_(db, "UPDATE campaigns SET status = ?, started_at = ? WHERE id = ?"),
+      setStatus_(db, "UPDATE campaigns SET status = ?, started_at = ?, pause_reason = ? WHERE id = ?"),
       setSchedule_(db,
                    "UPDATE campaigns SET time_zone = ?, window_days = ?, window_start_hour = ?, window_end_hour = ?, "
                    "daily_cap = ? WHERE id = ?"),
@@ -182,11 +183,12 @@ std::vector<CampaignRow> SqliteCampaignStore::running(Tx&, std::string_view work
 }
 
 void SqliteCampaignStore::setStatus(Tx&, std::string_view id, CampaignStatus status,
-                                    std::optional<Timestamp> startedAt) {
+                                    std::optional<Timestamp> startedAt, std::optional<PauseReason> pauseReason) {
   auto s = setStatus_.use();
   s->bind(1, std::string(toString(status)));
-  if (startedAt) s->bind(2, seconds(*startedAt));
-  s->bind(3, std::string(id));
+  detail::bindOpt(*s, 2, startedAt);
+  detail::bindOpt(*s, 3, pauseReason ? std::optional<std::string>(toString(*pauseReason)) : std::nullopt);
+  s->bind(4, std::string(id));
   s->exec();
 }
 

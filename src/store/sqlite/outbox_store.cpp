@@ -108,7 +108,8 @@ SqliteOutboxStore::SqliteOutboxStore(Database& db)
       retry_(db,
              "UPDATE messages SET status = ?, lease_until = NULL, scheduled_at = ?, last_error = ?, updated_at = ? "
              "WHERE seq = ?"),
-      failed_(db, "UPDATE messages SET status = ?, lease_until = NULL, last_error = ?, updated_at = ? WHERE seq = ?") {}
+      failed_(db, "UPDATE messages SET status = ?, lease_until = NULL, last_error = ?, updated_at = ? WHERE seq = ?"),
+      recentSent_(db, "SELECT seq FROM messages WHERE campaign_id = ? AND status = ? ORDER BY seq DESC LIMIT ?") {}
 
 std::int64_t SqliteOutboxStore::nextSeq(Tx&) {
   auto s = nextSeq_.use();
@@ -299,6 +300,16 @@ void SqliteOutboxStore::markFailed(Tx&, std::int64_t seq, std::string_view reaso
   s->bind(3, seconds(now));
   s->bind(4, seq);
   s->exec();
+}
+
+std::vector<std::int64_t> SqliteOutboxStore::recentSent(Tx&, std::string_view campaignId, std::int64_t limit) {
+  auto s = recentSent_.use();
+  s->bind(1, std::string(campaignId));
+  s->bind(2, std::string(toString(MessageStatus::sent)));
+  s->bind(3, limit);
+  std::vector<std::int64_t> out;
+  while (s->executeStep()) out.push_back(s->getColumn(0).getInt64());
+  return out;
 }
 
 }  // namespace leadterra::store::sqlite

@@ -45,7 +45,8 @@ class SqliteCampaignStore final : public CampaignStore {
   std::vector<CampaignRow> page(Tx& tx, std::string_view workspaceId, const std::optional<CreatedKey>& after,
                                 std::int64_t limit) override;
   std::vector<CampaignRow> running(Tx& tx, std::string_view workspaceId) override;
-  void setStatus(Tx& tx, std::string_view id, CampaignStatus status, std::optional<Timestamp> startedAt) override;
+  void setStatus(Tx& tx, std::string_view id, CampaignStatus status, std::optional<Timestamp> startedAt,
+                 std::optional<PauseReason> pauseReason) override;
   void setSchedule(Tx& tx, std::string_view id, const CampaignSchedule& schedule) override;
   void addLeadCount(Tx& tx, std::string_view id, std::int64_t enrolled) override;
   std::vector<Step> steps(Tx& tx, std::string_view campaignId) override;
@@ -112,10 +113,12 @@ class SqliteOutboxStore final : public OutboxStore {
   void markSent(Tx& tx, std::int64_t seq, Timestamp now) override;
   void retryAt(Tx& tx, std::int64_t seq, Timestamp at, std::string_view reason, Timestamp now) override;
   void markFailed(Tx& tx, std::int64_t seq, std::string_view reason, Timestamp now) override;
+  std::vector<std::int64_t> recentSent(Tx& tx, std::string_view campaignId, std::int64_t limit) override;
 
  private:
   Statement nextSeq_, insert_, live_, forStep_, requeue_, setText_, cancelLive_, cancelStep_, queued_, queuedStep_,
-      queuedTimes_, reschedule_, countQueued_, list_, page_, pageStatus_, due_, claim_, find_, get_, sent_, retry_, failed_;
+      queuedTimes_, reschedule_, countQueued_, list_, page_, pageStatus_, due_, claim_, find_, get_, sent_, retry_, failed_,
+      recentSent_;
 };
 
 class SqliteSuppressionStore final : public SuppressionStore {
@@ -140,9 +143,10 @@ class SqliteSignalStore final : public SignalStore {
   void insert(Tx& tx, const SignalRow& signal, Timestamp now) override;
   std::int64_t countSince(Tx& tx, std::string_view workspaceId, std::string_view email, SignalKind kind,
                           Timestamp since) override;
+  bool onMessage(Tx& tx, std::int64_t messageSeq, SignalKind kind) override;
 
  private:
-  Statement findExternal_, insert_, countSince_;
+  Statement findExternal_, insert_, countSince_, onMessage_;
 };
 
 class SqliteIdempotencyStore final : public IdempotencyStore {

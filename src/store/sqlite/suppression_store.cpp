@@ -103,7 +103,8 @@ SqliteSignalStore::SqliteSignalStore(Database& db)
               "INSERT INTO signals (id, workspace_id, campaign_id, lead_seq, message_seq, email, kind, external_id, "
               "detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       countSince_(db,
-                  "SELECT count(*) FROM signals WHERE workspace_id = ? AND email = ? AND kind = ? AND created_at >= ?") {}
+                  "SELECT count(*) FROM signals WHERE workspace_id = ? AND email = ? AND kind = ? AND created_at >= ?"),
+      onMessage_(db, "SELECT 1 FROM signals WHERE message_seq = ? AND kind = ? LIMIT 1") {}
 
 std::optional<std::string> SqliteSignalStore::findExternal(Tx&, std::string_view workspaceId,
                                                            std::string_view externalId) {
@@ -138,6 +139,13 @@ std::int64_t SqliteSignalStore::countSince(Tx&, std::string_view workspaceId, st
   s->bind(4, seconds(since));
   (void)s->executeStep();
   return s->getColumn(0).getInt64();
+}
+
+bool SqliteSignalStore::onMessage(Tx&, std::int64_t messageSeq, SignalKind kind) {
+  auto s = onMessage_.use();
+  s->bind(1, messageSeq);
+  s->bind(2, std::string(toString(kind)));
+  return s->executeStep();
 }
 
 // ---- Idempotency keys ----
