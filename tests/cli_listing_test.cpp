@@ -138,6 +138,17 @@ BOOST_AUTO_TEST_CASE(leads_list_prints_every_lead_as_leads_get_does_and_a_null_c
     const std::string email = "a" + std::to_string(i) + "@acme.com";
     BOOST_TEST(doc["leads"][i] == cli({"leads", "get", "--campaign", kCampaign, email}).json()["lead"]);
   }
+  // Nested customFields, empty objects and arrays, escapes and non-ASCII text
+  // come out as the same document printed whole would have them.
+  BOOST_REQUIRE_EQUAL(cli({"leads", "bulk", "--campaign", kCampaign},
+                          R"({"leads": [{"email": "n@acme.com", "firstName": "Zoë \"Q\" \\ \u0001",
+                                          "customFields": {"a": {"b": [], "c": {}, "d": [1, 2.5, {"e": null}]},
+                                                           "t": "x,y:{z}[w]"}}]})")
+                          .status,
+                      0);
+  const Run nested = cli({"leads", "list", "--campaign", kCampaign});
+  BOOST_TEST(nested.out == nested.json().dump(2) + "\n");
+  BOOST_TEST(nested.json()["leads"][3]["customFields"]["t"] == "x,y:{z}[w]");
   // An empty listing has the same shape.
   BOOST_REQUIRE_EQUAL(cli({"campaign", "create", "--workspace", "ws_1", "--id", "camp_empty", "--name", "E"}).status,
                       0);

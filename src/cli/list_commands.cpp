@@ -25,6 +25,52 @@
 namespace leadterra::cli {
 namespace {
 
+// Appends `compact` (one JSON value as json::toJson writes it: no whitespace
+// between tokens) laid out as dump(value, 2) lays it out, every line after
+// the first indented by `base` more spaces. A walk over the text that knows
+// its strings, not a parse: the listing writes every item through it.
+void appendIndented(std::string& out, std::string_view compact, std::size_t base) {
+  std::size_t depth = 0;
+  const auto newline = [&] {
+    out += '\n';
+    out.append(base + 2 * depth, ' ');
+  };
+  for (std::size_t i = 0; i < compact.size(); ++i) {
+    const char c = compact[i];
+    switch (c) {
+      case '"': {  // a string, whole, through its closing quote
+        std::size_t close = i + 1;
+        while (compact[close] != '"') close += compact[close] == '\\' ? 2 : 1;
+        out.append(compact.substr(i, close + 1 - i));
+        i = close;
+        break;
+      }
+      case '{':
+      case '[':
+        out += c;
+        if (i + 1 < compact.size() && (compact[i + 1] == '}' || compact[i + 1] == ']')) {
+          out += compact[++i];  // {} and [] stay on one line
+        } else {
+          ++depth;
+          newline();
+        }
+        break;
+      case '}':
+      case ']':
+        --depth;
+        newline();
+        out += c;
+        break;
+      case ',':
+        out += ',';
+        newline();
+        break;
+      case ':': out += ": "; break;
+      default: out += c;
+    }
+  }
+}
+
 // Writes {"<key>": [item, ...], "nextCursor": ...} to stdout item by item,
 // indented as Context::print indents. Nothing is written before the first
 // item or the end, so a listing that fails at once prints only its error.
@@ -35,13 +81,9 @@ class ListPrinter {
   template <typename T>
   void item(const T& value) {
     open();
-    // An item one level deeper: every line of it indented by four more
-    // spaces (JSON text has no newline inside a string).
+    // An item one level deeper: every line of it indented by four more spaces.
     std::string text = items_++ == 0 ? "\n    " : ",\n    ";
-    for (const char c : dump(toJsonValue(value), 2)) {
-      text += c;
-      if (c == '\n') text += "    ";
-    }
+    appendIndented(text, json::toJson(value), 4);
     std::cout << text;
   }
 

@@ -83,7 +83,7 @@ void stopLead(Call& call, const LeadRecord& lead, LeadStatus status, SignalResul
 // one campaign gets no other cold mail.
 void applyReply(Call& call, const Target& t, SignalResult& r) {
   if (t.lead) stopLead(call, *t.lead, LeadStatus::replied, r);
-  for (const store::LeadRef& ref : leadsBlockedBy(call, t.row.workspaceId, {t.row.email}, {})) {
+  for (const store::LeadRef& ref : leadsMatching(call, t.row.workspaceId, {t.row.email}, {})) {
     if (t.lead && ref.seq == t.lead->seq) continue;
     if (ref.status != LeadStatus::active) continue;
     r.messagesCancelled += stopMessages(call, ref.seq);
@@ -142,8 +142,7 @@ void protectCampaign(Call& call, const std::string& campaignId, std::int64_t bou
 }
 
 void applyRule(Call& call, const SignalInput& in, const Target& t, SignalResult& r) {
-  const SignalKind kind = in.kind;
-  switch (kind) {
+  switch (in.kind) {
     case SignalKind::reply: applyReply(call, t, r); return;
     case SignalKind::bounceHard:
       applySuppression(call, t, SuppressionReason::hardBounce, r);

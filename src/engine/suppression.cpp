@@ -48,9 +48,9 @@ std::vector<ParsedEntry> parseEntries(std::span<const std::string> entries) {
 
 // ---- Effects of new entries ----
 
-std::vector<store::LeadRef> leadsBlockedBy(Call& call, std::string_view workspaceId,
-                                         const std::vector<std::string>& emails,
-                                         const std::unordered_set<std::string_view>& domains) {
+std::vector<store::LeadRef> leadsMatching(Call& call, std::string_view workspaceId,
+                                          const std::vector<std::string>& emails,
+                                          const std::unordered_set<std::string_view>& domains) {
   std::vector<store::LeadRef> refs;
   std::set<std::int64_t> seqs;
   auto add = [&](const store::LeadRef& ref) {
@@ -74,7 +74,7 @@ std::vector<store::LeadRef> leadsBlockedBy(Call& call, std::string_view workspac
 void applyNewEntries(Call& call, std::string_view workspaceId, const std::vector<std::string>& emails,
                      const std::unordered_set<std::string_view>& domains, SuppressionResult& result) {
   if (emails.empty() && domains.empty()) return;
-  for (const store::LeadRef& ref : leadsBlockedBy(call, workspaceId, emails, domains)) {
+  for (const store::LeadRef& ref : leadsMatching(call, workspaceId, emails, domains)) {
     // Only active leads become suppressed: completed, replied and bounced
     // keep their status. Every live message of a matching lead is cancelled.
     if (ref.status == LeadStatus::active) {

@@ -27,11 +27,11 @@ bool anyBlockingEntry(std::string_view email, Fn&& fn) {
   return false;
 }
 
-// The leads of the workspace, in every campaign, that the entries block
-// (normalized emails, and domains without '@'), each once.
-[[nodiscard]] std::vector<store::LeadRef> leadsBlockedBy(Call& call, std::string_view workspaceId,
-                                                         const std::vector<std::string>& emails,
-                                                         const std::unordered_set<std::string_view>& domains);
+// The leads of the workspace, in every campaign, that the entries match
+// (normalized emails, and domains without '@', with their subdomains), each once.
+[[nodiscard]] std::vector<store::LeadRef> leadsMatching(Call& call, std::string_view workspaceId,
+                                                        const std::vector<std::string>& emails,
+                                                        const std::unordered_set<std::string_view>& domains);
 
 // The effect of entries just added: each active lead they block becomes
 // suppressed (completed, replied and bounced leads keep their status), and
