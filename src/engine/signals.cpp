@@ -78,18 +78,18 @@ void stopLead(Call& call, const LeadRecord& lead, LeadStatus status, SignalResul
   ++r.leadsStopped;
 }
 
+// Counts the leads the address's other campaigns stopped into `r`.
+void addStopped(const StopCounts& stopped, SignalResult& r) {
+  r.leadsStopped += stopped.leads;
+  r.messagesCancelled += stopped.messages;
+}
+
 // A reply stops the lead that replied and, in every other campaign of the
 // workspace, the active leads of the same address: a person who answered
 // one campaign gets no other cold mail.
 void applyReply(Call& call, const Target& t, SignalResult& r) {
   if (t.lead) stopLead(call, *t.lead, LeadStatus::replied, r);
-  for (const store::LeadRef& ref : leadsMatching(call, t.row.workspaceId, {t.row.email}, {})) {
-    if (t.lead && ref.seq == t.lead->seq) continue;
-    if (ref.status != LeadStatus::active) continue;
-    r.messagesCancelled += stopMessages(call, ref.seq);
-    call.db.leads().setStatus(call.tx, ref.seq, LeadStatus::replied, call.now);
-    ++r.leadsStopped;
-  }
+  addStopped(stopMatchingLeads(call, t.row.workspaceId, {t.row.email}, {}, LeadStatus::replied), r);
 }
 
 // The address goes on the workspace's list with the signal's reason, and
@@ -101,10 +101,7 @@ void applySuppression(Call& call, const Target& t, SuppressionReason reason, Sig
   const store::SuppressionSource source{reason, t.row.campaignId, t.messageId};
   r.suppressionAdded =
       call.db.suppressions().add(call.tx, t.row.workspaceId, t.row.email, SuppressionKind::email, source, call.now);
-  SuppressionResult effect;
-  applyNewEntries(call, t.row.workspaceId, {t.row.email}, {}, effect);
-  r.leadsStopped += effect.leadsSuppressed;
-  r.messagesCancelled += effect.messagesCancelled;
+  addStopped(stopMatchingLeads(call, t.row.workspaceId, {t.row.email}, {}, LeadStatus::suppressed), r);
 }
 
 // A soft bounce of a message still claimed is a failed send to retry (with

@@ -44,10 +44,7 @@ std::vector<ParsedEntry> parseEntries(std::span<const std::string> entries) {
   return out;
 }
 
-}  // namespace
-
-// ---- Effects of new entries ----
-
+// The leads of the workspace, in every campaign, that the entries match, each once.
 std::vector<store::LeadRef> leadsMatching(Call& call, std::string_view workspaceId,
                                           const std::vector<std::string>& emails,
                                           const std::unordered_set<std::string_view>& domains) {
@@ -71,18 +68,22 @@ std::vector<store::LeadRef> leadsMatching(Call& call, std::string_view workspace
   return refs;
 }
 
-void applyNewEntries(Call& call, std::string_view workspaceId, const std::vector<std::string>& emails,
-                     const std::unordered_set<std::string_view>& domains, SuppressionResult& result) {
-  if (emails.empty() && domains.empty()) return;
+}  // namespace
+
+// ---- Effects of new entries ----
+
+StopCounts stopMatchingLeads(Call& call, std::string_view workspaceId, const std::vector<std::string>& emails,
+                             const std::unordered_set<std::string_view>& domains, LeadStatus status) {
+  StopCounts counts;
+  if (emails.empty() && domains.empty()) return counts;
   for (const store::LeadRef& ref : leadsMatching(call, workspaceId, emails, domains)) {
-    // Only active leads become suppressed: completed, replied and bounced
-    // keep their status. Every live message of a matching lead is cancelled.
     if (ref.status == LeadStatus::active) {
-      call.db.leads().setStatus(call.tx, ref.seq, LeadStatus::suppressed, call.now);
-      ++result.leadsSuppressed;
+      call.db.leads().setStatus(call.tx, ref.seq, status, call.now);
+      ++counts.leads;
     }
-    result.messagesCancelled += stopMessages(call, ref.seq);
+    counts.messages += stopMessages(call, ref.seq);
   }
+  return counts;
 }
 
 // ---- SuppressionCheck ----
@@ -122,7 +123,9 @@ SuppressionResult CampaignEngine::addSuppressions(std::string_view workspaceId,
         domains.insert(p.entry);
       }
     }
-    applyNewEntries(call, workspaceId, emails, domains, result);
+    const StopCounts stopped = stopMatchingLeads(call, workspaceId, emails, domains, LeadStatus::suppressed);
+    result.leadsSuppressed = stopped.leads;
+    result.messagesCancelled = stopped.messages;
     return result;
   });
 }

@@ -27,17 +27,20 @@ bool anyBlockingEntry(std::string_view email, Fn&& fn) {
   return false;
 }
 
-// The leads of the workspace, in every campaign, that the entries match
-// (normalized emails, and domains without '@', with their subdomains), each once.
-[[nodiscard]] std::vector<store::LeadRef> leadsMatching(Call& call, std::string_view workspaceId,
-                                                        const std::vector<std::string>& emails,
-                                                        const std::unordered_set<std::string_view>& domains);
+// What stopMatchingLeads changed.
+struct StopCounts {
+  std::int64_t leads = 0;     // leads whose status it set
+  std::int64_t messages = 0;  // live messages it cancelled
+};
 
-// The effect of entries just added: each active lead they block becomes
-// suppressed (completed, replied and bounced leads keep their status), and
-// every live message of a blocked lead is cancelled. Counted into `result`.
-void applyNewEntries(Call& call, std::string_view workspaceId, const std::vector<std::string>& emails,
-                     const std::unordered_set<std::string_view>& domains, SuppressionResult& result);
+// Stops the leads of the workspace, in every campaign, that the entries
+// match (normalized emails, and domains without '@' with their subdomains):
+// each `active` one becomes `status` (completed, suppressed, replied and
+// bounced leads keep theirs), and every live message of a matching lead is
+// cancelled. New suppression entries and a reply's address both stop leads
+// this way.
+StopCounts stopMatchingLeads(Call& call, std::string_view workspaceId, const std::vector<std::string>& emails,
+                             const std::unordered_set<std::string_view>& domains, LeadStatus status);
 
 // How the rows of one call are checked against the workspace's list: in
 // memory when the list is no longer than the call (loading it costs less
