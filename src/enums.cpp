@@ -36,14 +36,15 @@ constexpr std::array<std::string_view, 7> kErrorCodes = {
 constexpr std::array<std::string_view, 3> kCampaignStatuses = {"draft", "running", "paused"};
 constexpr std::array<std::string_view, 2> kPauseReasons = {"manual", "bounceProtection"};
 constexpr std::array<std::string_view, 2> kStepFormats = {"text", "html"};
-constexpr std::array<std::string_view, 5> kLeadStatuses = {"active", "completed", "suppressed", "replied",
-                                                           "bounced"};
+constexpr std::array<std::string_view, 7> kLeadStatuses = {"active",  "completed",    "suppressed", "replied",
+                                                           "bounced", "unsubscribed", "paused"};
 constexpr std::array<std::string_view, 5> kMessageStatuses = {"queued", "claimed", "sent", "failed", "cancelled"};
 constexpr std::array<std::string_view, 2> kSuppressionKinds = {"email", "domain"};
 constexpr std::array<std::string_view, 5> kSuppressionReasons = {"manual", "hardBounce", "softBounces", "complaint",
                                                                   "unsubscribe"};
-constexpr std::array<std::string_view, 7> kSignalKinds = {"reply",       "bounceHard", "bounceSoft", "complaint",
-                                                          "unsubscribe", "click",      "open"};
+constexpr std::array<std::string_view, 8> kSignalKinds = {"reply",     "autoReply",   "bounceHard", "bounceSoft",
+                                                          "complaint", "unsubscribe", "click",      "open"};
+constexpr std::array<std::string_view, 2> kUnsubscribeScopes = {"workspace", "campaign"};
 constexpr std::array<std::string_view, 3> kMergeModes = {"merge", "fillEmpty", "replace"};
 constexpr std::array<std::string_view, 4> kRowOutcomes = {"enrolled", "updated", "skipped", "failed"};
 constexpr std::array<std::string_view, 5> kRowCodes = {"missing_email", "invalid_email", "invalid_field",
@@ -55,6 +56,7 @@ std::string_view toString(ErrorCode code) noexcept { return nameOf(kErrorCodes, 
 std::string_view toString(CampaignStatus status) noexcept { return nameOf(kCampaignStatuses, status); }
 std::string_view toString(PauseReason reason) noexcept { return nameOf(kPauseReasons, reason); }
 std::string_view toString(StepFormat format) noexcept { return nameOf(kStepFormats, format); }
+std::string_view toString(UnsubscribeScope scope) noexcept { return nameOf(kUnsubscribeScopes, scope); }
 std::string_view toString(LeadStatus status) noexcept { return nameOf(kLeadStatuses, status); }
 std::string_view toString(MessageStatus status) noexcept { return nameOf(kMessageStatuses, status); }
 std::string_view toString(SuppressionKind kind) noexcept { return nameOf(kSuppressionKinds, kind); }
@@ -87,6 +89,9 @@ std::optional<MergeMode> parseMergeMode(std::string_view name) noexcept {
 
 std::optional<PauseReason> parsePauseReason(std::string_view name) noexcept {
   return parseName<PauseReason>(kPauseReasons, name);
+}
+std::optional<UnsubscribeScope> parseUnsubscribeScope(std::string_view name) noexcept {
+  return parseName<UnsubscribeScope>(kUnsubscribeScopes, name);
 }
 std::optional<CampaignStatus> parseCampaignStatus(std::string_view name) noexcept {
   return parseName<CampaignStatus>(kCampaignStatuses, name);

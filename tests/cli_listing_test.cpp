@@ -279,7 +279,9 @@ BOOST_AUTO_TEST_CASE(leads_count_prints_every_status) {
       "completed": 0,
       "suppressed": 1,
       "replied": 0,
-      "bounced": 0
+      "bounced": 0,
+      "unsubscribed": 0,
+      "paused": 0
     }
   }
 }
@@ -306,7 +308,8 @@ BOOST_AUTO_TEST_CASE(campaign_and_workspace_lists_page_like_get_prints) {
 
   const std::vector<Json> workspaces = cli.pages({"workspace", "list"}, "workspaces", 1);
   BOOST_TEST(field(workspaces, "id") == (std::vector<std::string>{"ws_1", "ws_2"}), boost::test_tools::per_element());
-  BOOST_TEST(workspaces[0] == Json::parse(R"({"id": "ws_1", "name": "Acme", "createdAt": "2025-06-10T15:00:00Z"})"));
+  BOOST_TEST(workspaces[0] == Json::parse(R"({"id": "ws_1", "name": "Acme", "createdAt": "2025-06-10T15:00:00Z",)"
+                                           R"( "rules": {"replyStopsAllCampaigns": true}})"));
 }
 
 BOOST_AUTO_TEST_CASE(messages_list_keeps_its_shape_and_pages_with_limit_or_after) {

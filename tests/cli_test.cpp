@@ -199,7 +199,8 @@ BOOST_AUTO_TEST_CASE(workspace_create_prints_the_workspace_indented) {
   const Run r = cli({"workspace", "create", "--id", "ws_1", "--name", "Acme"});
   BOOST_TEST(r.status == 0);
   BOOST_TEST(r.out == "{\n  \"workspace\": {\n    \"id\": \"ws_1\",\n    \"name\": \"Acme\",\n"
-                      "    \"createdAt\": \"2025-06-10T15:00:00Z\"\n  }\n}\n");
+                      "    \"createdAt\": \"2025-06-10T15:00:00Z\",\n    \"rules\": {\n"
+                      "      \"replyStopsAllCampaigns\": true\n    }\n  }\n}\n");
   const std::string generated = cli({"workspace", "create"}).json()["workspace"]["id"].get<std::string>();
   BOOST_TEST(generated.rfind("ws_", 0) == 0);
   BOOST_TEST(generated.size() == 3 + 26);
@@ -223,7 +224,7 @@ BOOST_AUTO_TEST_CASE(campaign_create_reads_steps_from_a_file_and_get_shows_the_w
   const Json campaign = created.json()["campaign"];
   BOOST_TEST(keysOf(campaign) == (std::vector<std::string>{"id", "workspaceId", "name", "status", "pauseReason",
                                                            "createdAt", "startedAt", "leadsEnrolled", "queuedMessages",
-                                                           "steps", "timeZone", "sendWindow", "dailyCap"}),
+                                                           "steps", "timeZone", "sendWindow", "dailyCap", "stopRules"}),
              boost::test_tools::per_element());
   BOOST_TEST(campaign["timeZone"] == "UTC");
   BOOST_TEST(campaign["sendWindow"].is_null());
@@ -685,8 +686,8 @@ BOOST_AUTO_TEST_CASE(leads_get_finds_a_lead_by_its_normalized_email) {
   BOOST_TEST(r.status == 0);
   const Json lead = r.json()["lead"];
   BOOST_TEST(keysOf(lead) == (std::vector<std::string>{"id", "email", "firstName", "lastName", "company", "jobTitle",
-                                                       "customFields", "position", "status", "createdAt",
-                                                       "updatedAt"}),
+                                                       "customFields", "position", "status", "pausedUntil",
+                                                       "createdAt", "updatedAt"}),
              boost::test_tools::per_element());
   BOOST_TEST(lead["email"] == "ava@acmecorp.com");
   BOOST_TEST(lead["jobTitle"] == "VP Sales");
@@ -946,8 +947,8 @@ BOOST_AUTO_TEST_CASE(signal_applies_its_rule_once_per_external_id) {
   const Run bounce = cli({"signal", "bounceHard", "--message", id, "--external-id", "evt_1", "--detail", "550 5.1.1"});
   BOOST_TEST(bounce.status == 0);
   const Json s = bounce.json()["signal"];
-  BOOST_TEST(keysOf(s) == (std::vector<std::string>{"id", "duplicate", "leadsStopped", "messagesCancelled",
-                                                     "suppressionAdded", "campaignPaused"}),
+  BOOST_TEST(keysOf(s) == (std::vector<std::string>{"id", "duplicate", "leadsStopped", "leadsPaused",
+                                                     "messagesCancelled", "suppressionAdded", "campaignPaused"}),
              boost::test_tools::per_element());
   BOOST_TEST(s["duplicate"] == false);
   BOOST_TEST(s["leadsStopped"] == 1);

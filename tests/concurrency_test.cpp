@@ -59,14 +59,14 @@ struct ConcurrencyFixture {
 
   ConcurrencyFixture() {
     auto engine = CampaignEngine::open(db);
-    engine->createWorkspace({"ws_conc", "Concurrency"});
+    engine->createWorkspace({"ws_conc", "Concurrency", {}});
     engine->createCampaign({"ws_conc",
                             "camp_conc",
                             "Concurrency",
                             {{"One {{firstName}}", "Hi {{firstName}}", StepFormat::text, 0},
                              {"Two", "<p>{{firstName}}</p>", StepFormat::html, 0},
                              {"Three", "Bye", StepFormat::text, 0}},
-                            {}});
+                            {}, {}});
     engine->startCampaign("camp_conc");
   }
 

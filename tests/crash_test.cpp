@@ -124,13 +124,13 @@ struct CrashFixture {
 
   CrashFixture() {
     auto engine = CampaignEngine::open(db);
-    engine->createWorkspace({"ws_crash", "Crash"});
+    engine->createWorkspace({"ws_crash", "Crash", {}});
     engine->createCampaign(
         {"ws_crash",
          "camp_crash",
          "Crash import",
          {{"Hi {{firstName}}", "batch {{batch}} version {{ver}} for {{firstName}}", StepFormat::text, 0}},
-         {}});
+         {}, {}});
     engine->startCampaign("camp_crash");
     engine->createCampaign({"ws_crash",
                             "camp_dispatch",
@@ -138,7 +138,7 @@ struct CrashFixture {
                             {{"One {{firstName}}", "1", StepFormat::text, 0},
                              {"Two {{firstName}}", "2", StepFormat::html, 0},
                              {"Three", "3", StepFormat::text, 0}},
-                            {}});
+                            {}, {}});
     engine->startCampaign("camp_dispatch");
     BOOST_TEST_MESSAGE("crash test seed " << seed << " (LEADTERRA_CRASH_SEED replays it)");
   }

@@ -139,12 +139,12 @@ struct HostileFixture {
   std::vector<Case> rows = loadCases("rows.jsonl");
 
   HostileFixture() {
-    engine->createWorkspace({"ws_hostile", "Hostile"});
+    engine->createWorkspace({"ws_hostile", "Hostile", {}});
     std::vector<std::string> entries{"@suppressed.test", "blocked@hostile.test"};
     (void)engine->addSuppressions("ws_hostile", entries);
     for (const char* id : {"camp_html", "camp_text", "camp_cli", "camp_jsonl", "camp_csv"}) {
       const StepFormat format = std::string(id) == "camp_text" ? StepFormat::text : StepFormat::html;
-      engine->createCampaign({"ws_hostile", id, id, {{"{{firstName}}", kBody, format, 0}}, {}});
+      engine->createCampaign({"ws_hostile", id, id, {{"{{firstName}}", kBody, format, 0}}, {}, {}});
       (void)engine->startCampaign(id);
     }
   }
@@ -390,7 +390,7 @@ BOOST_AUTO_TEST_CASE(every_hostile_body_is_refused_whole_or_read_row_by_row) {
 // pair to one); the body keeps its line breaks.
 BOOST_AUTO_TEST_CASE(regression_a_line_break_in_a_lead_value_injected_a_header_through_the_subject) {
   const Step step{"Hi {{firstName}}", "Hi {{firstName}},\r\n\r\nThanks.", StepFormat::text, 0};
-  engine->createCampaign({"ws_hostile", "camp_hdr", "Headers", {step}, {}});
+  engine->createCampaign({"ws_hostile", "camp_hdr", "Headers", {step}, {}, {}});
   (void)engine->startCampaign("camp_hdr");
   // Through the JSON adapter, as a host receives it.
   BulkResult r = engine->bulkUpsert(
@@ -426,7 +426,7 @@ BOOST_AUTO_TEST_CASE(a_subject_is_folded_whatever_the_source_of_the_control_char
                           "camp_src",
                           "Sources",
                           {{"Re:\r\n{{firstName|friend\tof\x7Fours}} in {{city}}", "{{city}}", StepFormat::html, 0}},
-                          {}});
+                          {}, {}});
   (void)engine->startCampaign("camp_src");
   const BulkResult r = engine->bulkUpsert(
       "camp_src", json::parseLeads(R"({"leads":[{"email":"cy@hostile.test","customFields":)"

@@ -118,8 +118,8 @@ int runUnprivileged(Fn&& fn) {
 
 // A workspace and a running one-step campaign.
 void seed(CampaignEngine& e) {
-  e.createWorkspace({"ws_store", "Storage"});
-  e.createCampaign({"ws_store", kCamp, "Storage", {{"Hi {{firstName}}", "{{notes}}", StepFormat::text, 0}}, {}});
+  e.createWorkspace({"ws_store", "Storage", {}});
+  e.createCampaign({"ws_store", kCamp, "Storage", {{"Hi {{firstName}}", "{{notes}}", StepFormat::text, 0}}, {}, {}});
   (void)e.startCampaign(kCamp);
 }
 

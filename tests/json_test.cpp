@@ -208,8 +208,8 @@ BOOST_AUTO_TEST_CASE(custom_fields_text_as_sent_is_stored_and_merged_as_before) 
   BOOST_TEST(*spacedString.lead.customFields == R"({"note":" a  b ","k":"\" }"})");
 
   auto engine = CampaignEngine::open(":memory:");
-  engine->createWorkspace({"ws", "W"});
-  engine->createCampaign({"ws", "camp", "C", {{"Hi", "{{city}}", StepFormat::text, 0}}, {}});
+  engine->createWorkspace({"ws", "W", {}});
+  engine->createCampaign({"ws", "camp", "C", {{"Hi", "{{city}}", StepFormat::text, 0}}, {}, {}});
   const auto upsert = [&](const std::string& body) {
     const BulkResult r = engine->bulkUpsert("camp", leadterra::json::parseLeads(body));
     BOOST_TEST(r.failed == 0);
@@ -327,8 +327,8 @@ BOOST_AUTO_TEST_CASE(one_bad_utf8_byte_among_many_rows_fails_only_that_row) {
   BOOST_TEST(*leads[4322].lead.customFields == R"({"i":4322})");
 
   auto engine = CampaignEngine::open(":memory:");
-  engine->createWorkspace({"ws", "W"});
-  engine->createCampaign({"ws", "camp", "C", {{"Hi", "{{firstName}}", StepFormat::text, 0}}, {}});
+  engine->createWorkspace({"ws", "W", {}});
+  engine->createCampaign({"ws", "camp", "C", {{"Hi", "{{firstName}}", StepFormat::text, 0}}, {}, {}});
   const BulkResult r = engine->bulkUpsert("camp", leads);
   BOOST_TEST(r.enrolled == kRows - 1);
   BOOST_REQUIRE_EQUAL(r.errors.size(), 1u);
@@ -571,7 +571,7 @@ BOOST_AUTO_TEST_CASE(campaign_shape_with_steps_and_a_null_start) {
   const std::string text = leadterra::json::toJson(c);
   BOOST_TEST(keysOf(text) == (std::vector<std::string>{"id", "workspaceId", "name", "status", "pauseReason", "createdAt",
                                                       "startedAt", "leadsEnrolled", "queuedMessages", "steps",
-                                                      "timeZone", "sendWindow", "dailyCap"}),
+                                                      "timeZone", "sendWindow", "dailyCap", "stopRules"}),
              boost::test_tools::per_element());
   const Ordered doc = Ordered::parse(text);
   BOOST_TEST(doc["timeZone"] == "UTC");  // the default sending rules: any time, no cap
@@ -617,11 +617,12 @@ BOOST_AUTO_TEST_CASE(lead_shape_shows_custom_fields_as_an_object_and_absent_fiel
   l.updatedAt = at(test::kSeedEpoch + 86400);
   const std::string text = leadterra::json::toJson(l);
   BOOST_TEST(keysOf(text) == (std::vector<std::string>{"id", "email", "firstName", "lastName", "company", "jobTitle",
-                                                      "customFields", "position", "status", "createdAt", "updatedAt"}),
+                                                      "customFields", "position", "status", "pausedUntil", "createdAt",
+                                                      "updatedAt"}),
              boost::test_tools::per_element());
   BOOST_TEST(text == R"({"id":"lead_1","email":"ava@acmecorp.com","firstName":"Ava","lastName":null,)"
                      R"("company":null,"jobTitle":null,"customFields":{"city":"Paris","score":85},"position":1,)"
-                     R"("status":"replied","createdAt":"2025-06-10T15:00:00Z","updatedAt":"2025-06-11T15:00:00Z"})");
+                     R"("status":"replied","pausedUntil":null,"createdAt":"2025-06-10T15:00:00Z","updatedAt":"2025-06-11T15:00:00Z"})");
 }
 
 BOOST_AUTO_TEST_CASE(message_shape_adds_lease_sent_and_error_only_where_set) {
@@ -658,8 +659,8 @@ BOOST_AUTO_TEST_CASE(message_shape_adds_lease_sent_and_error_only_where_set) {
 }
 
 BOOST_AUTO_TEST_CASE(workspace_and_suppression_entry_shapes) {
-  BOOST_TEST(leadterra::json::toJson(Workspace{"ws_1", "Acme", at(test::kSeedEpoch)}) ==
-             R"({"id":"ws_1","name":"Acme","createdAt":"2025-06-10T15:00:00Z"})");
+  BOOST_TEST(leadterra::json::toJson(Workspace{"ws_1", "Acme", at(test::kSeedEpoch), {}}) ==
+             R"({"id":"ws_1","name":"Acme","createdAt":"2025-06-10T15:00:00Z","rules":{"replyStopsAllCampaigns":true}})");
   SuppressionEntry manual{"acme.com", SuppressionKind::domain, at(test::kSeedEpoch), SuppressionReason::manual, {}, {}};
   BOOST_TEST(leadterra::json::toJson(manual) ==
              R"({"entry":"acme.com","kind":"domain","createdAt":"2025-06-10T15:00:00Z","reason":"manual"})");
@@ -671,9 +672,9 @@ BOOST_AUTO_TEST_CASE(workspace_and_suppression_entry_shapes) {
 }
 
 BOOST_AUTO_TEST_CASE(signal_result_shape) {
-  const SignalResult r{"sig_1", false, 2, 1, true, true};
-  BOOST_TEST(leadterra::json::toJson(r) == R"({"id":"sig_1","duplicate":false,"leadsStopped":2,"messagesCancelled":1,)"
-                                           R"("suppressionAdded":true,"campaignPaused":true})");
+  const SignalResult r{"sig_1", false, 2, 3, 1, true, true};
+  BOOST_TEST(leadterra::json::toJson(r) == R"({"id":"sig_1","duplicate":false,"leadsStopped":2,"leadsPaused":3,)"
+                                           R"("messagesCancelled":1,"suppressionAdded":true,"campaignPaused":true})");
 }
 
 // ---- Timestamps ----

@@ -21,10 +21,10 @@ constexpr const char* kCamp = "camp_01HZA1TPNQ8RD4KF";
 BOOST_FIXTURE_TEST_SUITE(lifecycle, EngineFixture)
 
 BOOST_AUTO_TEST_CASE(caller_ids_are_kept_and_generated_ids_are_prefixed_ulids) {
-  const Workspace ws = engine->createWorkspace({"", "Generated"});
+  const Workspace ws = engine->createWorkspace({"", "Generated", {}});
   BOOST_TEST(ws.id.rfind("ws_", 0) == 0U);
   BOOST_TEST(ws.id.size() == 3U + 26U);
-  const Campaign c = engine->createCampaign({ws.id, "", "Generated", {}, {}});
+  const Campaign c = engine->createCampaign({ws.id, "", "Generated", {}, {}, {}});
   BOOST_TEST(c.id.rfind("camp_", 0) == 0U);
   BOOST_TEST(c.id.size() == 5U + 26U);
   const Campaign seed = seedCampaign();
@@ -35,13 +35,13 @@ BOOST_AUTO_TEST_CASE(caller_ids_are_kept_and_generated_ids_are_prefixed_ulids) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_ids_and_duplicates_are_rejected) {
-  BOOST_TEST(errorCodeOf([&] { engine->createWorkspace({"bad id!", ""}); }) == "invalid_argument");
-  BOOST_TEST(errorCodeOf([&] { engine->createWorkspace({std::string(65, 'a'), ""}); }) == "invalid_argument");
+  BOOST_TEST(errorCodeOf([&] { engine->createWorkspace({"bad id!", "", {}}); }) == "invalid_argument");
+  BOOST_TEST(errorCodeOf([&] { engine->createWorkspace({std::string(65, 'a'), "", {}}); }) == "invalid_argument");
   seedCampaign();
-  BOOST_TEST(errorCodeOf([&] { engine->createWorkspace({"ws_test", ""}); }) == "conflict");
+  BOOST_TEST(errorCodeOf([&] { engine->createWorkspace({"ws_test", "", {}}); }) == "conflict");
   BOOST_TEST(errorCodeOf([&] { seedCampaign(); }) == "conflict");
-  BOOST_TEST(errorCodeOf([&] { engine->createCampaign({"ws_nope", "c1", "x", {}, {}}); }) == "not_found");
-  BOOST_TEST(errorCodeOf([&] { engine->createCampaign({"ws_test", "c2", "x", {{"s", "b", StepFormat::text, -1}}, {}}); }) ==
+  BOOST_TEST(errorCodeOf([&] { engine->createCampaign({"ws_nope", "c1", "x", {}, {}, {}}); }) == "not_found");
+  BOOST_TEST(errorCodeOf([&] { engine->createCampaign({"ws_test", "c2", "x", {{"s", "b", StepFormat::text, -1}}, {}, {}}); }) ==
              "invalid_argument");
 }
 
@@ -258,7 +258,7 @@ BOOST_AUTO_TEST_CASE(a_step_already_sent_cannot_be_removed) {
 
 BOOST_AUTO_TEST_CASE(scope_hides_campaigns_of_other_workspaces) {
   seedCampaign();
-  engine->createWorkspace({"ws_other", "Other"});
+  engine->createWorkspace({"ws_other", "Other", {}});
   BOOST_TEST(engine->getCampaign(kCamp, Scope{"ws_test"}).has_value());
   BOOST_TEST(!engine->getCampaign(kCamp, Scope{"ws_other"}).has_value());
   BOOST_TEST(errorCodeOf([&] { (void)engine->bulkUpsert(kCamp, seedLeads(), Scope{"ws_other"}); }) == "not_found");

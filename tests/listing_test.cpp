@@ -147,7 +147,7 @@ BOOST_AUTO_TEST_CASE(a_malformed_cursor_or_limit_is_invalid_argument) {
   const Page<Lead> first = engine->listLeads(kCamp, {}, {1, {}});
   BOOST_REQUIRE(first.nextCursor);
   const Page<Message> none = engine->listMessages(kCamp, MessageFilter{}, PageRequest{1, {}});
-  (void)engine->createWorkspace({"ws_2", ""});
+  (void)engine->createWorkspace({"ws_2", "", {}});
   const Page<Workspace> workspaces = engine->listWorkspaces({1, {}});
   BOOST_REQUIRE(workspaces.nextCursor);
   const std::vector<std::string> badLeadCursors{
@@ -258,7 +258,7 @@ BOOST_AUTO_TEST_CASE(counts_by_status_match_the_leads) {
 
 BOOST_AUTO_TEST_CASE(another_workspaces_campaign_is_not_found_for_every_listing) {
   (void)engine->bulkUpsert(kCamp, numbered("a", 0, 3));
-  (void)engine->createWorkspace({"ws_other", ""});
+  (void)engine->createWorkspace({"ws_other", "", {}});
   const Scope other{"ws_other"};
   const Scope own{"ws_test"};
   BOOST_TEST(errorCodeOf([&] { (void)engine->listLeads(kCamp, {}, {}, other); }) == "not_found");
@@ -279,10 +279,10 @@ BOOST_AUTO_TEST_CASE(another_workspaces_campaign_is_not_found_for_every_listing)
 BOOST_AUTO_TEST_CASE(workspaces_and_campaigns_are_listed_oldest_first_with_status_and_counts) {
   // ws_test exists (the fixture, at the start time). Two more in the same
   // second, one of them with a smaller id, then one later.
-  (void)engine->createWorkspace({"ws_b", "B"});
-  (void)engine->createWorkspace({"ws_a", "A"});
+  (void)engine->createWorkspace({"ws_b", "B", {}});
+  (void)engine->createWorkspace({"ws_a", "A", {}});
   clock.advance(std::chrono::seconds(5));
-  (void)engine->createWorkspace({"ws_0", "Zero"});
+  (void)engine->createWorkspace({"ws_0", "Zero", {}});
   std::vector<std::string> ids;
   for (PageRequest r{1, {}};;) {
     const Page<Workspace> page = engine->listWorkspaces(r);
@@ -294,8 +294,8 @@ BOOST_AUTO_TEST_CASE(workspaces_and_campaigns_are_listed_oldest_first_with_statu
 
   (void)engine->bulkUpsert(kCamp, numbered("a", 0, 4));
   (void)engine->startCampaign(kCamp);
-  (void)engine->createCampaign({"ws_test", "camp_2", "Draft", {}, {}});
-  (void)engine->createCampaign({"ws_a", "camp_a", "Elsewhere", {}, {}});
+  (void)engine->createCampaign({"ws_test", "camp_2", "Draft", {}, {}, {}});
+  (void)engine->createCampaign({"ws_a", "camp_a", "Elsewhere", {}, {}, {}});
   const Page<Campaign> first = engine->listCampaigns("ws_test", {1, {}});
   BOOST_REQUIRE_EQUAL(first.items.size(), 1U);
   BOOST_TEST(first.items[0].id == kCamp);

@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(a_report_on_a_message_cancelled_after_its_claim_is_recorded
 }
 
 BOOST_AUTO_TEST_CASE(message_operations_are_scoped_to_a_workspace) {
-  engine->createWorkspace({"ws_other", "Other"});
+  engine->createWorkspace({"ws_other", "Other", {}});
   (void)engine->bulkUpsert(kCamp, rows({"ava@acme.com"}));
   const Scope other{"ws_other"};
   const Scope mine{"ws_test"};

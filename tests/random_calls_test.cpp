@@ -723,9 +723,9 @@ class Runner {
     Options options;
     options.clock = clock_.clock();
     engine_ = CampaignEngine::open(dir_.file("random.db"), options);
-    (void)engine_->createWorkspace({kWorkspace, "Random"});
+    (void)engine_->createWorkspace({kWorkspace, "Random", {}});
     for (const CampaignDef& def : campaignDefs()) {
-      (void)engine_->createCampaign({kWorkspace, def.id, def.id, def.steps, {}});
+      (void)engine_->createCampaign({kWorkspace, def.id, def.id, def.steps, {}, {}});
     }
     prev_ = take();
   }

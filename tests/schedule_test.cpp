@@ -109,9 +109,9 @@ struct Scheduled : EngineFixture {
   // scheduledAt of a lead enrolled now.
   std::int64_t enrollAt(std::int64_t now, const CampaignSchedule& schedule, double delayDays = 0) {
     clock.set(now);
-    if (!engine->getWorkspace("ws_test")) engine->createWorkspace({"ws_test", ""});
+    if (!engine->getWorkspace("ws_test")) engine->createWorkspace({"ws_test", "", {}});
     const std::string id = "camp_" + std::to_string(++campaigns);
-    engine->createCampaign({"ws_test", id, "S", {{"s", "b", StepFormat::text, delayDays}}, schedule});
+    engine->createCampaign({"ws_test", id, "S", {{"s", "b", StepFormat::text, delayDays}}, schedule, {}});
     (void)engine->startCampaign(id);
     (void)engine->bulkUpsert(id, std::vector<LeadInput>{lead("a@acme.com")});
     return epoch(engine->listMessages(id).at(0).scheduledAt);
@@ -184,11 +184,11 @@ BOOST_AUTO_TEST_CASE(nothing_is_handed_out_outside_the_window) {
 
 BOOST_AUTO_TEST_CASE(a_daily_cap_is_reached_mid_claim_and_resets_the_next_day) {
   clock.set(utc(2025y / June / 16d, 10));
-  engine->createWorkspace({"ws_test", ""});
+  engine->createWorkspace({"ws_test", "", {}});
   CampaignSchedule s;
   s.timeZone = "Asia/Tokyo";  // UTC+9
   s.dailyCap = 2;
-  engine->createCampaign({"ws_test", "camp_cap", "Cap", {{"s", "b", StepFormat::text, 0}}, s});
+  engine->createCampaign({"ws_test", "camp_cap", "Cap", {{"s", "b", StepFormat::text, 0}}, s, {}});
   std::vector<LeadInput> rows;
   for (int i = 0; i < 5; ++i) rows.push_back(lead("l" + std::to_string(i) + "@acme.com"));
   (void)engine->bulkUpsert("camp_cap", rows);
@@ -253,7 +253,7 @@ BOOST_AUTO_TEST_CASE(bad_schedules_are_invalid_arguments) {
   CampaignSchedule cap;
   cap.dailyCap = 0;
   BOOST_TEST(errorCodeOf([&] { engine->setSchedule("camp_01HZA1TPNQ8RD4KF", cap); }) == "invalid_argument");
-  BOOST_TEST(errorCodeOf([&] { engine->createCampaign({"ws_test", "camp_z", "Z", {}, zone}); }) == "invalid_argument");
+  BOOST_TEST(errorCodeOf([&] { engine->createCampaign({"ws_test", "camp_z", "Z", {}, zone, {}}); }) == "invalid_argument");
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_time_zone_database_is_a_storage_error_and_utc_still_works,
@@ -300,7 +300,7 @@ BOOST_AUTO_TEST_CASE(without_a_database_child, *boost::unit_test::disabled()) {
         BOOST_TEST(e.code() == ErrorCode::storage_error);
         BOOST_TEST(std::string(e.what()).find("install the tzdata package") != std::string::npos, e.what());
       }
-      BOOST_TEST(errorCodeOf([&] { engine->createCampaign({"ws_test", "camp_z", "Z", {}, zone}); }) ==
+      BOOST_TEST(errorCodeOf([&] { engine->createCampaign({"ws_test", "camp_z", "Z", {}, zone, {}}); }) ==
                  "storage_error");
     }
   }

@@ -4,6 +4,8 @@
 #define BOOST_TEST_MODULE signals
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -133,7 +135,8 @@ BOOST_AUTO_TEST_CASE(complaints_and_unsubscribes_suppress_the_address_with_their
   BOOST_TEST(complaint.suppressionAdded);
   BOOST_TEST(complaint.leadsStopped == 1);
   BOOST_TEST(complaint.messagesCancelled == 1);  // the claimed message
-  BOOST_TEST(statusOf("marcus@buildfast.io") == LeadStatus::suppressed);
+  // The lead that complained says so; its address is on the list for every other campaign.
+  BOOST_TEST(statusOf("marcus@buildfast.io") == LeadStatus::unsubscribed);
   BOOST_TEST(entryFor("marcus@buildfast.io")->reason == SuppressionReason::complaint);
 
   // Without a message: the workspace and the address.
@@ -183,7 +186,7 @@ BOOST_AUTO_TEST_CASE(the_same_external_id_twice_has_one_effect) {
 }
 
 BOOST_AUTO_TEST_CASE(a_signal_outside_the_scope_is_not_found_and_changes_nothing) {
-  engine->createWorkspace({"ws_other", "Other"});
+  engine->createWorkspace({"ws_other", "Other", {}});
   const Message m = claimedMessageOf("ava@acmecorp.com");
   SignalInput in;
   in.kind = SignalKind::unsubscribe;
@@ -317,7 +320,7 @@ BOOST_AUTO_TEST_CASE(entries_are_listed_and_removed_by_reason_and_time) {
 std::vector<Message> sendAll(CampaignEngine& engine, const std::string& id, int n) {
   std::vector<LeadInput> leads;
   for (int i = 0; i < n; ++i) leads.push_back(EngineFixture::lead("p" + std::to_string(i) + "@proto" + std::to_string(i) + ".com"));
-  engine.createCampaign({"ws_test", id, "Protected", {{"Hi", "Body", StepFormat::text, 0}}, {}});
+  engine.createCampaign({"ws_test", id, "Protected", {{"Hi", "Body", StepFormat::text, 0}}, {}, {}});
   (void)engine.bulkUpsert(id, leads);
   (void)engine.startCampaign(id);
   std::vector<Message> sent;
@@ -363,6 +366,212 @@ BOOST_AUTO_TEST_CASE(signals_and_their_entries_survive_a_reopen) {
   reopen();
   BOOST_TEST(onMessage(SignalKind::complaint, m.id, "abuse-77").id == first.id);
   BOOST_TEST(entryFor("ava@acmecorp.com")->reason == SuppressionReason::complaint);
+}
+
+// ---- Stop rules ----
+
+StopRules rulesWith(const std::function<void(StopRules&)>& change) {
+  StopRules rules;
+  change(rules);
+  return rules;
+}
+
+BOOST_AUTO_TEST_CASE(a_campaign_that_does_not_stop_on_reply_keeps_its_lead_going) {
+  (void)engine->setStopRules(kOther, rulesWith([](StopRules& r) { r.onReply = false; }));
+  const SignalResult r = onAddress(SignalKind::reply, "ava@acmecorp.com", kCamp);
+  BOOST_TEST(r.leadsStopped == 1);
+  BOOST_TEST(statusOf("ava@acmecorp.com") == LeadStatus::replied);
+  BOOST_TEST(statusOf("ava@acmecorp.com", kOther) == LeadStatus::active);
+  // A reply to that campaign itself is recorded and stops nothing there.
+  const SignalResult there = onAddress(SignalKind::reply, "ava@acmecorp.com", kOther);
+  BOOST_TEST(!there.id.empty());
+  BOOST_TEST(statusOf("ava@acmecorp.com", kOther) == LeadStatus::active);
+}
+
+BOOST_AUTO_TEST_CASE(the_workspace_rule_keeps_a_reply_in_its_campaign) {
+  const Workspace ws = engine->setWorkspaceRules("ws_test", WorkspaceRules{false});
+  BOOST_TEST(!ws.rules.replyStopsAllCampaigns);
+  BOOST_TEST(!engine->getWorkspace("ws_test")->rules.replyStopsAllCampaigns);
+  const SignalResult r = onAddress(SignalKind::reply, "ava@acmecorp.com", kCamp);
+  BOOST_TEST(r.leadsStopped == 1);
+  BOOST_TEST(statusOf("ava@acmecorp.com", kOther) == LeadStatus::active);
+  // A reply that names no campaign still stops the address wherever it is.
+  BOOST_TEST(onAddress(SignalKind::reply, "ava@acmecorp.com").leadsStopped == 1);
+  BOOST_TEST(statusOf("ava@acmecorp.com", kOther) == LeadStatus::replied);
+  BOOST_TEST(errorCodeOf([&] { (void)engine->setWorkspaceRules("ws_none", {}); }) == "not_found");
+}
+
+BOOST_AUTO_TEST_CASE(stop_for_company_stops_colleagues_but_never_a_free_mail_domain) {
+  (void)engine->setStopRules(kCamp, rulesWith([](StopRules& r) { r.forCompany = true; }));
+  (void)engine->bulkUpsert(kCamp, std::vector<LeadInput>{lead("bob@acmecorp.com"), lead("eve@sub.acmecorp.com"),
+                                                         lead("carol@gmail.com"), lead("dan@gmail.com")});
+  (void)engine->bulkUpsert(kOther, std::vector<LeadInput>{lead("bob@acmecorp.com")});
+  const SignalResult r = onAddress(SignalKind::reply, "ava@acmecorp.com", kCamp);
+  BOOST_TEST(r.leadsStopped == 3);  // ava here and in the other campaign, bob here
+  BOOST_TEST(statusOf("bob@acmecorp.com") == LeadStatus::replied);
+  // Only this campaign, only the same domain.
+  BOOST_TEST(statusOf("bob@acmecorp.com", kOther) == LeadStatus::active);
+  BOOST_TEST(statusOf("eve@sub.acmecorp.com") == LeadStatus::active);
+  BOOST_TEST(statusOf("marcus@buildfast.io") == LeadStatus::active);
+  // One gmail.com address says nothing about another.
+  BOOST_TEST(onAddress(SignalKind::reply, "carol@gmail.com", kCamp).leadsStopped == 1);
+  BOOST_TEST(statusOf("dan@gmail.com") == LeadStatus::active);
+}
+
+BOOST_AUTO_TEST_CASE(an_out_of_office_pauses_the_lead_and_resumes_it_on_its_date) {
+  const Message first = claimedMessageOf("ava@acmecorp.com");
+  (void)engine->markSent(first.id);  // step 2 is due in 3 days
+  const Timestamp back = clock.now() + std::chrono::days{10};
+  SignalInput in;
+  in.kind = SignalKind::autoReply;
+  in.messageId = first.id;
+  in.until = back;
+  const SignalResult r = engine->reportSignal(in);
+  BOOST_TEST(r.leadsPaused == 1);
+  BOOST_TEST(r.leadsStopped == 0);
+  const Lead paused = *engine->getLead(kCamp, "ava@acmecorp.com");
+  BOOST_TEST(paused.status == LeadStatus::paused);
+  BOOST_TEST(test::epoch(paused.pausedUntil.value()) == test::epoch(back));
+  BOOST_TEST(paused.position == 1);
+  BOOST_TEST(engine->countLeads(kCamp).of(LeadStatus::paused) == 1);
+  // Its step 2 waits for the date; an upsert meanwhile changes neither.
+  const std::vector<Message> queued = engine->listMessages(kCamp, MessageStatus::queued);
+  const auto step2 = std::find_if(queued.begin(), queued.end(), [](const Message& m) { return m.email == "ava@acmecorp.com"; });
+  BOOST_REQUIRE(step2 != queued.end());
+  BOOST_TEST(test::epoch(step2->scheduledAt) == test::epoch(back));
+  (void)engine->bulkUpsert(kCamp, std::vector<LeadInput>{lead("ava@acmecorp.com", "Ava", "New Co")});
+  BOOST_TEST(engine->getLead(kCamp, "ava@acmecorp.com")->status == LeadStatus::paused);
+  BOOST_TEST(engine->getLead(kCamp, "ava@acmecorp.com")->position == 1);
+
+  // A second before: nothing for her. On the date: her step 2, and she is active.
+  clock.set(test::epoch(back) - 1);
+  for (const Message& m : engine->claimDue(100, 600)) BOOST_TEST(!(m.email == "ava@acmecorp.com" && m.campaignId == kCamp));
+  BOOST_TEST(engine->getLead(kCamp, "ava@acmecorp.com")->status == LeadStatus::paused);
+  clock.set(test::epoch(back));
+  bool handed = false;
+  for (const Message& m : engine->claimDue(100, 600)) {
+    if (m.email == "ava@acmecorp.com" && m.campaignId == kCamp) handed = m.step == 2;
+  }
+  BOOST_TEST(handed);
+  const Lead resumed = *engine->getLead(kCamp, "ava@acmecorp.com");
+  BOOST_TEST(resumed.status == LeadStatus::active);
+  BOOST_TEST(!resumed.pausedUntil.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(an_out_of_office_without_a_date_pauses_for_the_campaigns_days) {
+  (void)engine->setStopRules(kCamp, rulesWith([](StopRules& r) { r.autoReplyDays = 3; }));
+  const Message m = claimedMessageOf("marcus@buildfast.io");
+  const SignalResult r = onMessage(SignalKind::autoReply, m.id);
+  BOOST_TEST(r.leadsPaused == 1);
+  const Lead lead = *engine->getLead(kCamp, "marcus@buildfast.io");
+  BOOST_TEST(test::epoch(lead.pausedUntil.value()) == test::epoch(clock.now() + std::chrono::days{3}));
+  // The claimed message may still be reported sent; its next step waits.
+  (void)engine->markSent(m.id);
+  const auto next = engine->listMessages(kCamp, MessageStatus::queued);
+  const auto step2 = std::find_if(next.begin(), next.end(), [](const Message& x) { return x.email == "marcus@buildfast.io"; });
+  BOOST_REQUIRE(step2 != next.end());
+  BOOST_TEST(test::epoch(step2->scheduledAt) == test::epoch(clock.now() + std::chrono::days{3}));
+  // A reply while paused stops the lead for good.
+  BOOST_TEST(onMessage(SignalKind::reply, m.id).leadsStopped == 1);
+  BOOST_TEST(statusOf("marcus@buildfast.io") == LeadStatus::replied);
+  BOOST_TEST(!engine->getLead(kCamp, "marcus@buildfast.io")->pausedUntil.has_value());
+  // An out-of-office never revives a stopped lead.
+  BOOST_TEST(onMessage(SignalKind::autoReply, m.id).leadsPaused == 0);
+  BOOST_TEST(statusOf("marcus@buildfast.io") == LeadStatus::replied);
+}
+
+BOOST_AUTO_TEST_CASE(an_out_of_office_is_only_recorded_where_the_campaign_says_so) {
+  (void)engine->setStopRules(kCamp, rulesWith([](StopRules& r) { r.onAutoReply = false; }));
+  const SignalResult r = onAddress(SignalKind::autoReply, "priya@nexusai.com", kCamp);
+  BOOST_TEST(!r.id.empty());
+  BOOST_TEST(r.leadsPaused == 0);
+  BOOST_TEST(statusOf("priya@nexusai.com") == LeadStatus::active);
+  // It names a lead; only it carries a date.
+  BOOST_TEST(errorCodeOf([&] { (void)onAddress(SignalKind::autoReply, "priya@nexusai.com"); }) == "invalid_argument");
+  SignalInput dated;
+  dated.kind = SignalKind::reply;
+  dated.workspaceId = "ws_test";
+  dated.email = "priya@nexusai.com";
+  dated.until = clock.now();
+  BOOST_TEST(errorCodeOf([&] { (void)engine->reportSignal(dated); }) == "invalid_argument");
+  BOOST_TEST(statusOf("priya@nexusai.com") == LeadStatus::active);
+}
+
+BOOST_AUTO_TEST_CASE(an_unsubscribe_scoped_to_its_campaign_stops_only_that_lead) {
+  (void)engine->setStopRules(kCamp, rulesWith([](StopRules& r) { r.unsubscribe = UnsubscribeScope::campaign; }));
+  std::optional<Message> m;
+  std::optional<Message> other;  // ava's in the other campaign
+  for (const Message& claimed : engine->claimDue(100, 600)) {
+    if (claimed.email == "ava@acmecorp.com") (claimed.campaignId == kCamp ? m : other) = claimed;
+  }
+  BOOST_REQUIRE(m.has_value());
+  BOOST_REQUIRE(other.has_value());
+  const SignalResult r = onMessage(SignalKind::unsubscribe, m->id);
+  BOOST_TEST(r.leadsStopped == 1);
+  BOOST_TEST(!r.suppressionAdded);
+  BOOST_TEST(statusOf("ava@acmecorp.com") == LeadStatus::unsubscribed);
+  BOOST_TEST(statusOf("ava@acmecorp.com", kOther) == LeadStatus::active);
+  BOOST_TEST(!entryFor("ava@acmecorp.com").has_value());
+  // An upsert never revives it.
+  (void)engine->bulkUpsert(kCamp, std::vector<LeadInput>{lead("ava@acmecorp.com", "Ava")});
+  BOOST_TEST(statusOf("ava@acmecorp.com") == LeadStatus::unsubscribed);
+  // By default an unsubscribe is the workspace's: the address goes on the list.
+  BOOST_TEST(onMessage(SignalKind::unsubscribe, other->id).suppressionAdded);
+  BOOST_TEST(statusOf("ava@acmecorp.com", kOther) == LeadStatus::unsubscribed);
+}
+
+BOOST_AUTO_TEST_CASE(the_soft_bounce_threshold_follows_the_campaign) {
+  (void)engine->setStopRules(kCamp, rulesWith([](StopRules& r) {
+    r.softBouncesForHard = 2;
+    r.softBounceDays = 1;
+  }));
+  BOOST_TEST(!onAddress(SignalKind::bounceSoft, "priya@nexusai.com", kCamp).suppressionAdded);
+  // Two days later the first is outside the window: still not hard.
+  clock.advance(std::chrono::hours(48));
+  BOOST_TEST(!onAddress(SignalKind::bounceSoft, "priya@nexusai.com", kCamp).suppressionAdded);
+  clock.advance(std::chrono::hours(1));
+  BOOST_TEST(onAddress(SignalKind::bounceSoft, "priya@nexusai.com", kCamp).suppressionAdded);
+  BOOST_TEST(statusOf("priya@nexusai.com") == LeadStatus::bounced);
+  BOOST_TEST(entryFor("priya@nexusai.com")->reason == SuppressionReason::softBounces);
+}
+
+BOOST_AUTO_TEST_CASE(bounce_protection_follows_the_campaigns_thresholds) {
+  const std::vector<Message> sent = sendAll(*engine, "camp_tight", 4);
+  (void)engine->setStopRules("camp_tight", rulesWith([](StopRules& r) {
+    r.protectionWindow = 4;
+    r.protectionMinSends = 4;
+    r.protectionMaxPercent = 25;
+  }));
+  BOOST_TEST(!onMessage(SignalKind::bounceHard, sent[0].id).campaignPaused);  // 25 %: not more
+  BOOST_TEST(onMessage(SignalKind::bounceHard, sent[1].id).campaignPaused);   // 50 %
+  (void)engine->startCampaign("camp_tight");
+  (void)engine->setStopRules("camp_tight", rulesWith([](StopRules& r) { r.bounceProtection = false; }));
+  BOOST_TEST(!onMessage(SignalKind::bounceHard, sent[2].id).campaignPaused);
+  BOOST_TEST(engine->getCampaign("camp_tight")->status == CampaignStatus::running);
+}
+
+BOOST_AUTO_TEST_CASE(stop_rules_are_checked_kept_and_shown) {
+  const auto refused = [&](const std::function<void(StopRules&)>& change) {
+    return errorCodeOf([&] { (void)engine->setStopRules(kCamp, rulesWith(change)); });
+  };
+  BOOST_TEST(refused([](StopRules& r) { r.autoReplyDays = 0; }) == "invalid_argument");
+  BOOST_TEST(refused([](StopRules& r) { r.softBouncesForHard = 0; }) == "invalid_argument");
+  BOOST_TEST(refused([](StopRules& r) { r.protectionMaxPercent = 101; }) == "invalid_argument");
+  BOOST_TEST(refused([](StopRules& r) { r.protectionMinSends = 300; }) == "invalid_argument");
+  BOOST_TEST(refused([](StopRules& r) { r.unsubscribe = static_cast<UnsubscribeScope>(9); }) == "invalid_argument");
+  BOOST_TEST((engine->getCampaign(kCamp)->stopRules == StopRules{}));
+  const StopRules set = rulesWith([](StopRules& r) {
+    r.forCompany = true;
+    r.autoReplyDays = 5;
+    r.unsubscribe = UnsubscribeScope::campaign;
+  });
+  BOOST_TEST((engine->setStopRules(kCamp, set).stopRules == set));
+  reopen();
+  BOOST_TEST((engine->getCampaign(kCamp)->stopRules == set));
+  BOOST_TEST(errorCodeOf([&] { (void)engine->setStopRules(kCamp, set, {"ws_other"}); }) == "not_found");
+  // A campaign may be created with its rules.
+  CampaignSpec spec{"ws_test", "camp_ruled", "Ruled", {}, {}, set};
+  BOOST_TEST((engine->createCampaign(spec).stopRules == set));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

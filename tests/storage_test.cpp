@@ -91,7 +91,7 @@ BOOST_AUTO_TEST_CASE(a_missing_file_is_not_found_without_create_if_missing) {
   }
   BOOST_TEST(std::filesystem::is_empty(dir.path()));  // no file, no -wal or -shm
   // A file that exists opens as usual.
-  (void)CampaignEngine::open(path)->createWorkspace({"ws_1", "One"});
+  (void)CampaignEngine::open(path)->createWorkspace({"ws_1", "One", {}});
   BOOST_TEST(CampaignEngine::open(path, options)->getWorkspace("ws_1").has_value());
   // A directory that does not exist is no database file either.
   BOOST_TEST(openError(dir.file("no-such-dir/absent.db"), options) == ErrorCode::not_found);
@@ -245,7 +245,7 @@ BOOST_AUTO_TEST_CASE(a_file_from_before_signals_reads_its_entries_and_pauses_as_
   BOOST_TEST(entries[0].entry == "acme.com");
   BOOST_TEST(toString(entries[0].reason) == "manual");
   BOOST_TEST(!entries[0].campaignId.has_value());
-  (void)engine->createCampaign({"ws_1", kCamp, "New", EngineFixture::seedSteps(), {}});
+  (void)engine->createCampaign({"ws_1", kCamp, "New", EngineFixture::seedSteps(), {}, {}});
   BOOST_TEST(engine->bulkUpsert(kCamp, std::vector<LeadInput>{EngineFixture::lead("ann@acme.com")}).skipped == 1);
 }
 

@@ -221,7 +221,7 @@ BOOST_AUTO_TEST_CASE(nothing_is_ever_queued_for_a_suppressed_lead) {
 
 BOOST_AUTO_TEST_CASE(suppression_lists_are_per_workspace) {
   seedCampaign();
-  engine->createWorkspace({"ws_other", ""});
+  engine->createWorkspace({"ws_other", "", {}});
   (void)add(*engine, {"acmecorp.com"}, "ws_other");
   BOOST_TEST(engine->bulkUpsert(kCamp, seedLeads()).skipped == 0);
   BOOST_TEST(engine->listSuppressions("ws_test").empty());

@@ -23,13 +23,13 @@ struct TenantFixture : EngineFixture {
   const Scope scopeB{"ws_b"};
 
   TenantFixture() {
-    engine->createWorkspace({"ws_a", "A"});
-    engine->createWorkspace({"ws_b", "B"});
+    engine->createWorkspace({"ws_a", "A", {}});
+    engine->createWorkspace({"ws_b", "B", {}});
     for (const char* ws : {"ws_a", "ws_b"}) {
       const std::string w = ws;
-      engine->createCampaign({w, "run_" + w, "Running", seedSteps(), {}});
-      engine->createCampaign({w, "draft_" + w, "Draft without steps", {}, {}});
-      engine->createCampaign({w, "paused_" + w, "Paused", seedSteps(), {}});
+      engine->createCampaign({w, "run_" + w, "Running", seedSteps(), {}, {}});
+      engine->createCampaign({w, "draft_" + w, "Draft without steps", {}, {}, {}});
+      engine->createCampaign({w, "paused_" + w, "Paused", seedSteps(), {}, {}});
       (void)engine->bulkUpsert("run_" + w, seedLeads());
       (void)engine->bulkUpsert("paused_" + w, seedLeads());
       (void)engine->startCampaign("run_" + w);

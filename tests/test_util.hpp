@@ -117,8 +117,8 @@ struct EngineFixture {
   // A workspace "ws_test" and a campaign with `steps` (default: the seed's
   // two-step sequence).
   Campaign seedCampaign(std::string id = "camp_01HZA1TPNQ8RD4KF", std::vector<Step> steps = seedSteps()) {
-    if (!engine->getWorkspace("ws_test")) engine->createWorkspace({"ws_test", "Test"});
-    return engine->createCampaign({"ws_test", std::move(id), "Seed", std::move(steps), {}});
+    if (!engine->getWorkspace("ws_test")) engine->createWorkspace({"ws_test", "Test", {}});
+    return engine->createCampaign({"ws_test", std::move(id), "Seed", std::move(steps), {}, {}});
   }
 
   static std::vector<Step> seedSteps() {

@@ -35,6 +35,13 @@ enum class PauseReason { manual, bounceProtection };
 [[nodiscard]] LEADTERRA_EXPORT std::optional<PauseReason> parsePauseReason(std::string_view name) noexcept;
 [[nodiscard]] LEADTERRA_EXPORT std::optional<StepFormat> parseStepFormat(std::string_view name) noexcept;
 
+// Where an unsubscribe stops mail: the whole workspace (the address goes on
+// its suppression list) or only the campaign it came from. Stored by name.
+enum class UnsubscribeScope { workspace, campaign };
+
+[[nodiscard]] LEADTERRA_EXPORT std::string_view toString(UnsubscribeScope scope) noexcept;
+[[nodiscard]] LEADTERRA_EXPORT std::optional<UnsubscribeScope> parseUnsubscribeScope(std::string_view name) noexcept;
+
 // One email of the sequence. `subject` and `body` are templates (see
 // docs/personalize.md); only the body of an html step is HTML-escaped.
 struct Step {
@@ -70,12 +77,32 @@ struct CampaignSchedule {
   friend bool operator==(const CampaignSchedule&, const CampaignSchedule&) = default;
 };
 
+// What the signals on a campaign's messages do (docs/signals.md). The
+// defaults are a careful sender's; change them with setStopRules, at any
+// time. Limits: every count and day number >= 1, protectionMaxPercent 0..100.
+struct StopRules {
+  bool onReply = true;         // a reply stops the lead (and, by the workspace's rule, the address elsewhere)
+  bool forCompany = false;     // a reply also stops the campaign's leads of the same domain, except free mail
+  bool onAutoReply = true;     // an out-of-office pauses the lead; false: recorded only
+  std::int64_t autoReplyDays = 7;  // the pause when the out-of-office gives no date
+  std::int64_t softBouncesForHard = 3;  // soft bounces of an address within softBounceDays that count as hard
+  std::int64_t softBounceDays = 14;
+  UnsubscribeScope unsubscribe = UnsubscribeScope::workspace;
+  bool bounceProtection = true;  // pause the campaign when too many recent sends hard-bounce
+  std::int64_t protectionWindow = 200;   // of the last this many sent messages,
+  std::int64_t protectionMinSends = 50;  // when at least this many were sent,
+  std::int64_t protectionMaxPercent = 5;  // more than this percentage hard-bounced pauses it
+
+  friend bool operator==(const StopRules&, const StopRules&) = default;
+};
+
 struct CampaignSpec {
   std::string workspaceId;
   std::string id;  // ^[A-Za-z0-9_-]{1,64}$, or empty to generate "camp_" + ULID
   std::string name;
   std::vector<Step> steps;
   CampaignSchedule schedule;
+  StopRules stopRules;
 };
 
 struct Campaign {
@@ -90,6 +117,7 @@ struct Campaign {
   std::int64_t queuedMessages = 0;     // messages now queued
   std::vector<Step> steps;
   CampaignSchedule schedule;
+  StopRules stopRules;
 };
 
 // What startCampaign reports: {"campaign": {...}} with exactly these keys.

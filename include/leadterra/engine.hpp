@@ -56,6 +56,8 @@ class LEADTERRA_EXPORT CampaignEngine {
   // conflict when the id is taken; invalid_argument for a malformed id.
   Workspace createWorkspace(const WorkspaceSpec& spec);
   [[nodiscard]] std::optional<Workspace> getWorkspace(std::string_view id);
+  // Replaces the workspace's rules (workspace.hpp). not_found for an unknown workspace.
+  Workspace setWorkspaceRules(std::string_view workspaceId, const WorkspaceRules& rules);
 
   // not_found for an unknown workspace; conflict when the id is taken;
   // invalid_argument for a malformed id or step.
@@ -76,6 +78,12 @@ class LEADTERRA_EXPORT CampaignEngine {
   // outside the new window move to its next opening. invalid_argument for an
   // unknown time zone, hours out of range, a window without days, or a cap < 1.
   Campaign setSchedule(std::string_view campaignId, const CampaignSchedule& schedule, const Scope& scope = {});
+
+  // Replaces what the signals on the campaign's messages do (campaign.hpp,
+  // docs/signals.md), at any status; signals reported from then on follow
+  // them. invalid_argument for a count or a number of days below 1, a
+  // percentage out of 0..100, or protectionMinSends above protectionWindow.
+  Campaign setStopRules(std::string_view campaignId, const StopRules& rules, const Scope& scope = {});
 
   // draft or paused -> running, queueing the next step of every active lead
   // that has none live. Starting a running campaign changes nothing.

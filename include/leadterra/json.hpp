@@ -66,6 +66,15 @@ inline constexpr std::size_t kReadPadding = 64;
 // zone exists is checked by the engine.
 [[nodiscard]] LEADTERRA_EXPORT CampaignSchedule parseSchedule(std::string_view body);
 
+// Reads a campaign's stop rules, an object with any of the keys of StopRules
+// ({"onReply": true, "unsubscribe": "campaign", "autoReplyDays": 7, ...}):
+// absent keys keep `base`'s values. Throws Error(invalid_argument) for an
+// unknown key or a value of the wrong type; the engine checks the ranges.
+[[nodiscard]] LEADTERRA_EXPORT StopRules parseStopRules(std::string_view object, const StopRules& base = {});
+// The same for a workspace's rules, {"replyStopsAllCampaigns": true}.
+[[nodiscard]] LEADTERRA_EXPORT WorkspaceRules parseWorkspaceRules(std::string_view object,
+                                                                  const WorkspaceRules& base = {});
+
 // Each returns one JSON object's text (compact), without the wrapping key
 // the CLI adds ({"result": ...}, {"campaign": ...}, ...).
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const BulkResult& result);
@@ -80,8 +89,10 @@ inline constexpr std::size_t kReadPadding = 64;
 // {"id", "duplicate", "leadsStopped", "messagesCancelled", "suppressionAdded"}.
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const SignalResult& result);
 // {"campaignId", "total", "byStatus": {"active", "completed", "suppressed",
-// "replied", "bounced"}}, every status present.
+// "replied", "bounced", "unsubscribed", "paused"}}, every status present.
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const LeadCounts& counts);
+// Every key of StopRules.
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const StopRules& rules);
 
 // "2025-06-10T15:00:00Z", and back; parseTimestamp throws
 // Error(invalid_argument) for anything else.

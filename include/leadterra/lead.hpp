@@ -23,7 +23,11 @@
 namespace leadterra {
 
 // Stored on disk by name; do not rename.
-enum class LeadStatus { active, completed, suppressed, replied, bounced };
+// active: gets its next steps. paused: an out-of-office; it gets its next
+// step again from pausedUntil on. The others are stopped: completed (every
+// step sent), suppressed (on the workspace's list; resumes at an upsert once
+// no entry matches), replied, bounced, unsubscribed (never resumed).
+enum class LeadStatus { active, completed, suppressed, replied, bounced, unsubscribed, paused };
 
 [[nodiscard]] LEADTERRA_EXPORT std::string_view toString(LeadStatus status) noexcept;
 [[nodiscard]] LEADTERRA_EXPORT std::optional<LeadStatus> parseLeadStatus(std::string_view name) noexcept;
@@ -180,6 +184,7 @@ struct Lead {
   std::string customFields = "{}";  // a JSON object, compact
   std::int64_t position = 0;        // steps already sent
   LeadStatus status = LeadStatus::active;
+  std::optional<Timestamp> pausedUntil;  // set exactly while paused
   Timestamp createdAt{};
   Timestamp updatedAt{};
 };

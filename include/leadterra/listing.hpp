@@ -62,7 +62,7 @@ struct MessageFilter {
 struct LeadCounts {
   std::string campaignId;
   std::int64_t total = 0;
-  std::array<std::int64_t, 5> byStatus{};  // indexed by LeadStatus
+  std::array<std::int64_t, 7> byStatus{};  // indexed by LeadStatus
 
   [[nodiscard]] std::int64_t of(LeadStatus status) const { return byStatus.at(static_cast<std::size_t>(status)); }
 };

@@ -8,15 +8,27 @@
 
 namespace leadterra {
 
+// Rules that hold across the workspace's campaigns (docs/signals.md).
+struct WorkspaceRules {
+  // A reply to one campaign also stops the address's leads in every other
+  // campaign of the workspace (those whose StopRules::onReply is on): a
+  // person who answered should get no one else's cold mail.
+  bool replyStopsAllCampaigns = true;
+
+  friend bool operator==(const WorkspaceRules&, const WorkspaceRules&) = default;
+};
+
 struct WorkspaceSpec {
   std::string id;    // ^[A-Za-z0-9_-]{1,64}$, or empty to generate "ws_" + ULID
   std::string name;  // free text, may be empty
+  WorkspaceRules rules;
 };
 
 struct Workspace {
   std::string id;
   std::string name;
   Timestamp createdAt{};
+  WorkspaceRules rules;
 };
 
 }  // namespace leadterra

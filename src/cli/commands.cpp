@@ -97,6 +97,21 @@ void addWorkspace(CLI::App& app, Context& ctx) {
   create->add_option("--id", spec->id, "Id matching ^[A-Za-z0-9_-]{1,64}$ (default: ws_ + ULID)");
   create->add_option("--name", spec->name, "Free text");
   onRun(create, ctx, [&ctx, spec] { ctx.print(wrap("workspace", toJsonValue(ctx.engine().createWorkspace(*spec)))); });
+
+  // The keys given are laid over the current rules (read, then write).
+  auto rulesArgs = std::make_shared<std::pair<std::string, std::string>>();
+  auto* rules = group->add_subcommand(
+      "rules", R"(Set rules across the workspace's campaigns (given keys only) -> {"workspace": {...}})");
+  rules->add_option("id", rulesArgs->first, "Workspace id")->required();
+  rules->add_option("--set", rulesArgs->second, R"(JSON object, e.g. {"replyStopsAllCampaigns": false})")
+      ->required();
+  onRun(rules, ctx, [&ctx, rulesArgs] {
+    CampaignEngine& engine = ctx.engine();
+    const auto ws = engine.getWorkspace(rulesArgs->first);
+    if (!ws) throw notFound("workspace", rulesArgs->first);
+    const WorkspaceRules next = json::parseWorkspaceRules(rulesArgs->second, ws->rules);
+    ctx.print(wrap("workspace", toJsonValue(engine.setWorkspaceRules(ws->id, next))));
+  });
   addWorkspaceList(*group, ctx);
 }
 
@@ -229,6 +244,20 @@ void addCampaign(CLI::App& app, Context& ctx) {
   auto* pause = group->add_subcommand("pause", "Pause a running campaign -> {\"campaign\": {...}}");
   pause->add_option("id", a->id, "Campaign id")->required();
   onRun(pause, ctx, [&ctx, a] { ctx.print(wrap("campaign", toJsonValue(ctx.engine().pauseCampaign(a->id)))); });
+
+  // The keys given are laid over the current rules (read, then write, as schedule).
+  auto rulesText = std::make_shared<std::string>();
+  auto* rules = group->add_subcommand(
+      "rules", R"(Set what signals do in the campaign (given keys only) -> {"campaign": {...}})");
+  rules->add_option("id", a->id, "Campaign id")->required();
+  rules->add_option("--set", *rulesText, R"(JSON object of stop rules, e.g. {"forCompany": true})")->required();
+  onRun(rules, ctx, [&ctx, a, rulesText] {
+    CampaignEngine& engine = ctx.engine();
+    const auto campaign = engine.getCampaign(a->id);
+    if (!campaign) throw notFound("campaign", a->id);
+    const StopRules next = json::parseStopRules(*rulesText, campaign->stopRules);
+    ctx.print(wrap("campaign", toJsonValue(engine.setStopRules(a->id, next))));
+  });
 
   addCampaignSchedule(*group, ctx);
   addCampaignSteps(*group, ctx);
@@ -439,6 +468,7 @@ struct SignalArgs {
   std::string email;
   std::string externalId;
   std::string detail;
+  std::string until;
 };
 
 void addSignal(CLI::App& app, Context& ctx) {
@@ -449,7 +479,7 @@ void addSignal(CLI::App& app, Context& ctx) {
   for (int i = 0; parseSignalKind(toString(static_cast<SignalKind>(i))); ++i) {
     kinds.emplace_back(toString(static_cast<SignalKind>(i)));
   }
-  signal->add_option("kind", a->kind, "reply, bounceHard, complaint, unsubscribe, click or open")
+  signal->add_option("kind", a->kind, "reply, autoReply, bounceHard, bounceSoft, complaint, unsubscribe, click or open")
       ->required()
       ->check(CLI::IsMember(kinds));
   auto* message = signal->add_option("--message", a->message, "The message it is about");
@@ -461,6 +491,8 @@ void addSignal(CLI::App& app, Context& ctx) {
   signal->add_option("--external-id", a->externalId,
                      "The provider's event id: a repeat in the workspace changes nothing");
   signal->add_option("--detail", a->detail, "Kept with the signal, e.g. a bounce's diagnostic");
+  signal->add_option("--until", a->until, "autoReply: when the person is back (default: in the campaign's autoReplyDays)")
+      ->check(kTimestamp);
   onRun(signal, ctx, [&ctx, a] {
     SignalInput in;
     in.kind = *parseSignalKind(a->kind);  // checked while parsing
@@ -470,6 +502,7 @@ void addSignal(CLI::App& app, Context& ctx) {
     in.campaignId = a->campaign;
     in.externalId = a->externalId;
     in.detail = a->detail;
+    in.until = timeOption(a->until);
     ctx.print(wrap("signal", toJsonValue(ctx.engine().reportSignal(in, {a->workspace}))));
   });
 }

@@ -102,7 +102,7 @@ void runDemo(Context& ctx) {
   heading(fmt::format("Database {}; the clock stands at {}", ctx.dbPath, json::formatTimestamp(*ctx.fixedNow)));
 
   heading("1. Create a workspace and a campaign: two steps, the second 3 days after the first");
-  const Workspace workspace = engine.createWorkspace({"ws_demo", "Demo workspace"});
+  const Workspace workspace = engine.createWorkspace({"ws_demo", "Demo workspace", {}});
   ctx.print(wrap("workspace", toJsonValue(workspace)));
   CampaignSpec spec;
   spec.workspaceId = workspace.id;

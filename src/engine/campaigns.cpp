@@ -43,6 +43,30 @@ void requireStepNumber(const store::CampaignRow& c, std::int64_t number, std::si
   }
 }
 
+void checkStopRules(const StopRules& rules) {
+  const auto atLeastOne = [](std::int64_t n, std::string_view name) {
+    if (n < 1) throw Error(ErrorCode::invalid_argument, fmt::format("stop rules: {} must be at least 1", name));
+  };
+  atLeastOne(rules.autoReplyDays, "autoReplyDays");
+  atLeastOne(rules.softBouncesForHard, "softBouncesForHard");
+  atLeastOne(rules.softBounceDays, "softBounceDays");
+  atLeastOne(rules.protectionWindow, "protectionWindow");
+  atLeastOne(rules.protectionMinSends, "protectionMinSends");
+  if (rules.protectionMinSends > rules.protectionWindow) {
+    throw Error(ErrorCode::invalid_argument, "stop rules: protectionMinSends must not exceed protectionWindow");
+  }
+  // Whole days within a century keep every date the rules make representable.
+  if (rules.autoReplyDays > 36500 || rules.softBounceDays > 36500) {
+    throw Error(ErrorCode::invalid_argument, "stop rules: a number of days must be at most 36500");
+  }
+  if (rules.protectionMaxPercent < 0 || rules.protectionMaxPercent > 100) {
+    throw Error(ErrorCode::invalid_argument, "stop rules: protectionMaxPercent must be 0..100");
+  }
+  if (toString(rules.unsubscribe) == "unknown") {
+    throw Error(ErrorCode::invalid_argument, "stop rules: unsubscribe must be workspace or campaign");
+  }
+}
+
 // Queued messages that fall outside a new window move to its next opening.
 void moveIntoWindow(Call& call, const store::CampaignRow& c) {
   for (const auto& [seq, at] : call.db.outbox().queuedTimes(call.tx, c.id)) {
@@ -74,6 +98,7 @@ Campaign campaignView(Call& call, const store::CampaignRow& row) {
   c.queuedMessages = call.db.outbox().countQueued(call.tx, row.id);
   c.steps = call.db.campaigns().steps(call.tx, row.id);
   c.schedule = row.schedule;
+  c.stopRules = row.stopRules;
   return c;
 }
 
@@ -96,7 +121,7 @@ void requireWorkspace(Call& call, std::string_view workspaceId) {
 Workspace CampaignEngine::createWorkspace(const WorkspaceSpec& spec) {
   if (!spec.id.empty()) checkId(spec.id, "workspace");
   return impl_->write([&](Call& call) {
-    Workspace ws{spec.id.empty() ? call.newId("ws_") : spec.id, spec.name, call.now};
+    Workspace ws{spec.id.empty() ? call.newId("ws_") : spec.id, spec.name, call.now, spec.rules};
     if (call.db.workspaces().find(call.tx, ws.id)) {
       throw Error(ErrorCode::conflict, fmt::format("workspace '{}' already exists", ws.id));
     }
@@ -109,12 +134,23 @@ std::optional<Workspace> CampaignEngine::getWorkspace(std::string_view id) {
   return impl_->read([&](Call& call) { return call.db.workspaces().find(call.tx, id); });
 }
 
+Workspace CampaignEngine::setWorkspaceRules(std::string_view id, const WorkspaceRules& rules) {
+  return impl_->write([&](Call& call) {
+    auto ws = call.db.workspaces().find(call.tx, id);
+    if (!ws) throw Error(ErrorCode::not_found, fmt::format("workspace '{}' not found", id));
+    call.db.workspaces().setRules(call.tx, id, rules);
+    ws->rules = rules;
+    return std::move(*ws);
+  });
+}
+
 // ---- Campaigns ----
 
 Campaign CampaignEngine::createCampaign(const CampaignSpec& spec) {
   if (!spec.id.empty()) checkId(spec.id, "campaign");
   for (const Step& step : spec.steps) checkStep(step);
   detail::validateSchedule(spec.schedule);
+  checkStopRules(spec.stopRules);
   return impl_->write([&](Call& call) {
     requireWorkspace(call, spec.workspaceId);
     store::CampaignRow row;
@@ -126,6 +162,7 @@ Campaign CampaignEngine::createCampaign(const CampaignSpec& spec) {
     row.name = spec.name;
     row.createdAt = call.now;
     row.schedule = spec.schedule;
+    row.stopRules = spec.stopRules;
     call.db.campaigns().insert(call.tx, row, spec.steps);
     return campaignView(call, row);
   });
@@ -193,6 +230,16 @@ Campaign CampaignEngine::setSchedule(std::string_view campaignId, const Campaign
     call.db.campaigns().setSchedule(call.tx, c.id, schedule);
     c.schedule = schedule;
     moveIntoWindow(call, c);
+    return campaignView(call, c);
+  });
+}
+
+Campaign CampaignEngine::setStopRules(std::string_view campaignId, const StopRules& rules, const Scope& scope) {
+  checkStopRules(rules);
+  return impl_->write([&](Call& call) {
+    store::CampaignRow c = campaignInScope(call, campaignId, scope);
+    call.db.campaigns().setStopRules(call.tx, c.id, rules);
+    c.stopRules = rules;
     return campaignView(call, c);
   });
 }

@@ -44,6 +44,9 @@ std::vector<Message> claim(Call& call, std::int64_t limit, std::int64_t leaseSec
   // read through its own index: a backlog a campaign may not send (window
   // closed, cap used up) is never read. The write lock (BEGIN IMMEDIATE) is
   // held from these reads to the claims: no other connection claims between.
+  // Paused leads whose date has come are active again before anything is
+  // handed out (their next messages were queued for that date).
+  (void)call.db.leads().resumePaused(call.tx, call.now);
   const std::vector<store::CampaignRow> running = call.db.campaigns().running(call.tx, workspace);
   std::vector<Allowance> allowances;
   std::vector<Candidate> candidates;
@@ -93,8 +96,9 @@ void advanceLead(Call& call, const store::MessageRow& row) {
     call.db.leads().setPosition(call.tx, lead.seq, lead.position, call.now);
   }
   // A message cancelled while claimed is recorded, and nothing more is queued
-  // for a lead that stopped (suppressed, replied, bounced).
-  if (lead.status != LeadStatus::active) return;
+  // for a lead that stopped (suppressed, replied, bounced, ...). A paused
+  // lead's next step is queued for the date it resumes.
+  if (!getsMail(lead.status)) return;
   const store::CampaignRow campaign = *call.db.campaigns().find(call.tx, row.message.campaignId);
   Sequencer sequencer(call, campaign);
   if (lead.position < sequencer.stepCount()) {
@@ -112,7 +116,9 @@ void recordFailure(Call& call, const store::MessageRow& row, std::string_view re
   // A message cancelled after its claim records the failure and stops there.
   if (retryable && attempts < kMaxAttempts && m.status != MessageStatus::cancelled) {
     const store::CampaignRow campaign = *call.db.campaigns().find(call.tx, m.campaignId);
-    const Timestamp retry = call.now + std::chrono::seconds{kBackoffSeconds * (std::int64_t{1} << (attempts - 1))};
+    Timestamp retry = call.now + std::chrono::seconds{kBackoffSeconds * (std::int64_t{1} << (attempts - 1))};
+    // An out-of-office that arrived while the message was claimed holds it too.
+    if (const auto until = call.db.leads().get(call.tx, row.leadSeq).pausedUntil) retry = std::max(retry, *until);
     call.db.outbox().retryAt(call.tx, row.seq, detail::nextOpen(campaign.schedule, retry), reason, call.now);
     // Queued again, it holds the current render: the lead may have changed
     // while the host held the message.
@@ -123,7 +129,7 @@ void recordFailure(Call& call, const store::MessageRow& row, std::string_view re
   if (m.status == MessageStatus::cancelled) return;
   // The sequence stops for this lead; nothing overrides replied.
   const LeadRecord lead = call.db.leads().get(call.tx, row.leadSeq);
-  if (lead.status == LeadStatus::active) call.db.leads().setStatus(call.tx, lead.seq, LeadStatus::bounced, call.now);
+  if (getsMail(lead.status)) call.db.leads().setStatus(call.tx, lead.seq, LeadStatus::bounced, call.now);
 }
 
 std::vector<Message> CampaignEngine::claimDue(std::int64_t limit, std::int64_t leaseSeconds, const Scope& scope) {

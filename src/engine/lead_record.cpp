@@ -112,6 +112,7 @@ Lead leadView(const LeadRecord& r, std::string_view campaignId) {
   lead.customFields = r.customFields.text();
   lead.position = r.position;
   lead.status = r.status;
+  lead.pausedUntil = r.pausedUntil;
   lead.createdAt = r.createdAt;
   lead.updatedAt = r.updatedAt;
   return lead;

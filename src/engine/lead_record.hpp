@@ -67,9 +67,16 @@ struct LeadRecord {
   CustomFields customFields;
   std::int64_t position = 0;
   LeadStatus status = LeadStatus::active;
+  std::optional<Timestamp> pausedUntil;  // set exactly while paused
   Timestamp createdAt{};
   Timestamp updatedAt{};
 };
+
+// Whether a lead with this status still has steps queued for it: active, or
+// paused (its next step waits for the date it resumes).
+[[nodiscard]] constexpr bool getsMail(LeadStatus status) noexcept {
+  return status == LeadStatus::active || status == LeadStatus::paused;
+}
 
 // The record a new lead enrolled from `in` would have (email normalized,
 // customFields the patch applied to an empty object), without validating it:

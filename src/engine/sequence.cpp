@@ -1,5 +1,6 @@
 #include "engine/sequence.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/schedule.hpp"
@@ -10,6 +11,13 @@ namespace {
 
 Timestamp after(Timestamp base, double delayDays) {
   return base + std::chrono::seconds{std::llround(delayDays * 86400.0)};
+}
+
+// When the lead's step is due: its delay after `base`, and for a paused lead
+// not before the lead resumes.
+Timestamp dueAt(const LeadRecord& lead, Timestamp base, double delayDays) {
+  const Timestamp due = after(base, delayDays);
+  return lead.pausedUntil ? std::max(due, *lead.pausedUntil) : due;
 }
 
 }  // namespace
@@ -27,7 +35,7 @@ bool Sequencer::queue(const LeadRecord& lead, std::int64_t step, Timestamp base,
                       std::move(text.subject),
                       std::move(text.body),
                       compiled.step.format,
-                      detail::nextOpen(campaign_.schedule, after(base, compiled.step.delayDays))};
+                      detail::nextOpen(campaign_.schedule, dueAt(lead, base, compiled.step.delayDays))};
   store::OutboxStore& outbox = call_.db.outbox();
   if (const auto existing = slot.fresh ? std::nullopt : outbox.forStep(call_.tx, lead.seq, step)) {
     // Never a second row for one step: a cancelled one goes out again,
@@ -44,7 +52,7 @@ bool Sequencer::queue(const LeadRecord& lead, std::int64_t step, Timestamp base,
 }
 
 bool Sequencer::ensureQueued(const LeadRecord& lead, Timestamp base, MessageSlot slot) {
-  if (lead.status != LeadStatus::active || lead.position >= stepCount()) return false;
+  if (!getsMail(lead.status) || lead.position >= stepCount()) return false;
   if (call_.db.outbox().live(call_.tx, lead.seq)) return false;
   return queue(lead, lead.position + 1, base, std::move(slot));
 }

@@ -4,6 +4,7 @@
 
 #include "engine/dispatch.hpp"
 #include "engine/engine_impl.hpp"
+#include "engine/schedule.hpp"
 #include "engine/sequence.hpp"
 #include "engine/suppression.hpp"
 #include "util/text.hpp"
@@ -12,21 +13,12 @@ namespace leadterra {
 
 namespace {
 
-// Soft bounces of one address within this window, this one included, that
-// count as a hard bounce.
-constexpr std::int64_t kSoftBouncesForHard = 3;
-constexpr std::chrono::hours kSoftBounceWindow{24 * 14};
-// Bounce protection: of a campaign's last 200 sent messages, at least 50
-// sent and more than 5 % of them hard-bounced pauses the campaign.
-constexpr std::int64_t kProtectionWindow = 200;
-constexpr std::int64_t kProtectionMinSends = 50;
-constexpr std::int64_t kProtectionMaxPercent = 5;
-
 // What a signal is about, once its message or address is found.
 struct Target {
   store::SignalRow row;               // the record, without id and kind yet
   std::optional<LeadRecord> lead;     // the lead it names, if any
   std::optional<std::string> messageId;
+  StopRules rules;                    // its campaign's; the defaults when it names none
 };
 
 std::string normalizedEmail(std::string_view email) {
@@ -47,6 +39,7 @@ Target byMessage(Call& call, const SignalInput& in, const Scope& scope) {
   t.row.email = m.message.email;
   t.lead = call.db.leads().get(call.tx, m.leadSeq);
   t.messageId = m.message.id;
+  t.rules = call.db.campaigns().find(call.tx, m.message.campaignId)->stopRules;
   return t;
 }
 
@@ -65,17 +58,22 @@ Target byAddress(Call& call, const SignalInput& in, const std::string& email, co
   if (!t.lead) throw Error(ErrorCode::not_found, fmt::format("lead '{}' not found in campaign '{}'", email, c.id));
   t.row.campaignId = c.id;
   t.row.leadSeq = t.lead->seq;
+  t.rules = c.stopRules;
   return t;
 }
 
 // Stops one lead with `status`, cancelling its live message. A replied lead
 // stays replied (the strongest stop); a lead already at `status` changes
 // nothing but its live messages.
-void stopLead(Call& call, const LeadRecord& lead, LeadStatus status, SignalResult& r) {
-  r.messagesCancelled += stopMessages(call, lead.seq);
-  if (lead.status == status || lead.status == LeadStatus::replied) return;
-  call.db.leads().setStatus(call.tx, lead.seq, status, call.now);
+void stopLead(Call& call, std::int64_t seq, LeadStatus current, LeadStatus status, SignalResult& r) {
+  r.messagesCancelled += stopMessages(call, seq);
+  if (current == status || current == LeadStatus::replied) return;
+  call.db.leads().setStatus(call.tx, seq, status, call.now);
   ++r.leadsStopped;
+}
+
+void stopLead(Call& call, const LeadRecord& lead, LeadStatus status, SignalResult& r) {
+  stopLead(call, lead.seq, lead.status, status, r);
 }
 
 // Counts the leads the address's other campaigns stopped into `r`.
@@ -84,29 +82,83 @@ void addStopped(const StopCounts& stopped, SignalResult& r) {
   r.messagesCancelled += stopped.messages;
 }
 
-// A reply stops the lead that replied and, in every other campaign of the
-// workspace, the active leads of the same address: a person who answered
-// one campaign gets no other cold mail.
-void applyReply(Call& call, const Target& t, SignalResult& r) {
-  if (t.lead) stopLead(call, *t.lead, LeadStatus::replied, r);
-  addStopped(stopMatchingLeads(call, t.row.workspaceId, {t.row.email}, {}, LeadStatus::replied), r);
+// Stop for company: the campaign's other leads of the replying address's
+// domain stop as replied (their company answered), unless the domain is a
+// free-mail provider's, where one address says nothing about another.
+void stopCompany(Call& call, const Target& t, SignalResult& r) {
+  const std::string_view domain = detail::emailDomain(t.row.email);
+  if (call.db.signals().isFreeMail(call.tx, domain)) return;
+  std::vector<store::LeadRef> colleagues;
+  call.db.leads().forEachRef(call.tx, *t.row.campaignId, [&](const store::LeadRef& ref) {
+    if (ref.seq != t.lead->seq && getsMail(ref.status) && detail::emailDomain(ref.email) == domain) {
+      colleagues.push_back(ref);
+    }
+  });
+  for (const store::LeadRef& ref : colleagues) stopLead(call, ref.seq, ref.status, LeadStatus::replied, r);
 }
 
-// The address goes on the workspace's list with the signal's reason, and
-// the list's rule applies to every campaign of the workspace. A hard bounce
-// marks the lead that bounced as bounced first.
-void applySuppression(Call& call, const Target& t, SuppressionReason reason, SignalResult& r) {
-  const bool bounced = reason == SuppressionReason::hardBounce || reason == SuppressionReason::softBounces;
-  if (bounced && t.lead) stopLead(call, *t.lead, LeadStatus::bounced, r);
+// A reply stops the lead that replied (when its campaign stops on reply) and,
+// by the workspace's rule, the address's leads in every other campaign that
+// stops on reply: a person who answered one campaign gets no other cold mail.
+// A reply that names no campaign stops the address wherever it is enrolled.
+void applyReply(Call& call, const Target& t, SignalResult& r) {
+  if (t.lead && t.rules.onReply) {
+    stopLead(call, *t.lead, LeadStatus::replied, r);
+    if (t.rules.forCompany) stopCompany(call, t, r);
+  }
+  const Workspace ws = *call.db.workspaces().find(call.tx, t.row.workspaceId);
+  if (t.row.campaignId && !ws.rules.replyStopsAllCampaigns) return;
+  for (const std::string& id : call.db.campaigns().idsInWorkspace(call.tx, t.row.workspaceId)) {
+    if (id == t.row.campaignId) continue;
+    if (!call.db.campaigns().find(call.tx, id)->stopRules.onReply) continue;
+    const auto ref = call.db.leads().findRef(call.tx, id, t.row.email);
+    if (ref && getsMail(ref->status)) stopLead(call, ref->seq, ref->status, LeadStatus::replied, r);
+  }
+}
+
+// An out-of-office pauses the lead until the person is back: its queued
+// message moves to that date (into the send window), and a message claimed
+// now is followed by the next step no earlier. A stopped lead stays stopped.
+void applyAutoReply(Call& call, const SignalInput& in, const Target& t, SignalResult& r) {
+  if (!t.rules.onAutoReply || !getsMail(t.lead->status)) return;
+  const Timestamp until = in.until ? *in.until : call.now + std::chrono::days{t.rules.autoReplyDays};
+  if (until <= call.now) return;  // back already: nothing to wait for
+  call.db.leads().pause(call.tx, t.lead->seq, until, call.now);
+  ++r.leadsPaused;
+  const auto live = call.db.outbox().live(call.tx, t.lead->seq);
+  if (!live || live->status != MessageStatus::queued) return;
+  const store::MessageRow m = call.db.outbox().get(call.tx, live->seq);
+  if (m.message.scheduledAt >= until) return;
+  const store::CampaignRow c = *call.db.campaigns().find(call.tx, m.message.campaignId);
+  call.db.outbox().reschedule(call.tx, live->seq, detail::nextOpen(c.schedule, until), call.now);
+}
+
+// The address goes on the workspace's list with the signal's reason, and the
+// list's rule applies to every campaign of the workspace: their leads of the
+// address become suppressed (and can resume if the entry is removed). The
+// lead the signal names takes `named` first (bounced, unsubscribed): it is
+// never resumed.
+void applySuppression(Call& call, const Target& t, SuppressionReason reason, LeadStatus named, SignalResult& r) {
+  if (t.lead) stopLead(call, *t.lead, named, r);
   const store::SuppressionSource source{reason, t.row.campaignId, t.messageId};
   r.suppressionAdded =
       call.db.suppressions().add(call.tx, t.row.workspaceId, t.row.email, SuppressionKind::email, source, call.now);
   addStopped(stopMatchingLeads(call, t.row.workspaceId, {t.row.email}, {}, LeadStatus::suppressed), r);
 }
 
+// An unsubscribe from a campaign whose rules keep it there stops only the
+// lead it names; otherwise it is a suppression in the workspace.
+void applyUnsubscribe(Call& call, const Target& t, SignalResult& r) {
+  if (t.lead && t.rules.unsubscribe == UnsubscribeScope::campaign) {
+    stopLead(call, *t.lead, LeadStatus::unsubscribed, r);
+    return;
+  }
+  applySuppression(call, t, SuppressionReason::unsubscribe, LeadStatus::unsubscribed, r);
+}
+
 // A soft bounce of a message still claimed is a failed send to retry (with
-// the backoff of markFailed). The address's third soft bounce within 14 days
-// counts as a hard one.
+// the backoff of markFailed). The address's softBouncesForHard-th soft bounce
+// within softBounceDays counts as a hard one.
 void applySoftBounce(Call& call, const Target& t, std::string_view detail, SignalResult& r) {
   if (t.row.messageSeq) {
     const store::MessageRow m = call.db.outbox().get(call.tx, *t.row.messageSeq);
@@ -114,26 +166,31 @@ void applySoftBounce(Call& call, const Target& t, std::string_view detail, Signa
       recordFailure(call, m, detail.empty() ? std::string_view("soft bounce") : detail, true);
     }
   }
-  const std::int64_t earlier = call.db.signals().countSince(call.tx, t.row.workspaceId, t.row.email,
-                                                            SignalKind::bounceSoft, call.now - kSoftBounceWindow);
-  if (earlier + 1 >= kSoftBouncesForHard) applySuppression(call, t, SuppressionReason::softBounces, r);
+  const Timestamp since = call.now - std::chrono::days{t.rules.softBounceDays};
+  const std::int64_t earlier =
+      call.db.signals().countSince(call.tx, t.row.workspaceId, t.row.email, SignalKind::bounceSoft, since);
+  if (earlier + 1 >= t.rules.softBouncesForHard) {
+    applySuppression(call, t, SuppressionReason::softBounces, LeadStatus::bounced, r);
+  }
 }
 
 // After a hard bounce on one of its messages: a running campaign whose recent
 // sends bounce too often pauses itself (a careful sender's reputation guard).
 // Starting it again is the user's decision.
-void protectCampaign(Call& call, const std::string& campaignId, std::int64_t bouncedSeq, SignalResult& r) {
-  const store::CampaignRow c = *call.db.campaigns().find(call.tx, campaignId);
+void protectCampaign(Call& call, const Target& t, SignalResult& r) {
+  const StopRules& rules = t.rules;
+  if (!rules.bounceProtection) return;
+  const store::CampaignRow c = *call.db.campaigns().find(call.tx, *t.row.campaignId);
   if (c.status != CampaignStatus::running) return;
-  const std::vector<std::int64_t> sent = call.db.outbox().recentSent(call.tx, campaignId, kProtectionWindow);
+  const std::vector<std::int64_t> sent = call.db.outbox().recentSent(call.tx, c.id, rules.protectionWindow);
   const auto sends = static_cast<std::int64_t>(sent.size());
-  if (sends < kProtectionMinSends) return;
+  if (sends < rules.protectionMinSends) return;
   std::int64_t bounced = 0;
   for (const std::int64_t seq : sent) {
     // The signal being reported is not recorded yet.
-    if (seq == bouncedSeq || call.db.signals().onMessage(call.tx, seq, SignalKind::bounceHard)) ++bounced;
+    if (seq == *t.row.messageSeq || call.db.signals().onMessage(call.tx, seq, SignalKind::bounceHard)) ++bounced;
   }
-  if (bounced * 100 <= sends * kProtectionMaxPercent) return;
+  if (bounced * 100 <= sends * rules.protectionMaxPercent) return;
   call.db.campaigns().setStatus(call.tx, c.id, CampaignStatus::paused, c.startedAt, PauseReason::bounceProtection);
   r.campaignPaused = true;
 }
@@ -141,13 +198,16 @@ void protectCampaign(Call& call, const std::string& campaignId, std::int64_t bou
 void applyRule(Call& call, const SignalInput& in, const Target& t, SignalResult& r) {
   switch (in.kind) {
     case SignalKind::reply: applyReply(call, t, r); return;
+    case SignalKind::autoReply: applyAutoReply(call, in, t, r); return;
     case SignalKind::bounceHard:
-      applySuppression(call, t, SuppressionReason::hardBounce, r);
-      if (t.row.messageSeq) protectCampaign(call, *t.row.campaignId, *t.row.messageSeq, r);
+      applySuppression(call, t, SuppressionReason::hardBounce, LeadStatus::bounced, r);
+      if (t.row.messageSeq) protectCampaign(call, t, r);
       return;
     case SignalKind::bounceSoft: applySoftBounce(call, t, in.detail, r); return;
-    case SignalKind::complaint: applySuppression(call, t, SuppressionReason::complaint, r); return;
-    case SignalKind::unsubscribe: applySuppression(call, t, SuppressionReason::unsubscribe, r); return;
+    case SignalKind::complaint:
+      applySuppression(call, t, SuppressionReason::complaint, LeadStatus::unsubscribed, r);
+      return;
+    case SignalKind::unsubscribe: applyUnsubscribe(call, t, r); return;
     case SignalKind::click:
     case SignalKind::open: return;  // recorded only
   }
@@ -162,6 +222,12 @@ void checkShape(const SignalInput& in) {
     throw Error(ErrorCode::invalid_argument, "a signal on a message takes its workspace and campaign from it");
   }
   if (toString(in.kind) == "unknown") throw Error(ErrorCode::invalid_argument, "unknown signal kind");
+  if (in.kind == SignalKind::autoReply && !byMessage && in.campaignId.empty()) {
+    throw Error(ErrorCode::invalid_argument, "an out-of-office names a lead: a message, or an address and its campaign");
+  }
+  if (in.until && in.kind != SignalKind::autoReply) {
+    throw Error(ErrorCode::invalid_argument, "only an out-of-office (autoReply) has a date it ends");
+  }
 }
 
 }  // namespace

@@ -77,7 +77,7 @@ StopCounts stopMatchingLeads(Call& call, std::string_view workspaceId, const std
   StopCounts counts;
   if (emails.empty() && domains.empty()) return counts;
   for (const store::LeadRef& ref : leadsMatching(call, workspaceId, emails, domains)) {
-    if (ref.status == LeadStatus::active) {
+    if (getsMail(ref.status)) {
       call.db.leads().setStatus(call.tx, ref.seq, status, call.now);
       ++counts.leads;
     }

@@ -35,9 +35,8 @@ struct StopCounts {
 
 // Stops the leads of the workspace, in every campaign, that the entries
 // match (normalized emails, and domains without '@' with their subdomains):
-// each `active` one becomes `status` (completed, suppressed, replied and
-// bounced leads keep theirs), and every live message of a matching lead is
-// cancelled. New suppression entries and a reply's address both stop leads
+// each active or paused one becomes `status` (stopped leads keep theirs),
+// and every live message of a matching lead is cancelled. New suppression entries and a reply's address both stop leads
 // this way.
 StopCounts stopMatchingLeads(Call& call, std::string_view workspaceId, const std::vector<std::string>& emails,
                              const std::unordered_set<std::string_view>& domains, LeadStatus status);

@@ -987,7 +987,28 @@ Json toJsonValue(const Workspace& workspace) {
   out["id"] = workspace.id;
   out["name"] = workspace.name;
   out["createdAt"] = timestampValue(workspace.createdAt);
+  out["rules"] = toJsonValue(workspace.rules);
   return out;
+}
+
+Json toJsonValue(const WorkspaceRules& rules) {
+  Json out = Json::object();
+  out["replyStopsAllCampaigns"] = rules.replyStopsAllCampaigns;
+  return out;
+}
+
+WorkspaceRules workspaceRulesFrom(const Json& object, WorkspaceRules base) {
+  if (!object.is_object()) throw Error(ErrorCode::invalid_argument, "the workspace rules must be a JSON object");
+  for (const auto& [key, value] : object.items()) {
+    if (key != "replyStopsAllCampaigns") {
+      throw Error(ErrorCode::invalid_argument, fmt::format("workspace rules: unknown key \"{}\"", key));
+    }
+    if (!value.is_boolean()) {
+      throw Error(ErrorCode::invalid_argument, R"(workspace rules: "replyStopsAllCampaigns" must be true or false)");
+    }
+    base.replyStopsAllCampaigns = value.get<bool>();
+  }
+  return base;
 }
 
 Json toJsonValue(const Step& step) {
@@ -1016,7 +1037,72 @@ Json toJsonValue(const Campaign& campaign) {
   out["timeZone"] = campaign.schedule.timeZone;
   out["sendWindow"] = toJsonValue(campaign.schedule.sendWindow);
   out["dailyCap"] = campaign.schedule.dailyCap ? Json(*campaign.schedule.dailyCap) : Json(nullptr);
+  out["stopRules"] = toJsonValue(campaign.stopRules);
   return out;
+}
+
+namespace {
+
+// The keys of StopRules in JSON, with where each lives: a flag or a count.
+struct StopRuleKey {
+  std::string_view name;
+  bool StopRules::*flag = nullptr;
+  std::int64_t StopRules::*count = nullptr;
+};
+constexpr StopRuleKey kStopRuleKeys[] = {
+    {"onReply", &StopRules::onReply, nullptr},
+    {"forCompany", &StopRules::forCompany, nullptr},
+    {"onAutoReply", &StopRules::onAutoReply, nullptr},
+    {"autoReplyDays", nullptr, &StopRules::autoReplyDays},
+    {"softBouncesForHard", nullptr, &StopRules::softBouncesForHard},
+    {"softBounceDays", nullptr, &StopRules::softBounceDays},
+    {"unsubscribe", nullptr, nullptr},
+    {"bounceProtection", &StopRules::bounceProtection, nullptr},
+    {"protectionWindow", nullptr, &StopRules::protectionWindow},
+    {"protectionMinSends", nullptr, &StopRules::protectionMinSends},
+    {"protectionMaxPercent", nullptr, &StopRules::protectionMaxPercent},
+};
+
+}  // namespace
+
+Json toJsonValue(const StopRules& rules) {
+  Json out = Json::object();
+  for (const StopRuleKey& k : kStopRuleKeys) {
+    const std::string name(k.name);
+    if (k.flag) {
+      out[name] = rules.*k.flag;
+    } else if (k.count) {
+      out[name] = rules.*k.count;
+    } else {
+      out[name] = std::string(toString(rules.unsubscribe));
+    }
+  }
+  return out;
+}
+
+StopRules stopRulesFrom(const Json& object, StopRules base) {
+  const auto problem = [](const std::string& text) { throw Error(ErrorCode::invalid_argument, "stop rules: " + text); };
+  if (!object.is_object()) problem("must be a JSON object");
+  for (const auto& [key, value] : object.items()) {
+    const StopRuleKey* k = nullptr;
+    for (const StopRuleKey& candidate : kStopRuleKeys) {
+      if (candidate.name == key) k = &candidate;
+    }
+    if (k == nullptr) problem(fmt::format("unknown key \"{}\"", key));
+    if (k->flag) {
+      if (!value.is_boolean()) problem(fmt::format("\"{}\" must be true or false", key));
+      base.*k->flag = value.get<bool>();
+    } else if (k->count) {
+      const auto n = wholeNumber(value);
+      if (!n) problem(fmt::format("\"{}\" must be a whole number", key));
+      base.*k->count = *n;
+    } else {
+      const auto scope = value.is_string() ? parseUnsubscribeScope(value.get<std::string>()) : std::nullopt;
+      if (!scope) problem(R"("unsubscribe" must be "workspace" or "campaign")");
+      base.unsubscribe = *scope;
+    }
+  }
+  return base;
 }
 
 Json toJsonValue(const std::optional<SendWindow>& window) {
@@ -1073,6 +1159,7 @@ Json toJsonValue(const Lead& lead) {
   out["customFields"] = custom.is_discarded() ? Json(lead.customFields) : std::move(custom);
   out["position"] = lead.position;
   out["status"] = std::string(toString(lead.status));
+  out["pausedUntil"] = lead.pausedUntil ? timestampValue(*lead.pausedUntil) : Json(nullptr);
   out["createdAt"] = timestampValue(lead.createdAt);
   out["updatedAt"] = timestampValue(lead.updatedAt);
   return out;
@@ -1114,6 +1201,7 @@ Json toJsonValue(const SignalResult& result) {
   out["id"] = result.id;
   out["duplicate"] = result.duplicate;
   out["leadsStopped"] = result.leadsStopped;
+  out["leadsPaused"] = result.leadsPaused;
   out["messagesCancelled"] = result.messagesCancelled;
   out["suppressionAdded"] = result.suppressionAdded;
   out["campaignPaused"] = result.campaignPaused;
@@ -1262,6 +1350,19 @@ std::string toJson(const Message& message) { return detail::dump(detail::toJsonV
 std::string toJson(const SuppressionEntry& entry) { return detail::dump(detail::toJsonValue(entry)); }
 std::string toJson(const SignalResult& result) { return detail::dump(detail::toJsonValue(result)); }
 std::string toJson(const LeadCounts& counts) { return detail::dump(detail::toJsonValue(counts)); }
+std::string toJson(const StopRules& rules) { return detail::dump(detail::toJsonValue(rules)); }
+
+StopRules parseStopRules(std::string_view object, const StopRules& base) {
+  const detail::Json doc = detail::Json::parse(object, nullptr, false);
+  if (doc.is_discarded()) throw Error(ErrorCode::invalid_argument, "stop rules: not JSON");
+  return detail::stopRulesFrom(doc, base);
+}
+
+WorkspaceRules parseWorkspaceRules(std::string_view object, const WorkspaceRules& base) {
+  const detail::Json doc = detail::Json::parse(object, nullptr, false);
+  if (doc.is_discarded()) throw Error(ErrorCode::invalid_argument, "workspace rules: not JSON");
+  return detail::workspaceRulesFrom(doc, base);
+}
 
 std::string formatTimestamp(Timestamp t) { return detail::formatIso(t); }
 

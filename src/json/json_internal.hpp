@@ -41,8 +41,16 @@ inline constexpr std::string_view kDayNames[7] = {"mon", "tue", "wed", "thu", "f
 [[nodiscard]] Json toJsonValue(const std::optional<SendWindow>& window);
 // "id", "workspaceId", "name", "status", "createdAt", "startedAt",
 // "leadsEnrolled", "queuedMessages", then "steps", "timeZone", "sendWindow",
-// "dailyCap".
+// "dailyCap", "stopRules".
 [[nodiscard]] Json toJsonValue(const Campaign& campaign);
+// Every key of StopRules / WorkspaceRules, with its value.
+[[nodiscard]] Json toJsonValue(const StopRules& rules);
+[[nodiscard]] Json toJsonValue(const WorkspaceRules& rules);
+// `base` with the keys `object` has (absent keys keep base's values).
+// Throws Error(invalid_argument) for an unknown key or a value of the wrong
+// shape; the engine judges the ranges.
+[[nodiscard]] StopRules stopRulesFrom(const Json& object, StopRules base);
+[[nodiscard]] WorkspaceRules workspaceRulesFrom(const Json& object, WorkspaceRules base);
 [[nodiscard]] Json toJsonValue(const StartResult& start);
 [[nodiscard]] Json toJsonValue(const Lead& lead);
 [[nodiscard]] Json toJsonValue(const Message& message);

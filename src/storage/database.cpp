@@ -150,6 +150,15 @@ void Database::configure(const std::string& path, const Options& options) {
 
 void Database::migrate() {
   if (db_.execAndGet("PRAGMA user_version").getInt() == latestSchemaVersion()) return;
+  // A migration may rebuild a table (SQLite cannot change a constraint in
+  // place), which foreign keys would refuse half-way; they are off while the
+  // migrations run and checked as a whole before the commit. The pragma is a
+  // no-op inside a transaction, so it is set around it.
+  db_.exec("PRAGMA foreign_keys=OFF");
+  struct KeysBackOn {
+    SQLite::Database& db;
+    ~KeysBackOn() { sqlite3_exec(db.getHandle(), "PRAGMA foreign_keys=ON", nullptr, nullptr, nullptr); }
+  } keysBackOn{db_};
   const auto tx = begin(store::Tx::Mode::write);
   // Read again under the write lock: another process may have migrated meanwhile.
   const int current = db_.execAndGet("PRAGMA user_version").getInt();
@@ -161,6 +170,14 @@ void Database::migrate() {
     if (m.version <= current) continue;
     db_.exec(std::string(m.sql));
     db_.exec(fmt::format("PRAGMA user_version={}", m.version));
+  }
+  {
+    SQLite::Statement check(db_, "PRAGMA foreign_key_check");
+    if (check.executeStep()) {
+      throw Error(ErrorCode::storage_error,
+                  fmt::format("migrating left a row of {} without its {}", check.getColumn(0).getString(),
+                              check.getColumn(2).getString()));
+    }
   }
   tx->commit();
 }

@@ -49,6 +49,7 @@ struct CampaignRow {
   std::optional<Timestamp> startedAt;
   std::int64_t leadCount = 0;
   CampaignSchedule schedule;
+  StopRules stopRules;
 };
 
 // A lead as a suppression or a report sees it, without its fields.
@@ -141,6 +142,7 @@ class WorkspaceStore {
   // creation time, then id.
   [[nodiscard]] virtual std::vector<Workspace> page(Tx& tx, const std::optional<CreatedKey>& after,
                                                     std::int64_t limit) = 0;
+  virtual void setRules(Tx& tx, std::string_view id, const WorkspaceRules& rules) = 0;
 };
 
 class CampaignStore {
@@ -161,6 +163,7 @@ class CampaignStore {
   virtual void setStatus(Tx& tx, std::string_view id, CampaignStatus status, std::optional<Timestamp> startedAt,
                          std::optional<PauseReason> pauseReason) = 0;
   virtual void setSchedule(Tx& tx, std::string_view id, const CampaignSchedule& schedule) = 0;
+  virtual void setStopRules(Tx& tx, std::string_view id, const StopRules& rules) = 0;
   virtual void addLeadCount(Tx& tx, std::string_view id, std::int64_t enrolled) = 0;
 
   // Steps, numbered from 1 in order.
@@ -189,13 +192,18 @@ class LeadStore {
                                                        const std::string& email) = 0;
   // storage_error when there is none (a message always has its lead).
   [[nodiscard]] virtual LeadRecord get(Tx& tx, std::int64_t seq) = 0;
-  // Writes the fields, customFields, status and updatedAt.
+  // Writes the fields, customFields, status, pausedUntil and updatedAt.
   virtual void update(Tx& tx, const LeadRecord& lead) = 0;
+  // Sets a status other than paused (and clears pausedUntil).
   virtual void setStatus(Tx& tx, std::int64_t seq, LeadStatus status, Timestamp now) = 0;
+  // Pauses the lead until `until` (or moves the date of a paused one).
+  virtual void pause(Tx& tx, std::int64_t seq, Timestamp until, Timestamp now) = 0;
+  // Makes every paused lead whose date is at or before `now` active; how many.
+  virtual std::int64_t resumePaused(Tx& tx, Timestamp now) = 0;
   virtual void setPosition(Tx& tx, std::int64_t seq, std::int64_t position, Timestamp now) = 0;
   // Leads of the campaign whose position is at least `position`.
   [[nodiscard]] virtual std::int64_t countAtOrPast(Tx& tx, std::string_view campaignId, std::int64_t position) = 0;
-  // Calls `fn` for each active lead of the campaign with a step left
+  // Calls `fn` for each active or paused lead of the campaign with a step left
   // (position < stepCount) and no live message, in creation order. `fn` may
   // queue a message for the lead it is given.
   virtual void forEachAwaitingNextStep(Tx& tx, std::string_view campaignId, std::int64_t stepCount,
@@ -289,6 +297,9 @@ class SignalStore {
                                                 SignalKind kind, Timestamp since) = 0;
   // Whether a signal of this kind names the message.
   [[nodiscard]] virtual bool onMessage(Tx& tx, std::int64_t messageSeq, SignalKind kind) = 0;
+  // Whether the domain is a free-mail provider's (gmail.com, ...): one of its
+  // addresses says nothing about a company.
+  [[nodiscard]] virtual bool isFreeMail(Tx& tx, std::string_view domain) = 0;
 };
 
 class IdempotencyStore {

@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "json/json_internal.hpp"
 #include "storage/row.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 
@@ -17,7 +18,18 @@ namespace {
 
 constexpr const char* kCampaignColumns =
     "id, workspace_id, name, status, created_at, started_at, lead_count, time_zone, window_days, "
-    "window_start_hour, window_end_hour, daily_cap, pause_reason";
+    "window_start_hour, window_end_hour, daily_cap, pause_reason, stop_rules";
+
+// The rules as stored: a JSON object whose absent keys take the defaults.
+StopRules readStopRules(SQLite::Statement& s, int column) {
+  const std::string text = s.getColumn(column).getString();
+  const detail::Json doc = detail::Json::parse(text, nullptr, false);
+  try {
+    return detail::stopRulesFrom(doc, {});
+  } catch (const Error&) {
+    throw Error(ErrorCode::storage_error, fmt::format("damaged stop rules: {}", text));
+  }
+}
 
 CampaignRow readCampaign(SQLite::Statement& s) {
   CampaignRow row;
@@ -39,7 +51,14 @@ CampaignRow readCampaign(SQLite::Statement& s) {
   }
   if (!s.isColumnNull(11)) row.schedule.dailyCap = s.getColumn(11).getInt64();
   if (!s.isColumnNull(12)) row.pauseReason = storedEnum(s, 12, parsePauseReason, "pause reason");
+  row.stopRules = readStopRules(s, 13);
   return row;
+}
+
+Workspace readWorkspace(SQLite::Statement& s) {
+  Workspace w{s.getColumn(0).getString(), s.getColumn(1).getString(), timeAt(s, 2), {}};
+  w.rules.replyStopsAllCampaigns = s.getColumn(3).getInt() != 0;
+  return w;
 }
 
 // Binds the key a page starts after at `index` and `index + 1`; without one,
@@ -61,17 +80,18 @@ void bindStep(SQLite::Statement& s, const Step& step) {
 // ---- Workspaces ----
 
 SqliteWorkspaceStore::SqliteWorkspaceStore(Database& db)
-    : find_(db, "SELECT id, name, created_at FROM workspaces WHERE id = ?"),
-      insert_(db, "INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)"),
+    : find_(db, "SELECT id, name, created_at, reply_stops_all FROM workspaces WHERE id = ?"),
+      insert_(db, "INSERT INTO workspaces (id, name, created_at, reply_stops_all) VALUES (?, ?, ?, ?)"),
       page_(db,
-            "SELECT id, name, created_at FROM workspaces WHERE (created_at, id) > (?1, ?2) "
-            "ORDER BY created_at, id LIMIT ?3") {}
+            "SELECT id, name, created_at, reply_stops_all FROM workspaces WHERE (created_at, id) > (?1, ?2) "
+            "ORDER BY created_at, id LIMIT ?3"),
+      setRules_(db, "UPDATE workspaces SET reply_stops_all = ? WHERE id = ?") {}
 
 std::optional<Workspace> SqliteWorkspaceStore::find(Tx&, std::string_view id) {
   auto s = find_.use();
   s->bind(1, std::string(id));
   if (!s->executeStep()) return std::nullopt;
-  return Workspace{s->getColumn(0).getString(), s->getColumn(1).getString(), timeAt(*s, 2)};
+  return readWorkspace(*s);
 }
 
 void SqliteWorkspaceStore::insert(Tx&, const Workspace& workspace) {
@@ -79,6 +99,14 @@ void SqliteWorkspaceStore::insert(Tx&, const Workspace& workspace) {
   s->bind(1, workspace.id);
   s->bind(2, workspace.name);
   s->bind(3, seconds(workspace.createdAt));
+  s->bind(4, workspace.rules.replyStopsAllCampaigns ? 1 : 0);
+  s->exec();
+}
+
+void SqliteWorkspaceStore::setRules(Tx&, std::string_view id, const WorkspaceRules& rules) {
+  auto s = setRules_.use();
+  s->bind(1, rules.replyStopsAllCampaigns ? 1 : 0);
+  s->bind(2, std::string(id));
   s->exec();
 }
 
@@ -87,7 +115,7 @@ std::vector<Workspace> SqliteWorkspaceStore::page(Tx&, const std::optional<Creat
   bindAfter(*s, 1, after);
   s->bind(3, limit);
   std::vector<Workspace> out;
-  while (s->executeStep()) out.push_back({s->getColumn(0).getString(), s->getColumn(1).getString(), timeAt(*s, 2)});
+  while (s->executeStep()) out.push_back(readWorkspace(*s));
   return out;
 }
 
@@ -110,6 +138,7 @@ SqliteCampaignStore::SqliteCampaignStore(Database& db)
       setSchedule_(db,
                    "UPDATE campaigns SET time_zone = ?, window_days = ?, window_start_hour = ?, window_end_hour = ?, "
                    "daily_cap = ? WHERE id = ?"),
+      setStopRules_(db, "UPDATE campaigns SET stop_rules = ? WHERE id = ?"),
       addLeads_(db, "UPDATE campaigns SET lead_count = lead_count + ? WHERE id = ?"),
       steps_(db, "SELECT subject, body, format, delay_days FROM steps WHERE campaign_id = ? ORDER BY step"),
       insertStep_(db,
@@ -149,6 +178,7 @@ void SqliteCampaignStore::insert(Tx& tx, const CampaignRow& row, const std::vect
     s->exec();
   }
   setSchedule(tx, row.id, row.schedule);
+  setStopRules(tx, row.id, row.stopRules);
   std::int64_t number = 0;
   for (const Step& step : steps) appendStep(tx, row.id, ++number, step);
 }
@@ -204,6 +234,13 @@ void SqliteCampaignStore::setSchedule(Tx&, std::string_view id, const CampaignSc
   }  // unbound parameters are NULL
   if (schedule.dailyCap) s->bind(5, *schedule.dailyCap);
   s->bind(6, std::string(id));
+  s->exec();
+}
+
+void SqliteCampaignStore::setStopRules(Tx&, std::string_view id, const StopRules& rules) {
+  auto s = setStopRules_.use();
+  s->bind(1, detail::dump(detail::toJsonValue(rules)));
+  s->bind(2, std::string(id));
   s->exec();
 }
 

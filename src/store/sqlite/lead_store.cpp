@@ -18,7 +18,8 @@ namespace {
 
 constexpr const char* kLeadColumns =
     "leads.seq, leads.id, leads.email, leads.first_name, leads.last_name, leads.company, leads.job_title, "
-    "leads.custom_fields, leads.position, leads.status, leads.created_at, leads.updated_at, leads.ord";
+    "leads.custom_fields, leads.position, leads.status, leads.created_at, leads.updated_at, leads.ord, "
+    "leads.paused_until";
 
 LeadRecord readLead(SQLite::Statement& s) {
   LeadRecord r;
@@ -35,6 +36,7 @@ LeadRecord readLead(SQLite::Statement& s) {
   r.createdAt = timeAt(s, 10);
   r.updatedAt = timeAt(s, 11);
   r.ord = s.getColumn(12).getInt64();
+  r.pausedUntil = detail::optTime(s, 13);
   return r;
 }
 
@@ -66,14 +68,21 @@ SqliteLeadStore::SqliteLeadStore(Database& db)
       get_(db, fmt::format("SELECT {} FROM leads WHERE seq = ?", kLeadColumns)),
       update_(db,
               "UPDATE leads SET first_name = ?, last_name = ?, company = ?, job_title = ?, custom_fields = ?, "
-              "status = ?, updated_at = ? WHERE seq = ?"),
-      setStatus_(db, "UPDATE leads SET status = ?, updated_at = ? WHERE seq = ?"),
+              "status = ?, paused_until = ?, updated_at = ? WHERE seq = ?"),
+      setStatus_(db, "UPDATE leads SET status = ?, paused_until = NULL, updated_at = ? WHERE seq = ?"),
+      pause_(db, fmt::format("UPDATE leads SET status = {}, paused_until = ?, updated_at = ? WHERE seq = ?",
+                             sqlName(LeadStatus::paused))),
+      // Through leads_paused: only the paused leads are read.
+      resume_(db, fmt::format("UPDATE leads SET status = {}, paused_until = NULL, updated_at = ?1 "
+                              "WHERE status = {} AND paused_until <= ?1",
+                              sqlName(LeadStatus::active), sqlName(LeadStatus::paused))),
       setPosition_(db, "UPDATE leads SET position = ?, updated_at = ? WHERE seq = ?"),
       countPast_(db, "SELECT count(*) FROM leads WHERE campaign_id = ? AND position >= ?"),
-      awaiting_(db, fmt::format("SELECT {} FROM leads WHERE leads.campaign_id = ? AND leads.status = {} "
+      awaiting_(db, fmt::format("SELECT {} FROM leads WHERE leads.campaign_id = ? AND leads.status IN ({}, {}) "
                                 "AND leads.position < ? AND NOT EXISTS (SELECT 1 FROM messages m "
                                 "WHERE m.lead_seq = leads.seq AND m.status IN {}) ORDER BY leads.ord",
-                                kLeadColumns, sqlName(LeadStatus::active), liveStatuses())),
+                                kLeadColumns, sqlName(LeadStatus::active), sqlName(LeadStatus::paused),
+                                liveStatuses())),
       findRef_(db, "SELECT seq, status, email FROM leads WHERE campaign_id = ? AND email = ?"),
       refs_(db, "SELECT seq, status, email FROM leads WHERE campaign_id = ?"),
       // Through leads_by_campaign (campaign_id, ord, status): a page is one
@@ -133,8 +142,9 @@ void SqliteLeadStore::update(Tx&, const LeadRecord& lead) {
   bindOptView(*s, 4, lead.jobTitle);
   s->bindNoCopy(5, lead.customFields.text());
   s->bindNoCopy(6, toString(lead.status).data());
-  s->bind(7, seconds(lead.updatedAt));
-  s->bind(8, lead.seq);
+  detail::bindOpt(*s, 7, lead.pausedUntil);
+  s->bind(8, seconds(lead.updatedAt));
+  s->bind(9, lead.seq);
   s->exec();
 }
 
@@ -144,6 +154,20 @@ void SqliteLeadStore::setStatus(Tx&, std::int64_t seq, LeadStatus status, Timest
   s->bind(2, seconds(now));
   s->bind(3, seq);
   s->exec();
+}
+
+void SqliteLeadStore::pause(Tx&, std::int64_t seq, Timestamp until, Timestamp now) {
+  auto s = pause_.use();
+  s->bind(1, seconds(until));
+  s->bind(2, seconds(now));
+  s->bind(3, seq);
+  s->exec();
+}
+
+std::int64_t SqliteLeadStore::resumePaused(Tx&, Timestamp now) {
+  auto s = resume_.use();
+  s->bind(1, seconds(now));
+  return s->exec();
 }
 
 void SqliteLeadStore::setPosition(Tx&, std::int64_t seq, std::int64_t position, Timestamp now) {

@@ -30,9 +30,10 @@ class SqliteWorkspaceStore final : public WorkspaceStore {
   std::optional<Workspace> find(Tx& tx, std::string_view id) override;
   void insert(Tx& tx, const Workspace& workspace) override;
   std::vector<Workspace> page(Tx& tx, const std::optional<CreatedKey>& after, std::int64_t limit) override;
+  void setRules(Tx& tx, std::string_view id, const WorkspaceRules& rules) override;
 
  private:
-  Statement find_, insert_, page_;
+  Statement find_, insert_, page_, setRules_;
 };
 
 class SqliteCampaignStore final : public CampaignStore {
@@ -48,6 +49,7 @@ class SqliteCampaignStore final : public CampaignStore {
   void setStatus(Tx& tx, std::string_view id, CampaignStatus status, std::optional<Timestamp> startedAt,
                  std::optional<PauseReason> pauseReason) override;
   void setSchedule(Tx& tx, std::string_view id, const CampaignSchedule& schedule) override;
+  void setStopRules(Tx& tx, std::string_view id, const StopRules& rules) override;
   void addLeadCount(Tx& tx, std::string_view id, std::int64_t enrolled) override;
   std::vector<Step> steps(Tx& tx, std::string_view campaignId) override;
   void appendStep(Tx& tx, std::string_view campaignId, std::int64_t number, const Step& step) override;
@@ -57,7 +59,8 @@ class SqliteCampaignStore final : public CampaignStore {
   void addHandedOut(Tx& tx, std::string_view campaignId, std::string_view day, std::int64_t n) override;
 
  private:
-  Statement find_, exists_, insert_, byWorkspace_, page_, running_, runningIn_, setStatus_, setSchedule_, addLeads_;
+  Statement find_, exists_, insert_, byWorkspace_, page_, running_, runningIn_, setStatus_, setSchedule_,
+      setStopRules_, addLeads_;
   Statement steps_, insertStep_, updateStep_, deleteStep_, shiftStep_, handed_, addHanded_;
 };
 
@@ -70,6 +73,8 @@ class SqliteLeadStore final : public LeadStore {
   LeadRecord get(Tx& tx, std::int64_t seq) override;
   void update(Tx& tx, const LeadRecord& lead) override;
   void setStatus(Tx& tx, std::int64_t seq, LeadStatus status, Timestamp now) override;
+  void pause(Tx& tx, std::int64_t seq, Timestamp until, Timestamp now) override;
+  std::int64_t resumePaused(Tx& tx, Timestamp now) override;
   void setPosition(Tx& tx, std::int64_t seq, std::int64_t position, Timestamp now) override;
   std::int64_t countAtOrPast(Tx& tx, std::string_view campaignId, std::int64_t position) override;
   void forEachAwaitingNextStep(Tx& tx, std::string_view campaignId, std::int64_t stepCount,
@@ -82,8 +87,8 @@ class SqliteLeadStore final : public LeadStore {
 
  private:
   Database& db_;
-  Statement nextSeq_, insert_, find_, get_, update_, setStatus_, setPosition_, countPast_, awaiting_, findRef_,
-      refs_, page_, counts_;
+  Statement nextSeq_, insert_, find_, get_, update_, setStatus_, pause_, resume_, setPosition_, countPast_,
+      awaiting_, findRef_, refs_, page_, counts_;
 };
 
 class SqliteOutboxStore final : public OutboxStore {
@@ -144,9 +149,10 @@ class SqliteSignalStore final : public SignalStore {
   std::int64_t countSince(Tx& tx, std::string_view workspaceId, std::string_view email, SignalKind kind,
                           Timestamp since) override;
   bool onMessage(Tx& tx, std::int64_t messageSeq, SignalKind kind) override;
+  bool isFreeMail(Tx& tx, std::string_view domain) override;
 
  private:
-  Statement findExternal_, insert_, countSince_, onMessage_;
+  Statement findExternal_, insert_, countSince_, onMessage_, freeMail_;
 };
 
 class SqliteIdempotencyStore final : public IdempotencyStore {

@@ -104,7 +104,14 @@ SqliteSignalStore::SqliteSignalStore(Database& db)
               "detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       countSince_(db,
                   "SELECT count(*) FROM signals WHERE workspace_id = ? AND email = ? AND kind = ? AND created_at >= ?"),
-      onMessage_(db, "SELECT 1 FROM signals WHERE message_seq = ? AND kind = ? LIMIT 1") {}
+      onMessage_(db, "SELECT 1 FROM signals WHERE message_seq = ? AND kind = ? LIMIT 1"),
+      freeMail_(db, "SELECT 1 FROM free_mail_domains WHERE domain = ?") {}
+
+bool SqliteSignalStore::isFreeMail(Tx&, std::string_view domain) {
+  auto s = freeMail_.use();
+  s->bind(1, std::string(domain));
+  return s->executeStep();
+}
 
 std::optional<std::string> SqliteSignalStore::findExternal(Tx&, std::string_view workspaceId,
                                                            std::string_view externalId) {
