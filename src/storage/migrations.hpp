@@ -12,7 +12,8 @@ struct Migration {
   std::string_view sql;
 };
 
-// In ascending version order, numbered 1..N without gaps (checked at build time).
+// In ascending version order, each version once (checked at build time; see
+// cmake/embed_schema.cmake for a missing number).
 const std::vector<Migration>& migrations();
 
 }  // namespace leadterra::detail
