@@ -800,7 +800,8 @@ BOOST_AUTO_TEST_CASE(messages_list_shows_the_rendered_outbox) {
   const Json messages = r.json()["messages"];
   BOOST_REQUIRE_EQUAL(messages.size(), 3u);
   BOOST_TEST(keysOf(messages[0]) == (std::vector<std::string>{"id", "workspaceId", "campaignId", "leadId", "email", "step", "subject", "body",
-                                                              "format", "status", "scheduledAt", "attempts"}),
+                                                              "format", "listUnsubscribe", "listUnsubscribePost", "status",
+                                                              "scheduledAt", "attempts"}),
              boost::test_tools::per_element());
   BOOST_TEST(messages[0]["email"] == "ava@acmecorp.com");
   BOOST_TEST(messages[0]["subject"] == "Quick question, Ava");

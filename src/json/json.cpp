@@ -1089,6 +1089,8 @@ Json toJsonValue(const Message& message) {
   out["subject"] = message.subject;
   out["body"] = message.body;
   out["format"] = std::string(toString(message.format));
+  out["listUnsubscribe"] = message.listUnsubscribe;
+  out["listUnsubscribePost"] = message.listUnsubscribePost;
   out["status"] = std::string(toString(message.status));
   out["scheduledAt"] = timestampValue(message.scheduledAt);
   out["attempts"] = message.attempts;
@@ -1117,6 +1119,20 @@ Json toJsonValue(const SignalResult& result) {
   out["messagesCancelled"] = result.messagesCancelled;
   out["suppressionAdded"] = result.suppressionAdded;
   out["campaignPaused"] = result.campaignPaused;
+  return out;
+}
+
+Json toJsonValue(const UnsubscribeSettings& settings) {
+  Json out = Json::object();
+  out["baseUrl"] = settings.baseUrl;
+  out["mailto"] = settings.mailto;
+  return out;
+}
+
+Json toJsonValue(const UnsubscribeLink& link) {
+  Json out = Json::object();
+  out["token"] = link.token;
+  out["url"] = link.url;
   return out;
 }
 
@@ -1262,6 +1278,8 @@ std::string toJson(const Message& message) { return detail::dump(detail::toJsonV
 std::string toJson(const SuppressionEntry& entry) { return detail::dump(detail::toJsonValue(entry)); }
 std::string toJson(const SignalResult& result) { return detail::dump(detail::toJsonValue(result)); }
 std::string toJson(const LeadCounts& counts) { return detail::dump(detail::toJsonValue(counts)); }
+std::string toJson(const UnsubscribeSettings& settings) { return detail::dump(detail::toJsonValue(settings)); }
+std::string toJson(const UnsubscribeLink& link) { return detail::dump(detail::toJsonValue(link)); }
 
 std::string formatTimestamp(Timestamp t) { return detail::formatIso(t); }
 
