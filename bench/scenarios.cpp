@@ -78,7 +78,7 @@ leadterra::Step stepOne() {
 std::unique_ptr<CampaignEngine> openCampaign(const std::string& path, bool running,
                                              const SuppressionList* suppressions) {
   auto engine = CampaignEngine::open(path);
-  engine->createWorkspace({kWorkspace, "Benchmark"});
+  engine->createWorkspace({kWorkspace, "Benchmark", {}});
   leadterra::CampaignSpec spec;
   spec.workspaceId = kWorkspace;
   spec.id = kCampaign;
@@ -825,7 +825,7 @@ constexpr const char* kOpenCampaign = "camp_open";
 // a running campaign without a cap. Not timed.
 std::unique_ptr<CampaignEngine> openClaimFile(const Config& c, const std::string& path, std::size_t backlog) {
   auto engine = CampaignEngine::open(path);
-  engine->createWorkspace({kWorkspace, "Benchmark"});
+  engine->createWorkspace({kWorkspace, "Benchmark", {}});
   auto campaign = [&](const char* id, std::optional<std::int64_t> cap) {
     leadterra::CampaignSpec spec;
     spec.workspaceId = kWorkspace;

@@ -32,12 +32,13 @@ CampaignEngine& engine() {
   if (!e || ++uses % 2000 == 0) {
     e.reset();
     e = CampaignEngine::open(":memory:");
-    e->createWorkspace({"ws", "Fuzz"});
+    e->createWorkspace({"ws", "Fuzz", {}});
     e->createCampaign({"ws",
                        "camp",
                        "Fuzz",
                        {{"{{firstName|there}}", "<p>{{company}} {{city}} {{a.b}}</p>", StepFormat::html, 0},
                         {"<<lastName>>", "{{{jobTitle}}}", StepFormat::text, 1}},
+                       {},
                        {}});
     (void)e->startCampaign("camp");
     const std::vector<std::string> entries{"@blocked.com", "no@acme.com"};

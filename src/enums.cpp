@@ -31,8 +31,9 @@ std::optional<E> parseName(const std::array<std::string_view, N>& names, std::st
 }
 
 // In enumerator order.
-constexpr std::array<std::string_view, 7> kErrorCodes = {
-    "not_found", "invalid_argument", "conflict", "no_steps", "busy", "storage_error", "schema_too_new"};
+constexpr std::array<std::string_view, 8> kErrorCodes = {
+    "not_found", "invalid_argument", "conflict",      "no_steps",
+    "busy",      "storage_error",    "schema_too_new", "invalid_token"};
 constexpr std::array<std::string_view, 3> kCampaignStatuses = {"draft", "running", "paused"};
 constexpr std::array<std::string_view, 2> kPauseReasons = {"manual", "bounceProtection"};
 constexpr std::array<std::string_view, 2> kStepFormats = {"text", "html"};

@@ -801,7 +801,8 @@ BOOST_AUTO_TEST_CASE(messages_list_shows_the_rendered_outbox) {
   const Json messages = r.json()["messages"];
   BOOST_REQUIRE_EQUAL(messages.size(), 3u);
   BOOST_TEST(keysOf(messages[0]) == (std::vector<std::string>{"id", "workspaceId", "campaignId", "leadId", "email", "step", "subject", "body",
-                                                              "format", "status", "scheduledAt", "attempts"}),
+                                                              "format", "listUnsubscribe", "listUnsubscribePost", "status",
+                                                              "scheduledAt", "attempts"}),
              boost::test_tools::per_element());
   BOOST_TEST(messages[0]["email"] == "ava@acmecorp.com");
   BOOST_TEST(messages[0]["subject"] == "Quick question, Ava");
@@ -1023,6 +1024,71 @@ BOOST_AUTO_TEST_CASE(signal_failures) {
   checkFailure(cli({"signal", "reply", "--message", id, "--email", "a@b.co"}), 2, "invalid_argument");
   checkFailure(cli({"signal", "reply", "--campaign", kCampaign, "--message", id}), 2, "invalid_argument");
   checkFailure(cli({"signal", "reply"}), 1, "invalid_argument");
+}
+
+// ---- unsubscribe-settings, unsubscribe ----
+
+BOOST_AUTO_TEST_CASE(unsubscribe_settings_set_get_and_rotate_never_print_the_secret) {
+  Cli cli;
+  cli.seedCampaign();
+  const Run set = cli({"unsubscribe-settings", "set", "--workspace", "ws_1", "--base-url", "https://acme.example/u",
+                       "--mailto", "Optout@Acme.example"});
+  BOOST_TEST(set.status == 0);
+  BOOST_TEST(keysOf(set.json()) == std::vector<std::string>{"unsubscribeSettings"}, boost::test_tools::per_element());
+  const Json s = set.json()["unsubscribeSettings"];
+  BOOST_TEST(keysOf(s) == (std::vector<std::string>{"baseUrl", "mailto"}), boost::test_tools::per_element());
+  BOOST_TEST(s["baseUrl"] == "https://acme.example/u");
+  BOOST_TEST(s["mailto"] == "optout@acme.example");
+  BOOST_TEST(cli({"unsubscribe-settings", "get", "--workspace", "ws_1"}).json() == set.json());
+  const Run rotate = cli({"unsubscribe-settings", "rotate", "--workspace", "ws_1"});
+  BOOST_TEST(rotate.status == 0);
+  BOOST_TEST(rotate.json() == Json::parse(R"({"rotated": true})"));
+  BOOST_TEST(rotate.out.find("secret") == std::string::npos);
+  checkFailure(cli({"unsubscribe-settings", "set", "--workspace", "ws_1", "--base-url", "http://acme.example/u"}), 1,
+               "invalid_argument");
+  checkFailure(cli({"unsubscribe-settings", "get", "--workspace", "ws_none"}), 1, "not_found");
+  checkFailure(cli({"unsubscribe-settings", "get"}), 2, "invalid_argument");
+  checkFailure(cli({"unsubscribe-settings"}), 2, "invalid_argument");
+}
+
+BOOST_AUTO_TEST_CASE(unsubscribe_link_and_apply_suppress_the_address_once) {
+  Cli cli;
+  cli.seedRunning();
+  BOOST_REQUIRE_EQUAL(
+      cli({"unsubscribe-settings", "set", "--workspace", "ws_1", "--base-url", "https://acme.example/u"}).status, 0);
+  const Run link = cli({"unsubscribe", "link", "--campaign", kCampaign, "--email", "ava@acmecorp.com"});
+  BOOST_TEST(link.status == 0);
+  const Json l = link.json()["link"];
+  BOOST_TEST(keysOf(l) == (std::vector<std::string>{"token", "url"}), boost::test_tools::per_element());
+  const std::string token = l["token"].get<std::string>();
+  BOOST_TEST(l["url"] == "https://acme.example/u?token=" + token);
+
+  // Claimed messages carry the headers.
+  const Json messages = cli({"messages", "claim"}).json()["messages"];
+  BOOST_REQUIRE_EQUAL(messages.size(), 3u);
+  BOOST_TEST(messages[0]["listUnsubscribe"].get<std::string>().starts_with("<https://acme.example/u?token="));
+  BOOST_TEST(messages[0]["listUnsubscribePost"] == "List-Unsubscribe=One-Click");
+
+  BOOST_TEST(cli({"workspace", "create", "--id", "ws_other"}).status == 0);
+  checkFailure(cli({"unsubscribe", "apply", token, "--workspace", "ws_other"}), 1, "invalid_token");
+  std::string altered = token;
+  altered[3] = altered[3] == 'A' ? 'B' : 'A';
+  checkFailure(cli({"unsubscribe", "apply", altered}), 1, "invalid_token");
+
+  const Run apply = cli({"unsubscribe", "apply", token, "--workspace", "ws_1"});
+  BOOST_TEST(apply.status == 0);
+  const Json s = apply.json()["signal"];
+  BOOST_TEST(s["duplicate"] == false);
+  BOOST_TEST(s["suppressionAdded"] == true);
+  BOOST_TEST(cli({"leads", "get", "--campaign", kCampaign, "ava@acmecorp.com"}).json()["lead"]["status"] ==
+             "unsubscribed");
+  const Json again = cli({"unsubscribe", "apply", token}).json()["signal"];
+  BOOST_TEST(again["duplicate"] == true);
+  BOOST_TEST(again["id"] == s["id"]);
+
+  checkFailure(cli({"unsubscribe", "link", "--campaign", kCampaign, "--email", "nobody@acmecorp.com"}), 1,
+               "not_found");
+  checkFailure(cli({"unsubscribe", "apply"}), 2, "invalid_argument");
 }
 
 // ---- render ----

@@ -97,7 +97,8 @@ BOOST_AUTO_TEST_CASE(error_code_round_trips) {
                          {ErrorCode::no_steps, "no_steps"},
                          {ErrorCode::busy, "busy"},
                          {ErrorCode::storage_error, "storage_error"},
-                         {ErrorCode::schema_too_new, "schema_too_new"}},
+                         {ErrorCode::schema_too_new, "schema_too_new"},
+                         {ErrorCode::invalid_token, "invalid_token"}},
                         parseErrorCode);
 }
 

@@ -639,23 +639,28 @@ BOOST_AUTO_TEST_CASE(message_shape_adds_lease_sent_and_error_only_where_set) {
   m.scheduledAt = at(test::kSeedEpoch);
   BOOST_TEST(leadterra::json::toJson(m) == R"({"id":"msg_1","workspaceId":"ws_1","campaignId":"camp_1","leadId":"lead_1",)"
                                 R"("email":"ava@acmecorp.com","step":2,)"
-                                R"("subject":"Hi Ava","body":"<p>Acme</p>","format":"html","status":"queued",)"
+                                R"("subject":"Hi Ava","body":"<p>Acme</p>","format":"html","listUnsubscribe":"",)"
+                                R"("listUnsubscribePost":"","status":"queued",)"
                                 R"("scheduledAt":"2025-06-10T15:00:00Z","attempts":0})");
   m.status = MessageStatus::sent;
   m.attempts = 1;
   m.leaseUntil = at(test::kSeedEpoch + 300);
   m.sentAt = at(test::kSeedEpoch + 10);
   m.lastError = "timeout";
+  m.listUnsubscribe = "<https://links.example.com/u?token=AQ>, <mailto:optout@example.com?subject=unsubscribe>";
+  m.listUnsubscribePost = "List-Unsubscribe=One-Click";
   const std::string text = leadterra::json::toJson(m);
   BOOST_TEST(keysOf(text) == (std::vector<std::string>{"id", "workspaceId", "campaignId", "leadId", "email", "step", "subject",
-                                                      "body", "format", "status", "scheduledAt", "attempts", "leaseUntil", "sentAt",
-                                                      "lastError"}),
+                                                      "body", "format", "listUnsubscribe", "listUnsubscribePost", "status",
+                                                      "scheduledAt", "attempts", "leaseUntil", "sentAt", "lastError"}),
              boost::test_tools::per_element());
   const Ordered doc = Ordered::parse(text);
   BOOST_TEST(doc["leaseUntil"] == "2025-06-10T15:05:00Z");
   BOOST_TEST(doc["sentAt"] == "2025-06-10T15:00:10Z");
   BOOST_TEST(doc["lastError"] == "timeout");
   BOOST_TEST(doc["status"] == "sent");
+  BOOST_TEST(doc["listUnsubscribe"] == m.listUnsubscribe);
+  BOOST_TEST(doc["listUnsubscribePost"] == "List-Unsubscribe=One-Click");
 }
 
 BOOST_AUTO_TEST_CASE(workspace_and_suppression_entry_shapes) {
@@ -675,6 +680,13 @@ BOOST_AUTO_TEST_CASE(signal_result_shape) {
   const SignalResult r{"sig_1", false, 2, 3, 1, true, true};
   BOOST_TEST(leadterra::json::toJson(r) == R"({"id":"sig_1","duplicate":false,"leadsStopped":2,"leadsPaused":3,)"
                                            R"("messagesCancelled":1,"suppressionAdded":true,"campaignPaused":true})");
+}
+
+BOOST_AUTO_TEST_CASE(unsubscribe_settings_and_link_shapes) {
+  BOOST_TEST(leadterra::json::toJson(UnsubscribeSettings{"https://links.example.com/u", ""}) ==
+             R"({"baseUrl":"https://links.example.com/u","mailto":""})");
+  BOOST_TEST(leadterra::json::toJson(UnsubscribeLink{"AQ", "https://links.example.com/u?token=AQ"}) ==
+             R"({"token":"AQ","url":"https://links.example.com/u?token=AQ"})");
 }
 
 // ---- Timestamps ----

@@ -31,6 +31,7 @@
 #include "leadterra/options.hpp"
 #include "leadterra/signal.hpp"
 #include "leadterra/suppression.hpp"
+#include "leadterra/unsubscribe.hpp"
 #include "leadterra/workspace.hpp"
 
 namespace leadterra {
@@ -188,6 +189,34 @@ class LEADTERRA_EXPORT CampaignEngine {
   // outside the scope; invalid_argument for a signal that names both a
   // message and an address, or neither, or an address that is not an email.
   SignalResult reportSignal(const SignalInput& signal, const Scope& scope = {});
+
+  // ---- Unsubscribe links (unsubscribe.hpp, docs/signals.md#unsubscribe-links) ----
+
+  // Sets the workspace's link settings. The first call also makes the
+  // workspace's secret (32 random bytes), which later calls keep. Returns the
+  // settings as stored (mailto normalized). not_found for a workspace outside
+  // the scope; invalid_argument for a baseUrl that is not an https URL a
+  // header can carry, or a mailto that is not an email.
+  UnsubscribeSettings setUnsubscribeSettings(std::string_view workspaceId, const UnsubscribeSettings& settings,
+                                             const Scope& scope = {});
+  // The workspace's settings; empty ones when never set.
+  [[nodiscard]] UnsubscribeSettings getUnsubscribeSettings(std::string_view workspaceId, const Scope& scope = {});
+  // Replaces the workspace's secret: every link made before, in mail already
+  // sent or queued, then fails with invalid_token. Queued messages are not
+  // rendered again. For a secret that leaked.
+  void rotateUnsubscribeSecret(std::string_view workspaceId, const Scope& scope = {});
+  // The link of the campaign's lead with this email, as its messages carry
+  // it. not_found for a campaign or lead outside the scope.
+  [[nodiscard]] UnsubscribeLink unsubscribeLink(std::string_view campaignId, std::string_view email,
+                                                const Scope& scope = {});
+  // Checks a link's token and reports an unsubscribe signal for its
+  // workspace, campaign and address, with the rule of reportSignal. Once per
+  // campaign and address: a second click returns the first signal's id with
+  // duplicate = true and changes nothing. invalid_token (nothing written) for
+  // a token that is malformed, altered, signed with another or a rotated
+  // secret, or of another workspace than the scope's; not_found when its
+  // campaign or lead no longer exists.
+  SignalResult applyUnsubscribe(std::string_view token, const Scope& scope = {});
 
  private:
   explicit CampaignEngine(std::unique_ptr<EngineImpl> impl);

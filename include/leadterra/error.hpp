@@ -29,6 +29,8 @@ enum class ErrorCode {
   storage_error,     // the file could not be read or written (full disk, read-only, corrupt), or the
                      // system has no time zone database for a zone other than UTC
   schema_too_new,    // the file was written by a newer version of the library; it is left untouched
+  invalid_token,     // an unsubscribe link's token is malformed, altered, not signed by this workspace's
+                     // current secret, or of another workspace than the call's scope
 };
 
 // The code's name, e.g. "not_found".

@@ -20,6 +20,7 @@
 #include "leadterra/message.hpp"
 #include "leadterra/signal.hpp"
 #include "leadterra/suppression.hpp"
+#include "leadterra/unsubscribe.hpp"
 #include "leadterra/workspace.hpp"
 
 namespace leadterra::json {
@@ -93,6 +94,10 @@ inline constexpr std::size_t kReadPadding = 64;
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const LeadCounts& counts);
 // Every key of StopRules.
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const StopRules& rules);
+// {"baseUrl", "mailto"}: never the secret.
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const UnsubscribeSettings& settings);
+// {"token", "url"}.
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const UnsubscribeLink& link);
 
 // "2025-06-10T15:00:00Z", and back; parseTimestamp throws
 // Error(invalid_argument) for anything else.

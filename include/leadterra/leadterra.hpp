@@ -21,5 +21,6 @@
 #include "leadterra/render.hpp"
 #include "leadterra/signal.hpp"
 #include "leadterra/suppression.hpp"
+#include "leadterra/unsubscribe.hpp"
 #include "leadterra/version.hpp"
 #include "leadterra/workspace.hpp"

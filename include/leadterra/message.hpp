@@ -41,6 +41,15 @@ struct Message {
   std::optional<Timestamp> leaseUntil;  // while claimed
   std::optional<Timestamp> sentAt;
   std::optional<std::string> lastError;  // reason of the last markFailed
+  // The List-Unsubscribe header's value (RFC 2369): "<https://...?token=...>"
+  // and/or "<mailto:...?subject=unsubscribe>", comma-separated, from the
+  // workspace's unsubscribe settings as they are when the message is read
+  // (unsubscribe.hpp). Empty: the workspace has none; send no header.
+  std::string listUnsubscribe;
+  // The List-Unsubscribe-Post header's value (RFC 8058):
+  // "List-Unsubscribe=One-Click" when listUnsubscribe has an https link,
+  // else empty (send no header).
+  std::string listUnsubscribePost;
 };
 
 // What markReplied reports.

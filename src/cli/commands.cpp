@@ -507,6 +507,72 @@ void addSignal(CLI::App& app, Context& ctx) {
   });
 }
 
+// ---- unsubscribe-settings, unsubscribe ----
+
+struct UnsubscribeArgs {
+  std::string workspace;
+  UnsubscribeSettings settings;
+  std::string token;
+  std::string campaign;
+  std::string email;
+};
+
+void addUnsubscribeSettings(CLI::App& app, Context& ctx) {
+  auto* group = addGroup(app, ctx, "unsubscribe-settings",
+                         "A workspace's unsubscribe links: base URL and mailto address (the secret is never shown)");
+  auto a = std::make_shared<UnsubscribeArgs>();
+  const auto workspace = [a](CLI::App* sub) {
+    sub->add_option("--workspace", a->workspace, "Workspace id")->required()->check(kNotEmpty);
+  };
+
+  auto* set = group->add_subcommand(
+      "set", R"(Set them, replacing both; the first set makes the workspace's secret -> {"unsubscribeSettings": {...}})");
+  workspace(set);
+  set->add_option("--base-url", a->settings.baseUrl,
+                  "https URL of the one-click link; ?token=... is appended (default: none)");
+  set->add_option("--mailto", a->settings.mailto, "Address of the List-Unsubscribe mailto: form (default: none)");
+  onRun(set, ctx, [&ctx, a] {
+    ctx.print(wrap("unsubscribeSettings",
+                   toJsonValue(ctx.engine().setUnsubscribeSettings(a->workspace, a->settings, {a->workspace}))));
+  });
+
+  auto* get = group->add_subcommand("get", R"(Show them -> {"unsubscribeSettings": {...}})");
+  workspace(get);
+  onRun(get, ctx, [&ctx, a] {
+    ctx.print(wrap("unsubscribeSettings",
+                   toJsonValue(ctx.engine(Access::read).getUnsubscribeSettings(a->workspace, {a->workspace}))));
+  });
+
+  auto* rotate = group->add_subcommand(
+      "rotate", R"(Replace the secret: every link made before fails from now on -> {"rotated": true})");
+  workspace(rotate);
+  onRun(rotate, ctx, [&ctx, a] {
+    ctx.engine().rotateUnsubscribeSecret(a->workspace, {a->workspace});
+    ctx.print(wrap("rotated", true));
+  });
+}
+
+void addUnsubscribe(CLI::App& app, Context& ctx) {
+  auto* group = addGroup(app, ctx, "unsubscribe", "Unsubscribe links: apply a clicked one, or show a lead's");
+  auto a = std::make_shared<UnsubscribeArgs>();
+
+  auto* apply = group->add_subcommand(
+      "apply", R"(Check a link's token and unsubscribe its address; once per campaign and address -> {"signal": {...}})");
+  apply->add_option("token", a->token, "The token= value of the link")->required();
+  apply->add_option("--workspace", a->workspace, "Only this workspace's tokens (another's is invalid_token)");
+  onRun(apply, ctx, [&ctx, a] {
+    ctx.print(wrap("signal", toJsonValue(ctx.engine().applyUnsubscribe(a->token, {a->workspace}))));
+  });
+
+  auto* link = group->add_subcommand("link", R"(A lead's link, as its messages carry it -> {"link": {"token", "url"}})");
+  link->add_option("--campaign", a->campaign, "Campaign id")->required();
+  link->add_option("--email", a->email, "The lead's email")->required();
+  link->add_option("--workspace", a->workspace, "Only this workspace's (another's is not_found)");
+  onRun(link, ctx, [&ctx, a] {
+    ctx.print(wrap("link", toJsonValue(ctx.engine(Access::read).unsubscribeLink(a->campaign, a->email, {a->workspace}))));
+  });
+}
+
 // ---- render ----
 
 struct RenderArgs {
@@ -547,6 +613,8 @@ void addCommands(CLI::App& app, Context& ctx) {
   addSuppression(app, ctx);
   addMessages(app, ctx);
   addSignal(app, ctx);
+  addUnsubscribeSettings(app, ctx);
+  addUnsubscribe(app, ctx);
   addRender(app, ctx);
 }
 

@@ -8,6 +8,7 @@
 #include "engine/engine_impl.hpp"
 #include "engine/schedule.hpp"
 #include "engine/sequence.hpp"
+#include "engine/unsubscribe.hpp"
 #include "util/text.hpp"
 
 namespace leadterra {
@@ -135,21 +136,25 @@ void recordFailure(Call& call, const store::MessageRow& row, std::string_view re
 std::vector<Message> CampaignEngine::claimDue(std::int64_t limit, std::int64_t leaseSeconds, const Scope& scope) {
   if (limit < 1) throw Error(ErrorCode::invalid_argument, "claim limit must be at least 1");
   if (leaseSeconds < 1) throw Error(ErrorCode::invalid_argument, "lease must be at least 1 second");
-  return impl_->write([&](Call& call) { return claim(call, limit, leaseSeconds, scope.workspace); });
+  return impl_->write([&](Call& call) {
+    std::vector<Message> claimed = claim(call, limit, leaseSeconds, scope.workspace);
+    addUnsubscribeHeaders(call, claimed);
+    return claimed;
+  });
 }
 
 Message CampaignEngine::markSent(std::string_view messageId, const Scope& scope) {
   return impl_->write([&](Call& call) {
     const store::MessageRow row = messageInScope(call, messageId, scope);
     const MessageStatus was = row.message.status;
-    if (was == MessageStatus::sent) return row.message;  // repeating changes nothing
+    if (was == MessageStatus::sent) return withUnsubscribeHeaders(call, row.message);  // repeating changes nothing
     if (was == MessageStatus::failed) {
       throw Error(ErrorCode::conflict, fmt::format("message '{}' has already failed", messageId));
     }
     requireClaimed(row.message);
     call.db.outbox().markSent(call.tx, row.seq, call.now);
     advanceLead(call, row);
-    return call.db.outbox().get(call.tx, row.seq).message;
+    return withUnsubscribeHeaders(call, call.db.outbox().get(call.tx, row.seq).message);
   });
 }
 
@@ -158,7 +163,7 @@ Message CampaignEngine::markFailed(std::string_view messageId, std::string_view 
   return impl_->write([&](Call& call) {
     const store::MessageRow row = messageInScope(call, messageId, scope);
     const MessageStatus was = row.message.status;
-    if (was == MessageStatus::failed) return row.message;  // repeating changes nothing
+    if (was == MessageStatus::failed) return withUnsubscribeHeaders(call, row.message);  // repeating changes nothing
     if (was == MessageStatus::sent) {
       throw Error(ErrorCode::conflict, fmt::format("message '{}' was sent; it cannot fail", messageId));
     }
@@ -168,7 +173,7 @@ Message CampaignEngine::markFailed(std::string_view messageId, std::string_view 
       throw Error(ErrorCode::conflict, fmt::format("message '{}' is queued again; the report is stale", messageId));
     }
     recordFailure(call, row, reason, retryable);
-    return call.db.outbox().get(call.tx, row.seq).message;
+    return withUnsubscribeHeaders(call, call.db.outbox().get(call.tx, row.seq).message);
   });
 }
 
@@ -191,7 +196,9 @@ std::vector<Message> CampaignEngine::listMessages(std::string_view campaignId, s
                                                   const Scope& scope) {
   return impl_->read([&](Call& call) {
     const store::CampaignRow c = campaignInScope(call, campaignId, scope);
-    return call.db.outbox().list(call.tx, c.id, status);
+    std::vector<Message> messages = call.db.outbox().list(call.tx, c.id, status);
+    addUnsubscribeHeaders(call, messages);
+    return messages;
   });
 }
 

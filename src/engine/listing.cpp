@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/engine_impl.hpp"
+#include "engine/unsubscribe.hpp"
 #include "util/text.hpp"
 
 namespace leadterra {
@@ -165,9 +166,11 @@ Page<Message> CampaignEngine::listMessages(std::string_view campaignId, const Me
   return impl_->read([&](Call& call) {
     const store::CampaignRow c = campaignInScope(call, campaignId, scope);
     std::vector<store::MessageRow> rows = call.db.outbox().page(call.tx, c.id, filter, after, page.limit + 1);
-    return pageOf<Message>(
+    Page<Message> out = pageOf<Message>(
         rows, page.limit, [](store::MessageRow& r) { return std::move(r.message); },
         [](const store::MessageRow& r) { return seqCursor(kMessageCursor, r.seq); });
+    addUnsubscribeHeaders(call, out.items);
+    return out;
   });
 }
 

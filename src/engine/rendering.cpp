@@ -7,11 +7,26 @@
 
 namespace leadterra {
 
+namespace {
+
+bool isUnsubscribeUrl(const detail::Tag& tag) { return tag.path.size() == 1 && tag.path[0] == kUnsubscribeUrlToken; }
+
+bool usesUnsubscribeUrl(const detail::Template& t) {
+  for (const detail::Tag& tag : t.tags()) {
+    if (isUnsubscribeUrl(tag)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<CompiledStep> compileSteps(const std::vector<Step>& steps) {
   std::vector<CompiledStep> out;
   out.reserve(steps.size());
   for (const Step& step : steps) {
-    out.push_back({step, detail::Template::parse(step.subject), detail::Template::parse(step.body)});
+    CompiledStep c{step, detail::Template::parse(step.subject), detail::Template::parse(step.body)};
+    c.usesUnsubscribeUrl = usesUnsubscribeUrl(c.subject) || usesUnsubscribeUrl(c.body);
+    out.push_back(std::move(c));
   }
   return out;
 }
@@ -21,7 +36,7 @@ std::vector<const detail::Tag*> tagsWithoutFallback(std::span<const CompiledStep
   std::unordered_set<std::string_view> seen;
   const auto add = [&](const detail::Template& t) {
     for (const detail::Tag& tag : t.tags()) {
-      if (!tag.fallback && seen.insert(tag.name).second) out.push_back(&tag);
+      if (!tag.fallback && !isUnsubscribeUrl(tag) && seen.insert(tag.name).second) out.push_back(&tag);
     }
   };
   for (const CompiledStep& step : steps) {
@@ -31,8 +46,13 @@ std::vector<const detail::Tag*> tagsWithoutFallback(std::span<const CompiledStep
   return out;
 }
 
-RenderedStep renderFor(const CompiledStep& step, const LeadRecord& lead) {
-  auto resolve = [&lead](const detail::Tag& tag) { return resolveLeadTag(lead, tag); };
+RenderedStep renderFor(const CompiledStep& step, const LeadRecord& lead, std::string_view unsubscribeUrl) {
+  auto resolve = [&lead, unsubscribeUrl](const detail::Tag& tag) {
+    // Reserved before any field: a lead (or a CSV column) named
+    // unsubscribeUrl must not point the link elsewhere.
+    if (isUnsubscribeUrl(tag)) return detail::Value{unsubscribeUrl, nullptr};
+    return resolveLeadTag(lead, tag);
+  };
   // A subject is a mail header: never HTML-escaped (only an html body is),
   // and folded to one line by detail::foldHeader.
   return {step.subject.renderHeader(resolve), step.body.render(step.step.format == StepFormat::html, resolve)};

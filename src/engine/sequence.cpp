@@ -23,11 +23,19 @@ Timestamp dueAt(const LeadRecord& lead, Timestamp base, double delayDays) {
 }  // namespace
 
 Sequencer::Sequencer(Call& call, const store::CampaignRow& campaign)
-    : call_(call), campaign_(campaign), steps_(compileSteps(call.db.campaigns().steps(call.tx, campaign.id))) {}
+    : call_(call),
+      campaign_(campaign),
+      steps_(compileSteps(call.db.campaigns().steps(call.tx, campaign.id))),
+      links_(call, campaign.workspaceId) {}
+
+RenderedStep Sequencer::render(const CompiledStep& step, const LeadRecord& lead) {
+  if (!step.usesUnsubscribeUrl) return renderFor(step, lead);
+  return renderFor(step, lead, links_.url(campaign_.id, lead.email));
+}
 
 bool Sequencer::queue(const LeadRecord& lead, std::int64_t step, Timestamp base, MessageSlot slot) {
   const CompiledStep& compiled = steps_[static_cast<std::size_t>(step - 1)];
-  RenderedStep text = renderFor(compiled, lead);
+  RenderedStep text = render(compiled, lead);
   store::NewMessage m{std::move(slot.id),
                       campaign_.id,
                       lead.seq,
@@ -61,14 +69,14 @@ void Sequencer::rerenderQueued(const LeadRecord& lead) {
   const auto live = call_.db.outbox().live(call_.tx, lead.seq);
   if (!live || live->status != MessageStatus::queued) return;
   const CompiledStep& compiled = steps_[static_cast<std::size_t>(live->step - 1)];
-  const RenderedStep text = renderFor(compiled, lead);
+  const RenderedStep text = render(compiled, lead);
   call_.db.outbox().setText(call_.tx, live->seq, text.subject, text.body, compiled.step.format, call_.now);
 }
 
 void Sequencer::rerenderStep(std::int64_t step) {
   const CompiledStep& compiled = steps_[static_cast<std::size_t>(step - 1)];
   for (const auto& [messageSeq, leadSeq] : call_.db.outbox().queued(call_.tx, campaign_.id, step)) {
-    const RenderedStep text = renderFor(compiled, call_.db.leads().get(call_.tx, leadSeq));
+    const RenderedStep text = render(compiled, call_.db.leads().get(call_.tx, leadSeq));
     call_.db.outbox().setText(call_.tx, messageSeq, text.subject, text.body, compiled.step.format, call_.now);
   }
 }

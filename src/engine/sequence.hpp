@@ -16,6 +16,7 @@
 
 #include "engine/engine_impl.hpp"
 #include "engine/rendering.hpp"
+#include "engine/unsubscribe.hpp"
 
 namespace leadterra {
 
@@ -50,9 +51,14 @@ class Sequencer {
   std::int64_t queueAllAwaiting(Timestamp base);
 
  private:
+  // The step rendered for the lead, with its unsubscribe link where the
+  // step uses one.
+  [[nodiscard]] RenderedStep render(const CompiledStep& step, const LeadRecord& lead);
+
   Call& call_;
   const store::CampaignRow& campaign_;
   std::vector<CompiledStep> steps_;
+  UnsubscribeLinks links_;  // the workspace's settings, read once, on the first link
 };
 
 // Cancels the lead's live messages (it stopped: suppressed, replied, ...).

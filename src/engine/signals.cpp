@@ -6,6 +6,7 @@
 #include "engine/engine_impl.hpp"
 #include "engine/schedule.hpp"
 #include "engine/sequence.hpp"
+#include "engine/signals.hpp"
 #include "engine/suppression.hpp"
 #include "util/text.hpp"
 
@@ -230,33 +231,42 @@ void checkShape(const SignalInput& in) {
   }
 }
 
-}  // namespace
-
-SignalResult CampaignEngine::reportSignal(const SignalInput& input, const Scope& scope) {
+// Checks that need no storage, so that a malformed signal is refused before
+// the write lock is asked for.
+void checkSignal(const SignalInput& input, const Scope& scope) {
   checkShape(input);
   if (input.messageId.empty() && input.workspaceId.empty() && scope.workspace.empty()) {
     throw Error(ErrorCode::invalid_argument, "a signal on an email address needs its workspace");
   }
+}
+
+}  // namespace
+
+SignalResult applySignal(Call& call, const SignalInput& input, const Scope& scope) {
+  checkSignal(input, scope);
   const std::string email = input.email.empty() ? std::string() : normalizedEmail(input.email);
-  return impl_->write([&](Call& call) {
-    Target t = input.messageId.empty() ? byAddress(call, input, email, scope) : byMessage(call, input, scope);
-    SignalResult r;
-    if (!input.externalId.empty()) {
-      if (auto first = call.db.signals().findExternal(call.tx, t.row.workspaceId, input.externalId)) {
-        r.id = std::move(*first);
-        r.duplicate = true;
-        return r;
-      }
+  Target t = input.messageId.empty() ? byAddress(call, input, email, scope) : byMessage(call, input, scope);
+  SignalResult r;
+  if (!input.externalId.empty()) {
+    if (auto first = call.db.signals().findExternal(call.tx, t.row.workspaceId, input.externalId)) {
+      r.id = std::move(*first);
+      r.duplicate = true;
+      return r;
     }
-    applyRule(call, input, t, r);
-    r.id = call.newId("sig_");
-    t.row.id = r.id;
-    t.row.kind = input.kind;
-    t.row.externalId = input.externalId;
-    t.row.detail = input.detail;
-    call.db.signals().insert(call.tx, t.row, call.now);
-    return r;
-  });
+  }
+  applyRule(call, input, t, r);
+  r.id = call.newId("sig_");
+  t.row.id = r.id;
+  t.row.kind = input.kind;
+  t.row.externalId = input.externalId;
+  t.row.detail = input.detail;
+  call.db.signals().insert(call.tx, t.row, call.now);
+  return r;
+}
+
+SignalResult CampaignEngine::reportSignal(const SignalInput& input, const Scope& scope) {
+  checkSignal(input, scope);
+  return impl_->write([&](Call& call) { return applySignal(call, input, scope); });
 }
 
 }  // namespace leadterra

@@ -1176,6 +1176,8 @@ Json toJsonValue(const Message& message) {
   out["subject"] = message.subject;
   out["body"] = message.body;
   out["format"] = std::string(toString(message.format));
+  out["listUnsubscribe"] = message.listUnsubscribe;
+  out["listUnsubscribePost"] = message.listUnsubscribePost;
   out["status"] = std::string(toString(message.status));
   out["scheduledAt"] = timestampValue(message.scheduledAt);
   out["attempts"] = message.attempts;
@@ -1205,6 +1207,20 @@ Json toJsonValue(const SignalResult& result) {
   out["messagesCancelled"] = result.messagesCancelled;
   out["suppressionAdded"] = result.suppressionAdded;
   out["campaignPaused"] = result.campaignPaused;
+  return out;
+}
+
+Json toJsonValue(const UnsubscribeSettings& settings) {
+  Json out = Json::object();
+  out["baseUrl"] = settings.baseUrl;
+  out["mailto"] = settings.mailto;
+  return out;
+}
+
+Json toJsonValue(const UnsubscribeLink& link) {
+  Json out = Json::object();
+  out["token"] = link.token;
+  out["url"] = link.url;
   return out;
 }
 
@@ -1363,6 +1379,8 @@ WorkspaceRules parseWorkspaceRules(std::string_view object, const WorkspaceRules
   if (doc.is_discarded()) throw Error(ErrorCode::invalid_argument, "workspace rules: not JSON");
   return detail::workspaceRulesFrom(doc, base);
 }
+std::string toJson(const UnsubscribeSettings& settings) { return detail::dump(detail::toJsonValue(settings)); }
+std::string toJson(const UnsubscribeLink& link) { return detail::dump(detail::toJsonValue(link)); }
 
 std::string formatTimestamp(Timestamp t) { return detail::formatIso(t); }
 

@@ -57,6 +57,8 @@ inline constexpr std::string_view kDayNames[7] = {"mon", "tue", "wed", "thu", "f
 [[nodiscard]] Json toJsonValue(const SuppressionEntry& entry);
 [[nodiscard]] Json toJsonValue(const SignalResult& result);
 [[nodiscard]] Json toJsonValue(const LeadCounts& counts);
+[[nodiscard]] Json toJsonValue(const UnsubscribeSettings& settings);
+[[nodiscard]] Json toJsonValue(const UnsubscribeLink& link);
 // {"added" | "removed", "leadsSuppressed", "messagesCancelled"}.
 enum class SuppressionOp { add, remove };
 [[nodiscard]] Json toJsonValue(const SuppressionResult& result, SuppressionOp op);

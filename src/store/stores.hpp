@@ -125,6 +125,15 @@ struct SignalRow {
   std::string detail;
 };
 
+// A workspace's unsubscribe settings with the secret that signs its links
+// (migration 0008). Never leaves the engine: the public UnsubscribeSettings
+// has no secret.
+struct UnsubscribeRow {
+  std::string secret;   // 32 bytes, binary
+  std::string baseUrl;  // "" : no one-click link
+  std::string mailto;   // "" : no mailto: form
+};
+
 // A bulk result kept with its idempotency key.
 struct StoredResult {
   std::string fingerprint;
@@ -302,6 +311,15 @@ class SignalStore {
   [[nodiscard]] virtual bool isFreeMail(Tx& tx, std::string_view domain) = 0;
 };
 
+class UnsubscribeStore {
+ public:
+  virtual ~UnsubscribeStore() = default;
+  // The workspace's row, if its settings were ever set.
+  [[nodiscard]] virtual std::optional<UnsubscribeRow> find(Tx& tx, std::string_view workspaceId) = 0;
+  // Writes the workspace's row, inserting or replacing it whole.
+  virtual void put(Tx& tx, std::string_view workspaceId, const UnsubscribeRow& row, Timestamp now) = 0;
+};
+
 class IdempotencyStore {
  public:
   virtual ~IdempotencyStore() = default;
@@ -332,6 +350,7 @@ class Backend {
   virtual OutboxStore& outbox() = 0;
   virtual SuppressionStore& suppressions() = 0;
   virtual SignalStore& signals() = 0;
+  virtual UnsubscribeStore& unsubscribe() = 0;
   virtual IdempotencyStore& idempotency() = 0;
 };
 

@@ -8,8 +8,8 @@ int main(int argc, char** argv) {
   if (argc != 2) return 2;
   std::filesystem::remove(argv[1]);
   auto engine = leadterra::CampaignEngine::open(argv[1]);
-  engine->createWorkspace({"ws_demo", "Demo"});
-  engine->createCampaign({"ws_demo", "camp_01HZA1TPNQ8RD4KF", "Seed", {{"Hi {{firstName}}", "Hello", {}, 0}}, {}});
+  engine->createWorkspace({"ws_demo", "Demo", {}});
+  engine->createCampaign({"ws_demo", "camp_01HZA1TPNQ8RD4KF", "Seed", {{"Hi {{firstName}}", "Hello", {}, 0}}, {}, {}});
   std::vector<leadterra::LeadInput> leads(2);
   leads[0].email = "ava@acmecorp.com";
   leads[0].firstName = "Ava";

@@ -120,8 +120,8 @@ int runWorkers(const Args& a) {
 int runFresh(const Args& a) {
   const std::string n = a.get("worker", "0");
   auto engine = CampaignEngine::open(a.get("db"));
-  engine->createWorkspace({"ws_" + n, "Fresh " + n});
-  engine->createCampaign({"ws_" + n, "camp_" + n, "Fresh", {{"Hi {{firstName}}", "Hello", StepFormat::text, 0}}, {}});
+  engine->createWorkspace({"ws_" + n, "Fresh " + n, {}});
+  engine->createCampaign({"ws_" + n, "camp_" + n, "Fresh", {{"Hi {{firstName}}", "Hello", StepFormat::text, 0}}, {}, {}});
   engine->startCampaign("camp_" + n);
   std::vector<LeadInput> leads;
   for (long long i = 0; i < a.num("leads", 50); ++i) {

@@ -15,6 +15,7 @@ class SqliteBackend final : public Backend {
         outbox_(db_),
         suppressions_(db_),
         signals_(db_),
+        unsubscribe_(db_),
         idempotency_(db_) {}
 
   std::unique_ptr<Tx> begin(Tx::Mode mode) override { return db_.begin(mode); }
@@ -26,6 +27,7 @@ class SqliteBackend final : public Backend {
   OutboxStore& outbox() override { return outbox_; }
   SuppressionStore& suppressions() override { return suppressions_; }
   SignalStore& signals() override { return signals_; }
+  UnsubscribeStore& unsubscribe() override { return unsubscribe_; }
   IdempotencyStore& idempotency() override { return idempotency_; }
 
  private:
@@ -36,6 +38,7 @@ class SqliteBackend final : public Backend {
   sqlite::SqliteOutboxStore outbox_;
   sqlite::SqliteSuppressionStore suppressions_;
   sqlite::SqliteSignalStore signals_;
+  sqlite::SqliteUnsubscribeStore unsubscribe_;
   sqlite::SqliteIdempotencyStore idempotency_;
 };
 

@@ -155,6 +155,16 @@ class SqliteSignalStore final : public SignalStore {
   Statement findExternal_, insert_, countSince_, onMessage_, freeMail_;
 };
 
+class SqliteUnsubscribeStore final : public UnsubscribeStore {
+ public:
+  explicit SqliteUnsubscribeStore(Database& db);
+  std::optional<UnsubscribeRow> find(Tx& tx, std::string_view workspaceId) override;
+  void put(Tx& tx, std::string_view workspaceId, const UnsubscribeRow& row, Timestamp now) override;
+
+ private:
+  Statement find_, put_;
+};
+
 class SqliteIdempotencyStore final : public IdempotencyStore {
  public:
   explicit SqliteIdempotencyStore(Database& db);
