@@ -249,4 +249,57 @@ BOOST_AUTO_TEST_CASE(a_file_from_before_signals_reads_its_entries_and_pauses_as_
   BOOST_TEST(engine->bulkUpsert(kCamp, std::vector<LeadInput>{EngineFixture::lead("ann@acme.com")}).skipped == 1);
 }
 
+// Migration 0007 rebuilds leads and signals (new statuses): a file written
+// before keeps every lead with its status, position and order, the messages
+// and signals that refer to them, and reads the new rules as their defaults.
+BOOST_AUTO_TEST_CASE(a_file_from_before_stop_rules_keeps_its_leads_messages_and_signals) {
+  TempDir dir;
+  const std::string path = dir.file("v6.db");
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (const detail::Migration& m : detail::migrations()) {
+      if (m.version > 6) break;
+      db.exec(std::string(m.sql));
+      db.exec("PRAGMA user_version = " + std::to_string(m.version));
+    }
+    db.exec("INSERT INTO workspaces VALUES ('ws_1', 'One', 0)");
+    db.exec(std::string("INSERT INTO campaigns (id, workspace_id, name, status, created_at, started_at, lead_count) "
+                        "VALUES ('") + kCamp + "', 'ws_1', 'Old', 'running', 0, 0, 2)");
+    db.exec(std::string("INSERT INTO steps VALUES ('") + kCamp + "', 1, 'Hi', 'Body', 'text', 0)");
+    db.exec(std::string("INSERT INTO leads (seq, id, campaign_id, email, position, status, created_at, updated_at, ord) "
+                        "VALUES (7, 'lead_7', '") + kCamp + "', 'amy@acme.com', 1, 'replied', 0, 0, 2), "
+                        "(9, 'lead_9', '" + kCamp + "', 'zed@acme.com', 0, 'active', 0, 0, 1)");
+    db.exec(std::string("INSERT INTO messages (seq, id, campaign_id, lead_seq, step, subject, body, format, status, "
+                        "scheduled_at, created_at, updated_at) VALUES (1, 'msg_1', '") +
+            kCamp + "', 7, 1, 'Hi', 'Body', 'text', 'sent', 0, 0, 0)");
+    db.exec(std::string("INSERT INTO signals (id, workspace_id, campaign_id, lead_seq, message_seq, email, kind, "
+                        "external_id, created_at) VALUES ('sig_1', 'ws_1', '") +
+            kCamp + "', 7, 1, 'amy@acme.com', 'reply', 'evt_1', 0)");
+  }
+  const auto engine = CampaignEngine::open(path);
+  const Lead amy = *engine->getLead(kCamp, "amy@acme.com");
+  BOOST_TEST(amy.id == "lead_7");
+  BOOST_TEST(amy.position == 1);
+  BOOST_TEST(toString(amy.status) == "replied");
+  BOOST_TEST(!amy.pausedUntil.has_value());
+  const Page<Lead> page = engine->listLeads(kCamp);
+  BOOST_REQUIRE_EQUAL(page.items.size(), 2U);
+  BOOST_TEST(page.items[0].email == "zed@acme.com");  // the order kept
+  BOOST_TEST(engine->listMessages(kCamp).at(0).leadId == "lead_7");
+  // The signal is still found by its event id.
+  SignalInput again;
+  again.kind = SignalKind::reply;
+  again.workspaceId = "ws_1";
+  again.email = "amy@acme.com";
+  again.externalId = "evt_1";
+  const SignalResult r = engine->reportSignal(again);
+  BOOST_TEST(r.duplicate);
+  BOOST_TEST(r.id == "sig_1");
+  BOOST_TEST((engine->getCampaign(kCamp)->stopRules == StopRules{}));
+  BOOST_TEST(engine->getWorkspace("ws_1")->rules.replyStopsAllCampaigns);
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  SQLite::Statement orphans(db, "PRAGMA foreign_key_check");
+  BOOST_TEST(!orphans.executeStep());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
