@@ -91,12 +91,17 @@ inline InvariantReport checkInvariants(const std::string& path) {
       "steps_of AS (SELECT campaign_id, count(*) AS n FROM steps GROUP BY campaign_id) "
       "SELECT l.email, l.position FROM leads l JOIN campaigns c ON c.id = l.campaign_id "
       "JOIN steps_of ON steps_of.campaign_id = c.id LEFT JOIN live ON live.lead_seq = l.seq "
-      "WHERE c.status = 'running' AND l.status = 'active' AND l.position < steps_of.n "
+      "WHERE c.status = 'running' AND l.status IN ('active', 'paused') AND l.position < steps_of.n "
       "AND live.lead_seq IS NULL",
       p);
-  invariant_queries::expectNoRows(db, "live message of a lead that is not active",
+  invariant_queries::expectNoRows(db, "live message of a lead that is not active or paused",
                                   "SELECT m.id, l.email, l.status FROM messages m JOIN leads l ON l.seq = m.lead_seq "
-                                  "WHERE m.status IN ('queued', 'claimed') AND l.status <> 'active'",
+                                  "WHERE m.status IN ('queued', 'claimed') AND l.status NOT IN ('active', 'paused')",
+                                  p);
+  // An out-of-office holds the lead's next message until the lead is back.
+  invariant_queries::expectNoRows(db, "queued message of a paused lead due before its date",
+                                  "SELECT m.id, l.email FROM messages m JOIN leads l ON l.seq = m.lead_seq "
+                                  "WHERE m.status = 'queued' AND l.status = 'paused' AND m.scheduled_at < l.paused_until",
                                   p);
   // A reply stops its lead for good: nothing makes it active again.
   invariant_queries::expectNoRows(db, "active lead named by a reply signal",

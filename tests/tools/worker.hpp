@@ -266,9 +266,11 @@ inline WorkerReport runWorker(CampaignEngine& engine, const WorkerConfig& config
         } else if (fate < 94) {
           guarded([&] { (void)engine.markFailed(m.id, "mailbox unknown", false); }, {ErrorCode::conflict});
         } else if (fate < 97) {
-          // A soft bounce or a click on it, sometimes delivered twice.
+          // A soft bounce, an out-of-office for two seconds or a click on
+          // it, sometimes delivered twice.
           SignalInput in;
-          in.kind = fate < 96 ? SignalKind::bounceSoft : SignalKind::click;
+          in.kind = fate < 95 ? SignalKind::bounceSoft : fate < 96 ? SignalKind::autoReply : SignalKind::click;
+          if (in.kind == SignalKind::autoReply) in.until = systemNow() + std::chrono::seconds{2};
           in.messageId = m.id;
           in.externalId = "evt" + std::to_string(pick(40));
           guarded([&] { (void)engine.reportSignal(in); });
