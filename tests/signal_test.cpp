@@ -465,6 +465,10 @@ BOOST_AUTO_TEST_CASE(an_out_of_office_without_a_date_pauses_for_the_campaigns_da
   BOOST_TEST(r.leadsPaused == 1);
   const Lead lead = *engine->getLead(kCamp, "marcus@buildfast.io");
   BOOST_TEST(test::epoch(lead.pausedUntil.value()) == test::epoch(clock.now() + std::chrono::days{3}));
+  // Its lease running out does not hand it out again before the date.
+  clock.advance(std::chrono::seconds(601));
+  for (const Message& x : engine->claimDue(100, 600)) BOOST_TEST(x.email != "marcus@buildfast.io");
+  clock.advance(std::chrono::seconds(-601));
   // The claimed message may still be reported sent; its next step waits.
   (void)engine->markSent(m.id);
   const auto next = engine->listMessages(kCamp, MessageStatus::queued);

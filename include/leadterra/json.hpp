@@ -87,7 +87,8 @@ inline constexpr std::size_t kReadPadding = 64;
 // {"entry", "kind", "createdAt", "reason"}, and "campaignId", "messageId"
 // where the signal that added it named them.
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const SuppressionEntry& entry);
-// {"id", "duplicate", "leadsStopped", "messagesCancelled", "suppressionAdded"}.
+// {"id", "duplicate", "leadsStopped", "leadsPaused", "messagesCancelled",
+// "suppressionAdded", "campaignPaused"}.
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const SignalResult& result);
 // {"campaignId", "total", "byStatus": {"active", "completed", "suppressed",
 // "replied", "bounced", "unsubscribed", "paused"}}, every status present.

@@ -184,7 +184,7 @@ void addLeadsList(CLI::App& leads, Context& ctx) {
       "list", R"(Leads of a campaign in the order they were enrolled -> {"leads": [...], "nextCursor"})");
   list->add_option("--campaign", a->campaign, "Campaign id")->required();
   list->add_option("--status", a->status, "Only this status")
-      ->check(CLI::IsMember({"active", "completed", "suppressed", "replied", "bounced"}));
+      ->check(CLI::IsMember({"active", "completed", "suppressed", "replied", "bounced", "unsubscribed", "paused"}));
   list->add_option("--updated-since", a->updatedSince, "Only leads updated at or after this time")->check(kTimestamp);
   addPageOptions(list, a->page);
   onRun(list, ctx, [&ctx, a] {

@@ -117,9 +117,11 @@ void applyReply(Call& call, const Target& t, SignalResult& r) {
   }
 }
 
-// An out-of-office pauses the lead until the person is back: its queued
-// message moves to that date (into the send window), and a message claimed
-// now is followed by the next step no earlier. A stopped lead stays stopped.
+// An out-of-office pauses the lead until the person is back: its live
+// message moves to that date (into the send window). A message claimed now
+// may still be reported sent, and the next step then waits for the date;
+// if its lease runs out instead, it is not handed out again before the date.
+// A stopped lead stays stopped.
 void applyAutoReply(Call& call, const SignalInput& in, const Target& t, SignalResult& r) {
   if (!t.rules.onAutoReply || !getsMail(t.lead->status)) return;
   const Timestamp until = in.until ? *in.until : call.now + std::chrono::days{t.rules.autoReplyDays};
@@ -127,7 +129,7 @@ void applyAutoReply(Call& call, const SignalInput& in, const Target& t, SignalRe
   call.db.leads().pause(call.tx, t.lead->seq, until, call.now);
   ++r.leadsPaused;
   const auto live = call.db.outbox().live(call.tx, t.lead->seq);
-  if (!live || live->status != MessageStatus::queued) return;
+  if (!live) return;
   const store::MessageRow m = call.db.outbox().get(call.tx, live->seq);
   if (m.message.scheduledAt >= until) return;
   const store::CampaignRow c = *call.db.campaigns().find(call.tx, m.message.campaignId);
