@@ -3,9 +3,12 @@
 
 #include "template/template.hpp"
 
+#include "test_util.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -679,6 +682,86 @@ BOOST_AUTO_TEST_CASE(mustache_conformance) {
   }
   BOOST_TEST_MESSAGE("conformance: ran " << ran << " cases of " << kConformanceFiles.size() << " files");
   BOOST_TEST(ran == kConformanceCases);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---- Through the public engine ----
+
+BOOST_FIXTURE_TEST_SUITE(template_engine, leadterra::test::EngineFixture)
+
+namespace {
+
+constexpr const char* kCamp = "camp_mustache";
+
+// The queued body of each lead, by email.
+std::map<std::string, std::string> bodies(leadterra::CampaignEngine& engine) {
+  std::map<std::string, std::string> out;
+  for (const leadterra::Message& m : engine.listMessages(kCamp)) out[m.email] = m.body;
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_conditional_company_line_renders_per_lead) {
+  using leadterra::LeadInput;
+  (void)seedCampaign(kCamp, {{"Hi {{firstName|there}}",
+                              "Hi {{firstName|there}}{{#company}} at {{company}}{{/company}},\n"
+                              "{{^company}}\nwhere do you work?\n{{/company}}\n"
+                              "{{! internal: keep it short }}\n"
+                              "{{#products}}- {{name}}\n{{/products}}Bye",
+                              leadterra::StepFormat::text, 0}});
+  LeadInput ada = lead("ada@example.com", "Ada", "Analytical Engines");
+  ada.customFields = R"({"products":[{"name":"Drill"},{"name":"Saw"}]})";
+  LeadInput bo = lead("bo@example.com", "Bo");
+  LeadInput cy = lead("cy@example.com");
+  cy.company = "";  // an empty company counts as none
+  const leadterra::BulkResult r = engine->bulkUpsert(kCamp, std::vector<LeadInput>{ada, bo, cy});
+  // Tags inside sections are not reported as missing; {{firstName}} has a fallback.
+  BOOST_TEST(r.missingTokens.empty());
+  (void)engine->startCampaign(kCamp);
+  const auto got = bodies(*engine);
+  BOOST_TEST_REQUIRE(got.size() == 3U);
+  BOOST_TEST(got.at("ada@example.com") == "Hi Ada at Analytical Engines,\n- Drill\n- Saw\nBye");
+  BOOST_TEST(got.at("bo@example.com") == "Hi Bo,\nwhere do you work?\nBye");
+  BOOST_TEST(got.at("cy@example.com") == "Hi there,\nwhere do you work?\nBye");
+}
+
+BOOST_AUTO_TEST_CASE(refused_syntax_is_refused_when_a_step_is_saved) {
+  using leadterra::Error;
+  using leadterra::ErrorCode;
+  using leadterra::Step;
+  using leadterra::StepFormat;
+  const auto messageOf = [](const std::function<void()>& fn) -> std::string {
+    try {
+      fn();
+    } catch (const Error& e) {
+      return std::string(toString(e.code())) + ": " + e.what();
+    }
+    return "none";
+  };
+  (void)seedCampaign(kCamp);
+  BOOST_TEST(messageOf([&] {
+               (void)engine->createCampaign({"ws_test", "camp_b", "B",
+                                             {{"ok", "fine", StepFormat::text, 0},
+                                              {"Hi", "Hello\n{{> signature}}", StepFormat::text, 1}},
+                                             {}, {}});
+             }) == "invalid_argument: step 2 body, line 2, column 1: partials ({{>name}}) are not supported");
+  BOOST_TEST(messageOf([&] {
+               (void)engine->addStep(kCamp, Step{"{{=<% %>=}}", "x", StepFormat::text, 0});
+             }) == "invalid_argument: the step subject, line 1, column 1: delimiter changes ({{=<% %>=}}) are "
+                   "not supported");
+  BOOST_TEST(messageOf([&] {
+               (void)engine->addStep(kCamp, Step{"Hi", "{{#company}}at {{company}}", StepFormat::text, 0});
+             }) == "invalid_argument: the step body, line 1, column 1: the section {{#company}} is never closed: "
+                   "end it with {{/company}}");
+  BOOST_TEST(messageOf([&] {
+               (void)engine->replaceStep(kCamp, 1, Step{"Hi", "{{#a}}\n{{/b}}", StepFormat::text, 0});
+             }) == "invalid_argument: step 1 body, line 2, column 1: {{/b}} does not close the open section "
+                   "{{#a}} (line 1, column 1)");
+  // Nothing was saved.
+  BOOST_TEST(engine->getCampaign(kCamp)->steps.size() == 2U);
+  BOOST_TEST(!engine->getCampaign("camp_b").has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
