@@ -601,6 +601,28 @@ BOOST_AUTO_TEST_CASE(a_pinned_name_is_never_taken_from_a_sections_context) {
   BOOST_TEST(out == "https://ours.example|x");
 }
 
+BOOST_AUTO_TEST_CASE(the_examples_of_the_personalization_guide_render_as_it_says) {
+  const json ada = {{"firstName", "Ada"},
+                    {"company", "Acme"},
+                    {"products", {{{"name", "Drill"}, {"qty", 2}}, {{"name", "Saw"}, {"qty", 1}}}},
+                    {"tags", {"solar", "storage"}}};
+  const std::string greeting = "Hi {{firstName|there}}{{#company}}, how is everyone at {{company}}{{/company}}?";
+  BOOST_TEST(render(greeting, ada) == "Hi Ada, how is everyone at Acme?");
+  BOOST_TEST(render(greeting, json{{"firstName", "Ada"}}) == "Hi Ada?");
+  BOOST_TEST(render(greeting, json{{"company", ""}}) == "Hi there?");
+  BOOST_TEST(render("Your order:\n{{#products}}\n- {{qty}} x {{name}}\n{{/products}}\n"
+                    "Interests: {{#tags}}{{.}} {{/tags}}\n",
+                    ada) == "Your order:\n- 2 x Drill\n- 1 x Saw\nInterests: solar storage \n");
+  const std::string hiring = "Hi {{firstName|there}},\n{{#company}}\nI saw that {{company}} is hiring.\n"
+                             "{{/company}}\nBest,";
+  BOOST_TEST(render(hiring, ada) == "Hi Ada,\nI saw that Acme is hiring.\nBest,");
+  BOOST_TEST(render(hiring, json{{"firstName", "Ada"}}) == "Hi Ada,\nBest,");
+  const std::string either = "{{#company}}\nHow does {{company}} handle outbound today?\n{{/company}}\n"
+                             "{{^company}}\nHow does your team handle outbound today?\n{{/company}}\n";
+  BOOST_TEST(render(either, ada) == "How does Acme handle outbound today?\n");
+  BOOST_TEST(render(either, json::object()) == "How does your team handle outbound today?\n");
+}
+
 // ---- Refused syntax ----
 
 namespace {
