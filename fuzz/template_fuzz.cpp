@@ -1,13 +1,15 @@
 // Fuzz target: the template parser and renderer (src/template), rendering
 // through the engine's own lookup of a lead's fields (standard fields, custom
-// keys, dotted paths, numbers, objects, empty and null values).
+// keys, dotted paths, numbers, objects, lists, empty and null values), with
+// sections, inverted sections and comments over them.
 //
 // Checked beyond "no crash, no sanitizer report": text without "{{" or "<<"
 // renders as itself; an html render differs from a text render only where
 // the text render holds one of & < > " ' (escaping is all it adds); the text
 // rendered as a subject (a header value) is well-formed UTF-8 without any
 // control character (C0, DEL, C1) or U+2028/U+2029, and is the text render
-// folded by foldHeader.
+// folded by foldHeader; a refused text's problem lies inside the text, and
+// parsing the same text twice gives the same problem.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -64,6 +66,13 @@ bool isHeaderSafe(std::string_view s) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const detail::Template t = detail::Template::parse(text);
+  if (const auto& p = t.problem()) {
+    if (p->offset >= text.size() || p->line < 1 || p->column < 1 || p->message.empty()) {
+      __builtin_trap();  // a problem that names no place in the text
+    }
+    const auto again = detail::Template::parse(text).problem();
+    if (!again || again->offset != p->offset || again->message != p->message) __builtin_trap();
+  }
   for (const bool special : {false, true}) {
     const LeadRecord& record = lead(special);
     const auto resolve = [&record](const detail::Tag& tag) { return resolveLeadTag(record, tag); };

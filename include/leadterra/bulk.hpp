@@ -84,8 +84,9 @@ struct BulkResult {
   std::int64_t failed = 0;  // rows rejected; see errors
   std::int64_t queued = 0;  // messages queued by this call (running campaigns)
   std::vector<RowError> errors;
-  // For each token used by the campaign's steps without a fallback, how many
-  // distinct enrolled or updated leads render it empty. Only non-zero entries.
+  // For each token used by the campaign's steps without a fallback outside
+  // any section, how many distinct enrolled or updated leads render it empty.
+  // Only non-zero entries.
   std::map<std::string, std::int64_t> missingTokens;
   // Keys of the input rows that are not lead fields, with how many rows had them.
   std::map<std::string, std::int64_t> unknownFields;

@@ -34,7 +34,8 @@ struct RenderedStep {
 [[nodiscard]] LEADTERRA_EXPORT RenderedStep renderStep(const Step& step, const LeadInput& input);
 
 // The tokens of the step that render empty for the lead: those used without
-// a fallback whose value is missing, null or "", each name once as written,
+// a fallback outside any section whose value is missing, null or "", each
+// name once as written,
 // in order of appearance (subject first). The tokens BulkResult::missingTokens
 // counts.
 [[nodiscard]] LEADTERRA_EXPORT std::vector<std::string> missingTokens(const Step& step, const Lead& lead);

@@ -21,13 +21,16 @@ void checkId(std::string_view id, std::string_view what) {
   }
 }
 
-void checkStep(const Step& step) {
+// `which`: how the message names the step ("step 2", or "the step" when it
+// has no number yet).
+void checkStep(const Step& step, std::string_view which = "the step") {
   if (!std::isfinite(step.delayDays) || step.delayDays < 0) {
     throw Error(ErrorCode::invalid_argument, "a step's delayDays must be a finite number >= 0");
   }
   if (step.format != StepFormat::text && step.format != StepFormat::html) {
     throw Error(ErrorCode::invalid_argument, "a step's format must be text or html");
   }
+  checkStepTemplates(step, which);
 }
 
 void requireEditable(const store::CampaignRow& c) {
@@ -148,7 +151,7 @@ Workspace CampaignEngine::setWorkspaceRules(std::string_view id, const Workspace
 
 Campaign CampaignEngine::createCampaign(const CampaignSpec& spec) {
   if (!spec.id.empty()) checkId(spec.id, "campaign");
-  for (const Step& step : spec.steps) checkStep(step);
+  for (std::size_t i = 0; i < spec.steps.size(); ++i) checkStep(spec.steps[i], fmt::format("step {}", i + 1));
   detail::validateSchedule(spec.schedule);
   checkStopRules(spec.stopRules);
   return impl_->write([&](Call& call) {
@@ -191,7 +194,7 @@ Campaign CampaignEngine::addStep(std::string_view campaignId, const Step& step, 
 
 Campaign CampaignEngine::replaceStep(std::string_view campaignId, std::int64_t stepNumber, const Step& step,
                                      const Scope& scope) {
-  checkStep(step);
+  checkStep(step, fmt::format("step {}", stepNumber));
   return impl_->write([&](Call& call) {
     const store::CampaignRow c = campaignInScope(call, campaignId, scope);
     requireEditable(c);

@@ -54,8 +54,13 @@ const Json& CustomFields::json() const {
 
 detail::Value CustomFields::find(const std::vector<std::string>& path, std::size_t first) const {
   if (flat_ && path.size() == first + 1) {
-    if (auto v = index_.find(text_, path[first])) return {*v, nullptr};
-    return {};
+    bool isFalse = false;
+    const auto v = index_.find(text_, path[first], isFalse);
+    if (!v) return {};
+    // The literal false as JSON, so that a section over it is skipped; it
+    // renders "false" either way.
+    static const Json kFalse = false;
+    return isFalse ? detail::Value{std::nullopt, &kFalse} : detail::Value{*v, nullptr};
   }
   const Json* node = &json();
   for (std::size_t i = first; i < path.size(); ++i) {

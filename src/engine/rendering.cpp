@@ -1,15 +1,25 @@
 #include "engine/rendering.hpp"
 
+#include <fmt/format.h>
+
 #include <memory>
 #include <string_view>
 #include <unordered_set>
 #include <utility>
+
+#include "leadterra/error.hpp"
 
 namespace leadterra {
 
 namespace {
 
 bool isUnsubscribeUrl(const detail::Tag& tag) { return tag.path.size() == 1 && tag.path[0] == kUnsubscribeUrlToken; }
+
+// {{unsubscribeUrl}} is resolved by the engine even inside a section whose
+// context has a key of that name: lead data never fills it.
+constexpr std::string_view kPinnedNames[] = {kUnsubscribeUrlToken};
+
+detail::Template parseTemplate(std::string_view text) { return detail::Template::parse(text, kPinnedNames); }
 
 bool usesUnsubscribeUrl(const detail::Template& t) {
   for (const detail::Tag& tag : t.tags()) {
@@ -24,11 +34,21 @@ std::vector<CompiledStep> compileSteps(const std::vector<Step>& steps) {
   std::vector<CompiledStep> out;
   out.reserve(steps.size());
   for (const Step& step : steps) {
-    CompiledStep c{step, detail::Template::parse(step.subject), detail::Template::parse(step.body)};
+    CompiledStep c{step, parseTemplate(step.subject), parseTemplate(step.body)};
     c.usesUnsubscribeUrl = usesUnsubscribeUrl(c.subject) || usesUnsubscribeUrl(c.body);
     out.push_back(std::move(c));
   }
   return out;
+}
+
+void checkStepTemplates(const Step& step, std::string_view which) {
+  for (const auto& [field, text] : {std::pair{"subject", &step.subject}, std::pair{"body", &step.body}}) {
+    const detail::Template t = parseTemplate(*text);
+    if (const auto& p = t.problem()) {
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("{} {}, line {}, column {}: {}", which, field, p->line, p->column, p->message));
+    }
+  }
 }
 
 std::vector<const detail::Tag*> tagsWithoutFallback(std::span<const CompiledStep> steps) {
@@ -36,7 +56,10 @@ std::vector<const detail::Tag*> tagsWithoutFallback(std::span<const CompiledStep
   std::unordered_set<std::string_view> seen;
   const auto add = [&](const detail::Template& t) {
     for (const detail::Tag& tag : t.tags()) {
-      if (!tag.fallback && !isUnsubscribeUrl(tag) && seen.insert(tag.name).second) out.push_back(&tag);
+      if (tag.kind == detail::TagKind::variable && !tag.inSection && !tag.fallback && !isUnsubscribeUrl(tag) &&
+          seen.insert(tag.name).second) {
+        out.push_back(&tag);
+      }
     }
   };
   for (const CompiledStep& step : steps) {

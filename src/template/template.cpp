@@ -5,13 +5,27 @@
 //   tag      := "{{{" inner "}}}"            never escaped
 //             | "{{" ws* ["&"] inner "}}"    "&": never escaped
 //             | "<<" inner ">>"              alias of {{inner}}
+//             | "{{" ws* "#" ws* name ws* "}}"   section
+//             | "{{" ws* "^" ws* name ws* "}}"   inverted section
+//             | "{{" ws* "/" ws* name ws* "}}"   end of the open (inverted) section of that name
+//             | "{{" ws* "!" any "}}"            comment, may span lines
 //   inner    := ws* name ws* ["|" fallback]  fallback: trimmed, up to the closer
-//   name     := part ("." part)*
+//   name     := "." | part ("." part)*        ".": the current context
 //   part     := one or more bytes that are not ASCII whitespace or control
 //               characters and not one of  { } < > | .
-//   a name may not start with a Mustache sigil  # / ^ ! =  (sections,
-//   comments, delimiter changes are not supported), nor with "&" inside
+//   a part may not start with a Mustache sigil  # / ^ ! = &,  nor "&" inside
 //   "{{{...}}}" or "<<...>>".
+//
+// Refused (Template::problem, the engine refuses the step): "{{>" partials,
+// "{{=" delimiter changes, a section, inverted section or closing tag whose
+// name is malformed, a closing tag that does not end the innermost open
+// section, a section never closed, sections nested deeper than
+// kMaxSectionDepth. Lambdas need code in the data; lead data is JSON, so
+// they cannot occur.
+//
+// A section, inverted section, closing tag or comment alone on its line
+// (only spaces and tabs beside it) removes the whole line, its line break
+// included, as the Mustache specification says; variable tags never do.
 //
 // A tag ends at the first closer after its opener ("}}}", "}}" or ">>"), so
 // a fallback cannot contain its closer. When the text at an opener is not a
@@ -21,6 +35,9 @@
 // "{{ {{firstName}}" keeps "{{ " and still finds {{firstName}}.
 #include "template/template.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -55,7 +72,9 @@ constexpr bool isNameByte(char c) noexcept {
 }
 
 // Splits a trimmed name into its path; false when the name is not well formed.
+// "." is the current context, with an empty path.
 bool splitName(std::string_view name, std::vector<std::string>& path) {
+  if (name == ".") return true;
   if (name.empty()) return false;
   switch (name.front()) {
     case '#': case '/': case '^': case '!': case '=': case '&':
@@ -76,12 +95,14 @@ bool splitName(std::string_view name, std::vector<std::string>& path) {
   return true;
 }
 
-// Parses the text between an opener and its closer. `allowAmpersand` is set
-// for the "{{...}}" form only, where a leading "&" turns escaping off.
+// Parses the text between an opener and its closer as a variable tag.
+// `allowAmpersand` is set for the "{{...}}" form only, where a leading "&"
+// turns escaping off. `mustache`: "." (the current context) is a name; the
+// grammar of earlier versions kept it literal.
 // Scanning stops at the first byte that cannot belong to the name, so a
 // malformed tag costs only the bytes up to that point: a long text full of
 // unclosed openers is still parsed in linear time.
-std::optional<Tag> parseInner(std::string_view inner, bool allowAmpersand) {
+std::optional<Tag> parseInner(std::string_view inner, bool allowAmpersand, bool mustache) {
   Tag tag;
   std::size_t i = 0;
   const auto skipSpace = [&] {
@@ -101,7 +122,7 @@ std::optional<Tag> parseInner(std::string_view inner, bool allowAmpersand) {
     if (inner[i] != '|') return std::nullopt;  // e.g. "first name", "a{b"
     tag.fallback = std::string(trim(inner.substr(i + 1)));
   }
-  if (!splitName(name, tag.path)) return std::nullopt;
+  if ((name == "." && !mustache) || !splitName(name, tag.path)) return std::nullopt;
   tag.name = std::string(name);
   return tag;
 }
@@ -194,6 +215,45 @@ bool isEmptyValue(const Value& v) noexcept {
   return v.json->is_string() && v.json->get_ref<const std::string&>().empty();
 }
 
+bool isFalsey(const Value& v) noexcept {
+  if (v.text) return v.text->empty();
+  if (v.json == nullptr) return true;
+  switch (v.json->type()) {
+    case Json::value_t::null: return true;
+    case Json::value_t::boolean: return !v.json->get<bool>();
+    case Json::value_t::string: return v.json->get_ref<const std::string&>().empty();
+    case Json::value_t::array: return v.json->empty();
+    default: return false;
+  }
+}
+
+bool findInContext(const Tag& tag, std::span<const Value> contexts, Value& found) {
+  if (contexts.empty()) return false;
+  if (tag.path.empty()) {
+    found = contexts.back();
+    return true;
+  }
+  for (auto c = contexts.rbegin(); c != contexts.rend(); ++c) {
+    if (c->json == nullptr || !c->json->is_object()) continue;  // text has no keys
+    const auto first = c->json->find(tag.path[0]);
+    if (first == c->json->end()) continue;
+    // Found: the rest of the path walks from here, and only from here.
+    const Json* node = &*first;
+    for (std::size_t i = 1; i < tag.path.size(); ++i) {
+      if (!node->is_object()) {
+        node = nullptr;
+        break;
+      }
+      const auto it = node->find(tag.path[i]);
+      node = it == node->end() ? nullptr : &*it;
+      if (node == nullptr) break;
+    }
+    found = node == nullptr || node->is_null() ? Value{} : Value{std::nullopt, node};
+    return true;
+  }
+  return false;
+}
+
 void appendValue(std::string& out, const Value& v, bool escape) {
   if (v.text) {
     appendText(out, *v.text, escape);
@@ -250,52 +310,277 @@ void foldHeader(std::string& value) {
   value = std::move(out);
 }
 
-Template Template::parse(std::string_view text) {
-  Template t;
-  CloserFinder triple(text, "}}}");
-  CloserFinder brace(text, "}}");
-  CloserFinder angle(text, ">>");
+// ---- parsing ----
 
+// One parse of a text, in one of two grammars: Mustache (sections, inverted
+// sections, comments, "."), or the interpolation-only grammar of earlier
+// versions, used when the text holds a refused construct.
+class TemplateParser {
+ public:
+  TemplateParser(std::string_view text, std::span<const std::string_view> pinned, bool mustache)
+      : text_(text), pinned_(pinned), mustache_(mustache), triple_(text, "}}}"), brace_(text, "}}"),
+        angle_(text, ">>") {}
+
+  // The template, or nullopt with problem() set.
+  std::optional<Template> run();
+  TemplateProblem& problem() { return *problem_; }
+
+ private:
+  struct Open {
+    std::size_t segment;  // the section's segment
+    std::size_t offset;   // where its tag starts
+  };
+
+  // What the text at an opener holds.
+  struct Found {
+    enum Kind { none, variable, section, inverted, close, comment } kind = none;
+    Tag tag;              // variable, section, inverted; close: name only
+    std::size_t end = 0;  // just past the closer
+  };
+
+  Found at(std::size_t i);
+  Found sigilTag(std::size_t i, std::string_view inner, std::size_t end);
+  void fail(std::size_t offset, std::string message);
+  void pushLiteral(std::size_t from, std::size_t to);
+  void pushTag(Tag tag);
+  // For a section, inverted section, closing tag or comment from `start` to
+  // `end`: when it is alone on its line (only spaces and tabs around it), the
+  // line's start and the start of the next line, so that the whole line goes.
+  [[nodiscard]] bool standalone(std::size_t start, std::size_t end, std::size_t& lineStart,
+                                std::size_t& nextLine) const;
+
+  std::string_view text_;
+  std::span<const std::string_view> pinned_;
+  bool mustache_;
+  CloserFinder triple_;
+  CloserFinder brace_;
+  CloserFinder angle_;
+  Template t_;
+  std::vector<Open> open_;
+  std::size_t sealed_ = 0;  // segments before this index take no more text: a section starts or ends here
+  std::optional<TemplateProblem> problem_;
+};
+
+namespace {
+
+// The line and column of a byte offset (computed only for a problem).
+TemplateProblem problemAt(std::string_view text, std::size_t offset, std::string message) {
+  TemplateProblem p;
+  p.offset = offset;
+  for (std::size_t k = 0; k < offset; ++k) {
+    if (text[k] == '\n') {
+      ++p.line;
+      p.column = 1;
+    } else if ((static_cast<unsigned char>(text[k]) & 0xC0) != 0x80) {
+      ++p.column;  // a character's first byte; continuation bytes belong to it
+    }
+  }
+  p.message = std::move(message);
+  return p;
+}
+
+}  // namespace
+
+void TemplateParser::fail(std::size_t offset, std::string message) {
+  if (!problem_) problem_ = problemAt(text_, offset, std::move(message));
+}
+
+void TemplateParser::pushLiteral(std::size_t from, std::size_t to) {
+  if (to <= from) return;
+  // Adjacent literals (around a comment) make one segment, unless a section
+  // starts or ends between them.
+  if (t_.segments_.size() > sealed_ && t_.segments_.back().tag < 0) {
+    t_.segments_.back().literal.append(text_.substr(from, to - from));
+  } else {
+    t_.segments_.push_back(Template::Segment{std::string(text_.substr(from, to - from)), -1, 0});
+  }
+}
+
+void TemplateParser::pushTag(Tag tag) {
+  tag.inSection = !open_.empty();
+  for (const std::string_view name : pinned_) {
+    if (tag.name == name) tag.pinned = true;
+  }
+  t_.segments_.push_back(Template::Segment{{}, static_cast<int>(t_.tags_.size()), 0});
+  t_.tags_.push_back(std::move(tag));
+}
+
+bool TemplateParser::standalone(std::size_t start, std::size_t end, std::size_t& lineStart,
+                                std::size_t& nextLine) const {
+  const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  std::size_t b = start;
+  while (b > 0 && blank(text_[b - 1])) --b;
+  if (b > 0 && text_[b - 1] != '\n') return false;
+  std::size_t e = end;
+  while (e < text_.size() && blank(text_[e])) ++e;
+  if (e < text_.size()) {
+    if (text_[e] == '\n') {
+      ++e;
+    } else if (text_[e] == '\r' && e + 1 < text_.size() && text_[e + 1] == '\n') {
+      e += 2;
+    } else {
+      return false;
+    }
+  }
+  lineStart = b;
+  nextLine = e;
+  return true;
+}
+
+TemplateParser::Found TemplateParser::sigilTag(std::size_t i, std::string_view inner, std::size_t end) {
+  Found f;
+  f.end = end;
+  const std::string_view rest = trim(inner);
+  const char sigil = rest.front();
+  switch (sigil) {
+    case '!':
+      f.kind = Found::comment;
+      return f;
+    case '>':
+      fail(i, "partials ({{>name}}) are not supported");
+      return f;
+    case '=':
+      fail(i, "delimiter changes ({{=<% %>=}}) are not supported");
+      return f;
+    default:
+      break;
+  }
+  // A section's name: one name, or "." (the current context); no fallback.
+  const std::string_view name = trim(rest.substr(1));
+  if (name != "." && !splitName(name, f.tag.path)) {
+    const char* what = sigil == '/' ? "a closing tag" : sigil == '^' ? "an inverted section" : "a section";
+    fail(i, fmt::format("{} needs a name without spaces or a fallback, as in {{{{{}company}}}}", what, sigil));
+    return f;
+  }
+  f.tag.name = std::string(name);
+  f.kind = sigil == '#' ? Found::section : sigil == '^' ? Found::inverted : Found::close;
+  return f;
+}
+
+TemplateParser::Found TemplateParser::at(std::size_t i) {
+  Found f;
+  if (text_[i] == '<') {
+    if (const std::size_t c = angle_.find(i + 2); c != std::string_view::npos) {
+      if (auto tag = parseInner(text_.substr(i + 2, c - (i + 2)), false, mustache_)) {
+        f = Found{Found::variable, std::move(*tag), c + 2};
+      }
+    }
+    return f;
+  }
+  if (i + 2 < text_.size() && text_[i + 2] == '{') {
+    if (const std::size_t c = triple_.find(i + 3); c != std::string_view::npos) {
+      if (auto tag = parseInner(text_.substr(i + 3, c - (i + 3)), false, mustache_)) {
+        tag->escape = false;
+        return Found{Found::variable, std::move(*tag), c + 3};
+      }
+    }
+  }
+  const std::size_t c = brace_.find(i + 2);
+  if (c == std::string_view::npos) return f;
+  const std::string_view inner = text_.substr(i + 2, c - (i + 2));
+  if (mustache_) {
+    const std::string_view rest = trim(inner);
+    if (!rest.empty()) {
+      switch (rest.front()) {
+        case '!': case '#': case '^': case '/': case '>': case '=':
+          return sigilTag(i, inner, c + 2);
+        default:
+          break;
+      }
+    }
+  }
+  if (auto tag = parseInner(inner, true, mustache_)) f = Found{Found::variable, std::move(*tag), c + 2};
+  return f;
+}
+
+std::optional<Template> TemplateParser::run() {
   std::size_t literal = 0;  // start of the literal text not yet stored
   std::size_t i = 0;
-  while ((i = text.find_first_of("{<", i)) != std::string_view::npos) {
-    if (i + 1 >= text.size() || text[i + 1] != text[i]) {
+  while ((i = text_.find_first_of("{<", i)) != std::string_view::npos) {
+    if (i + 1 >= text_.size() || text_[i + 1] != text_[i]) {
       ++i;
       continue;
     }
-    std::optional<Tag> tag;
-    std::size_t end = 0;
-    if (text[i] == '{') {
-      if (i + 2 < text.size() && text[i + 2] == '{') {
-        if (const std::size_t c = triple.find(i + 3); c != std::string_view::npos) {
-          tag = parseInner(text.substr(i + 3, c - (i + 3)), false);
-          if (tag) {
-            tag->escape = false;
-            end = c + 3;
-          }
-        }
-      }
-      if (!tag) {
-        if (const std::size_t c = brace.find(i + 2); c != std::string_view::npos) {
-          tag = parseInner(text.substr(i + 2, c - (i + 2)), true);
-          end = c + 2;
-        }
-      }
-    } else if (const std::size_t c = angle.find(i + 2); c != std::string_view::npos) {
-      tag = parseInner(text.substr(i + 2, c - (i + 2)), false);
-      end = c + 2;
-    }
-
-    if (!tag) {
+    Found f = at(i);
+    if (problem_) return std::nullopt;
+    if (f.kind == Found::none) {
       ++i;  // keep the opener's first byte as text; a tag may start at the next one
       continue;
     }
-    if (i > literal) t.segments_.push_back(Segment{std::string(text.substr(literal, i - literal)), -1});
-    t.segments_.push_back(Segment{{}, static_cast<int>(t.tags_.size())});
-    t.tags_.push_back(std::move(*tag));
-    i = literal = end;
+    if (f.kind == Found::variable) {
+      pushLiteral(literal, i);
+      pushTag(std::move(f.tag));
+      i = literal = f.end;
+      continue;
+    }
+    // A section, inverted section, closing tag or comment: alone on its
+    // line, it takes the line with it.
+    std::size_t lineStart = i;
+    std::size_t next = f.end;
+    if (!standalone(i, f.end, lineStart, next)) {
+      lineStart = i;
+      next = f.end;
+    }
+    pushLiteral(literal, std::max(lineStart, literal));
+    switch (f.kind) {
+      case Found::section:
+      case Found::inverted:
+        if (open_.size() == kMaxSectionDepth) {
+          fail(i, fmt::format("sections nest more than {} deep", kMaxSectionDepth));
+          return std::nullopt;
+        }
+        f.tag.kind = f.kind == Found::section ? TagKind::section : TagKind::inverted;
+        t_.hasSections_ = true;
+        {
+          const std::size_t segment = t_.segments_.size();
+          pushTag(std::move(f.tag));
+          sealed_ = t_.segments_.size();
+          open_.push_back(Open{segment, i});
+        }
+        break;
+      case Found::close: {
+        if (open_.empty()) {
+          fail(i, fmt::format("{{{{/{}}}}} closes no open section", f.tag.name));
+          return std::nullopt;
+        }
+        const Open& o = open_.back();
+        Template::Segment& opener = t_.segments_[o.segment];
+        const Tag& openTag = t_.tags_[static_cast<std::size_t>(opener.tag)];
+        if (openTag.name != f.tag.name) {
+          const TemplateProblem at = problemAt(text_, o.offset, {});
+          fail(i, fmt::format("{{{{/{}}}}} does not close the open section {{{{{}{}}}}} (line {}, column {})",
+                              f.tag.name, openTag.kind == TagKind::section ? '#' : '^', openTag.name, at.line,
+                              at.column));
+          return std::nullopt;
+        }
+        opener.end = sealed_ = t_.segments_.size();
+        open_.pop_back();
+        break;
+      }
+      default:
+        break;  // a comment renders nothing
+    }
+    i = literal = next;
   }
-  if (literal < text.size()) t.segments_.push_back(Segment{std::string(text.substr(literal)), -1});
+  if (!open_.empty()) {
+    const Tag& openTag = t_.tags_[static_cast<std::size_t>(t_.segments_[open_.back().segment].tag)];
+    fail(open_.back().offset,
+         fmt::format("the section {{{{{}{}}}}} is never closed: end it with {{{{/{}}}}}",
+                     openTag.kind == TagKind::section ? '#' : '^', openTag.name, openTag.name));
+    return std::nullopt;
+  }
+  pushLiteral(literal, text_.size());
+  return std::move(t_);
+}
+
+Template Template::parse(std::string_view text, std::span<const std::string_view> pinnedNames) {
+  TemplateParser mustache(text, pinnedNames, true);
+  if (std::optional<Template> t = mustache.run()) return std::move(*t);
+  // Refused syntax: the grammar of earlier versions, which kept every such
+  // tag literal; the problem is kept for the engine to refuse the step.
+  TemplateParser legacy(text, pinnedNames, false);
+  Template t = std::move(*legacy.run());
+  t.problem_ = std::move(mustache.problem());
   return t;
 }
 

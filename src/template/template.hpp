@@ -1,25 +1,41 @@
-// Templates: Mustache variable interpolation plus `<<name>>` and
-// `{{name|fallback}}` (docs/personalize.md).
+// Templates: the Mustache specification's interpolation, sections, inverted
+// sections and comments, plus `<<name>>` and `{{name|fallback}}`
+// (docs/personalize.md).
 //
-// A Template is parsed once per step and rendered once per lead; parsing
-// never fails: text that is not a well-formed tag stays literal. Rendering
-// never re-scans inserted values. A parsed Template is immutable and may be
-// rendered from several threads at once.
+// A Template is parsed once per step and rendered once per lead. Parsing
+// never throws: text that is not a well-formed tag stays literal, and text
+// with syntax the engine refuses (partials, delimiter changes, unbalanced
+// sections) is reported by problem() and parsed as before sections existed
+// (interpolation only), so that a step stored by an earlier version renders
+// as it always did. The engine refuses such a step when it is saved.
+// Rendering never re-scans inserted values. A parsed Template is immutable
+// and may be rendered from several threads at once.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace leadterra::detail {
 
+enum class TagKind : std::uint8_t {
+  variable,  // {{name}}, {{{name}}}, {{&name}}, <<name>>
+  section,   // {{#name}}...{{/name}}
+  inverted,  // {{^name}}...{{/name}}
+};
+
 struct Tag {
-  std::string name;               // as written, trimmed: "firstName", "customFields.city"
-  std::vector<std::string> path;  // `name` split on '.'
+  std::string name;               // as written, trimmed: "firstName", "customFields.city", "."
+  std::vector<std::string> path;  // `name` split on '.'; empty for "." (the current context)
+  TagKind kind = TagKind::variable;
   bool escape = true;             // false for {{{name}}} and {{&name}}
+  bool inSection = false;         // inside a section or inverted section
+  bool pinned = false;            // one of parse()'s pinned names: never looked up in a section's context
   std::optional<std::string> fallback;  // trimmed text after '|', template text, never escaped
 };
 
@@ -36,10 +52,23 @@ struct Value {
 // True when the value renders as the empty string (missing, null, "").
 [[nodiscard]] bool isEmptyValue(const Value& v) noexcept;
 
+// True when a section over the value is skipped (and an inverted section
+// rendered): missing, null, false, "" or an empty list. The specification's
+// falsey values are false, null and the empty list; "" joins them so that a
+// lead's empty field (a company given as "") hides `{{#company}}...` as a
+// missing one does. 0 and {} are values, as for fallbacks.
+[[nodiscard]] bool isFalsey(const Value& v) noexcept;
+
 // Appends the value as text: strings as they are, numbers and booleans as JSON
 // writes them (85, 1.21, true), objects and arrays as compact JSON; HTML-escapes
 // & < > " ' when `escape`.
 void appendValue(std::string& out, const Value& v, bool escape);
+
+// Looks the tag up in the sections' contexts, innermost first: "." is the
+// innermost context; a name's first part is searched outward, and the rest of
+// the path walks from the first context that has it (never further out).
+// False when no context has the first part: the caller's resolver decides.
+[[nodiscard]] bool findInContext(const Tag& tag, std::span<const Value> contexts, Value& found);
 
 // Makes `value` a single line of text that a mail header can carry.
 //
@@ -63,32 +92,54 @@ void appendValue(std::string& out, const Value& v, bool escape);
 // Folding a folded value changes nothing.
 void foldHeader(std::string& value);
 
+// Why a template cannot be saved, and where: the first refused construct.
+struct TemplateProblem {
+  std::size_t offset = 0;  // byte offset of the tag in the text
+  std::size_t line = 1;    // 1-based
+  std::size_t column = 1;  // 1-based, in characters (UTF-8 sequences) from the line's start
+  std::string message;     // e.g. "partials ({{>name}}) are not supported"
+};
+
+// Sections nest at most this deep; deeper nesting is a problem.
+inline constexpr std::size_t kMaxSectionDepth = 100;
+
 class Template {
  public:
-  [[nodiscard]] static Template parse(std::string_view text);
+  // `pinnedNames`: names that always go to the resolver, even inside a
+  // section whose context has a key of that name (the engine's reserved
+  // {{unsubscribeUrl}}, which lead data must never fill).
+  [[nodiscard]] static Template parse(std::string_view text, std::span<const std::string_view> pinnedNames = {});
 
-  // The tags in order of appearance (duplicates included).
+  // The variable tags and section openers in order of appearance (duplicates
+  // included); closing tags and comments are not tags.
   [[nodiscard]] const std::vector<Tag>& tags() const noexcept { return tags_; }
 
+  // The refused construct, if any; the template then renders as earlier
+  // versions did (interpolation tags only, every other tag literal).
+  [[nodiscard]] const std::optional<TemplateProblem>& problem() const noexcept { return problem_; }
+
   // Appends the rendering to `out`. `resolve` is called as
-  // `Value resolve(const Tag&)` for each tag. `html`: escape tags whose
-  // `escape` is set; otherwise nothing is escaped. An empty or missing value
-  // with a fallback renders the fallback.
+  // `Value resolve(const Tag&)` for each tag, outside sections, and inside
+  // them for the tags findInContext leaves to it ("." outside any section
+  // has an empty path). `html`: escape tags whose `escape` is set; otherwise
+  // nothing is escaped. An empty or missing value with a fallback renders
+  // the fallback.
   template <typename Resolve>
   void renderTo(std::string& out, bool html, Resolve&& resolve) const {
-    for (const Segment& s : segments_) {
-      if (s.tag < 0) {
-        out.append(s.literal);
-        continue;
+    if (!hasSections_) {
+      // Interpolation only, the usual step: no contexts to search.
+      for (const Segment& s : segments_) {
+        if (s.tag < 0) {
+          out.append(s.literal);
+        } else {
+          const Tag& tag = tags_[static_cast<std::size_t>(s.tag)];
+          appendVariable(out, html, tag, resolve(tag));
+        }
       }
-      const Tag& tag = tags_[static_cast<std::size_t>(s.tag)];
-      const Value v = resolve(tag);
-      if (tag.fallback && isEmptyValue(v)) {
-        out.append(*tag.fallback);
-      } else {
-        appendValue(out, v, html && tag.escape);
-      }
+      return;
     }
+    std::vector<Value> contexts;
+    renderRange(out, html, resolve, 0, segments_.size(), contexts);
   }
 
   template <typename Resolve>
@@ -111,12 +162,74 @@ class Template {
   }
 
  private:
+  friend class TemplateParser;
+
   struct Segment {
     std::string literal;  // used when tag < 0
     int tag = -1;         // index into tags_
+    std::size_t end = 0;  // a section's: the index of the segment after its body
   };
+
+  static void appendVariable(std::string& out, bool html, const Tag& tag, const Value& v) {
+    if (tag.fallback && isEmptyValue(v)) {
+      out.append(*tag.fallback);
+    } else {
+      appendValue(out, v, html && tag.escape);
+    }
+  }
+
+  template <typename Resolve>
+  static Value lookup(const Tag& tag, const std::vector<Value>& contexts, Resolve& resolve) {
+    Value v;
+    if (tag.pinned || contexts.empty() || !findInContext(tag, contexts, v)) v = resolve(tag);
+    return v;
+  }
+
+  // Renders segments [begin, end) with `contexts` the enclosing sections'
+  // values, innermost last. Recursion is as deep as the sections nest
+  // (kMaxSectionDepth at most).
+  template <typename Resolve>
+  void renderRange(std::string& out, bool html, Resolve& resolve, std::size_t begin, std::size_t end,
+                   std::vector<Value>& contexts) const {
+    for (std::size_t i = begin; i < end; ++i) {
+      const Segment& s = segments_[i];
+      if (s.tag < 0) {
+        out.append(s.literal);
+        continue;
+      }
+      const Tag& tag = tags_[static_cast<std::size_t>(s.tag)];
+      const Value v = lookup(tag, contexts, resolve);
+      switch (tag.kind) {
+        case TagKind::variable:
+          appendVariable(out, html, tag, v);
+          continue;
+        case TagKind::inverted:
+          if (isFalsey(v)) renderRange(out, html, resolve, i + 1, s.end, contexts);
+          break;
+        case TagKind::section:
+          if (v.json != nullptr && v.json->is_array()) {
+            // A list: the body once per item, the item its context.
+            for (const Json& item : *v.json) {
+              contexts.push_back(Value{std::nullopt, &item});
+              renderRange(out, html, resolve, i + 1, s.end, contexts);
+              contexts.pop_back();
+            }
+          } else if (!isFalsey(v)) {
+            // An object, or any other value: the body once, the value its context.
+            contexts.push_back(v);
+            renderRange(out, html, resolve, i + 1, s.end, contexts);
+            contexts.pop_back();
+          }
+          break;
+      }
+      i = s.end - 1;  // past the body
+    }
+  }
+
   std::vector<Segment> segments_;
   std::vector<Tag> tags_;
+  std::optional<TemplateProblem> problem_;
+  bool hasSections_ = false;
 };
 
 }  // namespace leadterra::detail

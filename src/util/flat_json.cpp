@@ -96,6 +96,16 @@ std::optional<std::string_view> FlatObject::find(std::string_view text, std::str
   return text.substr(m->valueAt, m->valueLen);
 }
 
+std::optional<std::string_view> FlatObject::find(std::string_view text, std::string_view key, bool& isFalse) const {
+  const Member* m = lookup(text, key);
+  isFalse = false;
+  if (m == nullptr) return std::nullopt;
+  if (m->isString) return text.substr(m->valueAt + 1, m->valueLen - 2);
+  const std::string_view value = text.substr(m->valueAt, m->valueLen);
+  isFalse = value == "false";
+  return value;
+}
+
 void FlatObject::merge(std::string_view stored, const FlatObject& storedIndex, std::string_view patch,
                        const FlatObject& patchIndex, FlatMerge rule, std::string& out, std::size_t& count) {
   out.clear();

@@ -33,6 +33,10 @@ class FlatObject {
   // The member's text as it renders (a string's content, a number's or
   // boolean's JSON text), if the key is present.
   [[nodiscard]] std::optional<std::string_view> find(std::string_view text, std::string_view key) const;
+  // The same, and whether the member is the literal false (a section over it
+  // is skipped, where the text "false" is a value).
+  [[nodiscard]] std::optional<std::string_view> find(std::string_view text, std::string_view key,
+                                                     bool& isFalse) const;
 
   // The patch written into `stored` by the rule. Stored keys keep their
   // place; new keys follow in the patch's order. `out` receives the result's
