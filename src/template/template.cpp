@@ -16,12 +16,26 @@
 //   a part may not start with a Mustache sigil  # / ^ ! = &,  nor "&" inside
 //   "{{{...}}}" or "<<...>>".
 //
+// Spintax:
+//
+//   spin     := "{~" option ("|" option)* "~}"
+//   option   := any template text, possibly empty: literal text, tags,
+//               nested spins, and sections, inverted sections and comments
+//               that open and close inside the option
+//
+// Tags are atomic: a "|" or "~}" inside a well-formed tag (a fallback, a
+// comment) belongs to the tag. Outside any spin, "|" and "~}" are literal
+// text. Each spin gets its ordinal from the order of its "{~" in the text.
+//
 // Refused (Template::problem, the engine refuses the step): "{{>" partials,
 // "{{=" delimiter changes, a section, inverted section or closing tag whose
 // name is malformed, a closing tag that does not end the innermost open
 // section, a section never closed, sections nested deeper than
-// kMaxSectionDepth. Lambdas need code in the data; lead data is JSON, so
-// they cannot occur.
+// kMaxSectionDepth, a spin never closed, spins nested deeper than
+// kMaxSpinDepth, a section that does not open and close inside one option
+// of a spin. Lambdas need code in the data; lead data is JSON, so they
+// cannot occur. The grammar of earlier versions, used for a refused text,
+// has no spins: "{~" is literal text there.
 //
 // A section, inverted section, closing tag or comment alone on its line
 // (only spaces and tabs beside it) removes the whole line, its line break
@@ -310,6 +324,57 @@ void foldHeader(std::string& value) {
   value = std::move(out);
 }
 
+// ---- spins ----
+
+namespace {
+
+constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ULL;  // splitmix64's increment
+
+// splitmix64's finaliser (Stafford's "mix13").
+constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
+  x = (x ^ (x >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27U)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31U);
+}
+
+// One splitmix64 step from the state `x`.
+constexpr std::uint64_t splitmix64(std::uint64_t x) noexcept { return mix64(x + kGolden); }
+
+// The high 64 bits of the 128-bit product a * b, in portable arithmetic.
+constexpr std::uint64_t mulHigh(std::uint64_t a, std::uint64_t b) noexcept {
+  constexpr std::uint64_t kLow = 0xFFFFFFFFULL;
+  const std::uint64_t aLo = a & kLow;
+  const std::uint64_t aHi = a >> 32U;
+  const std::uint64_t bLo = b & kLow;
+  const std::uint64_t bHi = b >> 32U;
+  const std::uint64_t loLo = aLo * bLo;
+  const std::uint64_t hiLo = aHi * bLo;
+  const std::uint64_t loHi = aLo * bHi;
+  const std::uint64_t hiHi = aHi * bHi;
+  const std::uint64_t cross = (loLo >> 32U) + (hiLo & kLow) + loHi;  // cannot overflow
+  return hiHi + (hiLo >> 32U) + (cross >> 32U);
+}
+
+static_assert(mulHigh(~0ULL, ~0ULL) == ~0ULL - 1);
+static_assert(mulHigh(1ULL << 63U, 6) == 3);
+
+}  // namespace
+
+std::size_t spinChoice(std::uint64_t key, std::size_t ordinal, std::size_t optionCount) noexcept {
+  if (optionCount <= 1) return 0;
+  const std::uint64_t h = splitmix64(splitmix64(key) ^ static_cast<std::uint64_t>(ordinal));
+  return static_cast<std::size_t>(mulHigh(h, static_cast<std::uint64_t>(optionCount)));
+}
+
+std::uint64_t stableHash(std::string_view bytes, std::uint64_t seed) noexcept {
+  std::uint64_t h = 0xCBF29CE484222325ULL ^ seed;  // FNV-1a 64: offset basis
+  for (const char c : bytes) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001B3ULL;  // FNV-1a 64: prime
+  }
+  return mix64(h);
+}
+
 // ---- parsing ----
 
 // One parse of a text, in one of two grammars: Mustache (sections, inverted
@@ -331,6 +396,13 @@ class TemplateParser {
     std::size_t offset;   // where its tag starts
   };
 
+  struct OpenSpin {
+    std::size_t segment;   // the spin's segment
+    std::size_t offset;    // where its "{~" starts
+    std::size_t index;     // its ordinal: index into spins_ and spinStarts_
+    std::size_t sections;  // open_.size() when it opened: sections inside it lie beyond
+  };
+
   // What the text at an opener holds.
   struct Found {
     enum Kind { none, variable, section, inverted, close, comment } kind = none;
@@ -343,6 +415,17 @@ class TemplateParser {
   void fail(std::size_t offset, std::string message);
   void pushLiteral(std::size_t from, std::size_t to);
   void pushTag(Tag tag);
+  // The spin's "{~" at i, a "|" at i that ends an option, its "~}" at i:
+  // false with problem() set when refused.
+  bool openSpin(std::size_t i);
+  bool nextOption(std::size_t i);
+  bool closeSpin(std::size_t i);
+  // Refuses a section open inside the innermost spin's current option,
+  // which the "|" or "~}" at i would end.
+  bool sectionsClosedAt(std::size_t i, std::string_view what);
+  // The line and column of `offset`, counted on from the last call's
+  // offset (the offsets come in increasing order): linear in the text.
+  void position(std::size_t offset, std::size_t& line, std::size_t& column);
   // For a section, inverted section, closing tag or comment from `start` to
   // `end`: when it is alone on its line (only spaces and tabs around it), the
   // line's start and the start of the next line, so that the whole line goes.
@@ -357,6 +440,10 @@ class TemplateParser {
   CloserFinder angle_;
   Template t_;
   std::vector<Open> open_;
+  std::vector<OpenSpin> spinOpen_;
+  std::size_t posOffset_ = 0;  // position(): where counting resumes, and its line and column
+  std::size_t posLine_ = 1;
+  std::size_t posColumn_ = 1;
   std::size_t sealed_ = 0;  // segments before this index take no more text: a section starts or ends here
   std::optional<TemplateProblem> problem_;
 };
@@ -379,6 +466,20 @@ TemplateProblem problemAt(std::string_view text, std::size_t offset, std::string
   return p;
 }
 
+// The start of the spin at `offset`, to name it in a message: "{~" and up to
+// 16 more bytes, stopping before a control character and never inside a
+// UTF-8 sequence; "..." when cut.
+std::string spinExcerpt(std::string_view text, std::size_t offset) {
+  constexpr std::size_t kMax = 18;
+  std::size_t end = offset + 2;
+  while (end < text.size() && end - offset < kMax && static_cast<unsigned char>(text[end]) >= 0x20) ++end;
+  // Not inside a UTF-8 sequence: back to the start of the character cut.
+  while (end > offset + 2 && end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  std::string out(text.substr(offset, end - offset));
+  if (end < text.size()) out += "...";
+  return out;
+}
+
 }  // namespace
 
 void TemplateParser::fail(std::size_t offset, std::string message) {
@@ -392,17 +493,90 @@ void TemplateParser::pushLiteral(std::size_t from, std::size_t to) {
   if (t_.segments_.size() > sealed_ && t_.segments_.back().tag < 0) {
     t_.segments_.back().literal.append(text_.substr(from, to - from));
   } else {
-    t_.segments_.push_back(Template::Segment{std::string(text_.substr(from, to - from)), -1, 0});
+    t_.segments_.push_back(Template::Segment{std::string(text_.substr(from, to - from)), -1, -1, 0});
   }
 }
 
 void TemplateParser::pushTag(Tag tag) {
   tag.inSection = !open_.empty();
+  tag.inSpin = !spinOpen_.empty();
   for (const std::string_view name : pinned_) {
     if (tag.name == name) tag.pinned = true;
   }
-  t_.segments_.push_back(Template::Segment{{}, static_cast<int>(t_.tags_.size()), 0});
+  if (tag.kind == TagKind::variable) {
+    // The name counts for the current option of every enclosing spin.
+    for (const OpenSpin& s : spinOpen_) t_.spins_[s.index].optionTokens.back().push_back(tag.name);
+  }
+  t_.segments_.push_back(Template::Segment{{}, static_cast<int>(t_.tags_.size()), -1, 0});
   t_.tags_.push_back(std::move(tag));
+}
+
+void TemplateParser::position(std::size_t offset, std::size_t& line, std::size_t& column) {
+  for (; posOffset_ < offset; ++posOffset_) {
+    if (text_[posOffset_] == '\n') {
+      ++posLine_;
+      posColumn_ = 1;
+    } else if ((static_cast<unsigned char>(text_[posOffset_]) & 0xC0) != 0x80) {
+      ++posColumn_;  // as problemAt counts
+    }
+  }
+  line = posLine_;
+  column = posColumn_;
+}
+
+bool TemplateParser::openSpin(std::size_t i) {
+  if (spinOpen_.size() == kMaxSpinDepth) {
+    fail(i, fmt::format("spins nest more than {} deep", kMaxSpinDepth));
+    return false;
+  }
+  const std::size_t index = t_.spins_.size();
+  SpinInfo info;
+  info.offset = i;
+  position(i, info.line, info.column);
+  info.depth = spinOpen_.size() + 1;
+  info.optionTokens.emplace_back();
+  t_.spins_.push_back(std::move(info));
+  const std::size_t segment = t_.segments_.size();
+  t_.segments_.push_back(Template::Segment{{}, -1, static_cast<int>(index), 0});
+  t_.spinStarts_.push_back({t_.segments_.size()});
+  t_.hasSpins_ = true;
+  sealed_ = t_.segments_.size();
+  spinOpen_.push_back(OpenSpin{segment, i, index, open_.size()});
+  return true;
+}
+
+bool TemplateParser::sectionsClosedAt(std::size_t i, std::string_view what) {
+  const OpenSpin& s = spinOpen_.back();
+  if (open_.size() <= s.sections) return true;
+  const Open& o = open_[s.sections];  // the outermost section opened inside the option
+  const Tag& openTag = t_.tags_[static_cast<std::size_t>(t_.segments_[o.segment].tag)];
+  const TemplateProblem end = problemAt(text_, i, {});
+  fail(o.offset, fmt::format("the section {{{{{}{}}}}} is not closed before the {} that ends its spin option "
+                             "(line {}, column {}): a section must open and close inside one option",
+                             openTag.kind == TagKind::section ? '#' : '^', openTag.name, what, end.line,
+                             end.column));
+  return false;
+}
+
+bool TemplateParser::nextOption(std::size_t i) {
+  if (!sectionsClosedAt(i, "|")) return false;
+  const OpenSpin& s = spinOpen_.back();
+  t_.spinStarts_[s.index].push_back(t_.segments_.size());
+  t_.spins_[s.index].optionTokens.emplace_back();
+  sealed_ = t_.segments_.size();
+  return true;
+}
+
+bool TemplateParser::closeSpin(std::size_t i) {
+  if (!sectionsClosedAt(i, "~}")) return false;
+  const OpenSpin& s = spinOpen_.back();
+  t_.segments_[s.segment].end = sealed_ = t_.segments_.size();
+  for (std::vector<std::string>& names : t_.spins_[s.index].optionTokens) {
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+  }
+  spinOpen_.pop_back();
+  return true;
 }
 
 bool TemplateParser::standalone(std::size_t start, std::size_t end, std::size_t& lineStart,
@@ -496,8 +670,27 @@ TemplateParser::Found TemplateParser::at(std::size_t i) {
 std::optional<Template> TemplateParser::run() {
   std::size_t literal = 0;  // start of the literal text not yet stored
   std::size_t i = 0;
-  while ((i = text_.find_first_of("{<", i)) != std::string_view::npos) {
-    if (i + 1 >= text_.size() || text_[i + 1] != text_[i]) {
+  // Inside a spin, "|" and "~}" end an option; elsewhere they are text.
+  while ((i = text_.find_first_of(spinOpen_.empty() ? "{<" : "{<|~", i)) != std::string_view::npos) {
+    const char c = text_[i];
+    if (c == '|' || c == '~') {
+      if (c == '~' && (i + 1 >= text_.size() || text_[i + 1] != '}')) {
+        ++i;
+        continue;
+      }
+      pushLiteral(literal, i);
+      if (!(c == '|' ? nextOption(i) : closeSpin(i))) return std::nullopt;
+      i = literal = i + (c == '|' ? 1 : 2);
+      continue;
+    }
+    if (i + 1 >= text_.size()) break;
+    if (c == '{' && text_[i + 1] == '~' && mustache_) {
+      pushLiteral(literal, i);
+      if (!openSpin(i)) return std::nullopt;
+      i = literal = i + 2;
+      continue;
+    }
+    if (text_[i + 1] != c) {
       ++i;
       continue;
     }
@@ -543,6 +736,13 @@ std::optional<Template> TemplateParser::run() {
           fail(i, fmt::format("{{{{/{}}}}} closes no open section", f.tag.name));
           return std::nullopt;
         }
+        if (!spinOpen_.empty() && open_.size() <= spinOpen_.back().sections) {
+          const TemplateProblem spin = problemAt(text_, spinOpen_.back().offset, {});
+          fail(i, fmt::format("{{{{/{}}}}} closes a section opened outside the spin at line {}, column {}: "
+                              "a section must open and close inside one option",
+                              f.tag.name, spin.line, spin.column));
+          return std::nullopt;
+        }
         const Open& o = open_.back();
         Template::Segment& opener = t_.segments_[o.segment];
         const Tag& openTag = t_.tags_[static_cast<std::size_t>(opener.tag)];
@@ -561,6 +761,12 @@ std::optional<Template> TemplateParser::run() {
         break;  // a comment renders nothing
     }
     i = literal = next;
+  }
+  if (!spinOpen_.empty() && open_.size() <= spinOpen_.back().sections) {
+    // The innermost construct left open is a spin.
+    fail(spinOpen_.back().offset, fmt::format("the spin {} is never closed: end it with ~}}",
+                                              spinExcerpt(text_, spinOpen_.back().offset)));
+    return std::nullopt;
   }
   if (!open_.empty()) {
     const Tag& openTag = t_.tags_[static_cast<std::size_t>(t_.segments_[open_.back().segment].tag)];

@@ -1,13 +1,14 @@
 // Templates: the Mustache specification's interpolation, sections, inverted
-// sections and comments, plus `<<name>>` and `{{name|fallback}}`
-// (docs/personalize.md).
+// sections and comments, plus `<<name>>`, `{{name|fallback}}` and spintax
+// `{~Hi|Hello|Hey~}` (docs/personalize.md).
 //
 // A Template is parsed once per step and rendered once per lead. Parsing
 // never throws: text that is not a well-formed tag stays literal, and text
 // with syntax the engine refuses (partials, delimiter changes, unbalanced
-// sections) is reported by problem() and parsed as before sections existed
-// (interpolation only), so that a step stored by an earlier version renders
-// as it always did. The engine refuses such a step when it is saved.
+// sections or spins, spins nested too deep) is reported by problem() and
+// parsed as before sections existed (interpolation only), so that a step
+// stored by an earlier version renders as it always did. The engine refuses
+// such a step when it is saved.
 // Rendering never re-scans inserted values. A parsed Template is immutable
 // and may be rendered from several threads at once.
 #pragma once
@@ -35,6 +36,7 @@ struct Tag {
   TagKind kind = TagKind::variable;
   bool escape = true;             // false for {{{name}}} and {{&name}}
   bool inSection = false;         // inside a section or inverted section
+  bool inSpin = false;            // inside a spin's option ({~...|...~})
   bool pinned = false;            // one of parse()'s pinned names: never looked up in a section's context
   std::optional<std::string> fallback;  // trimmed text after '|', template text, never escaped
 };
@@ -103,6 +105,41 @@ struct TemplateProblem {
 // Sections nest at most this deep; deeper nesting is a problem.
 inline constexpr std::size_t kMaxSectionDepth = 100;
 
+// Spins nest at most this deep (a spin outside any other is at depth 1);
+// deeper nesting is a problem.
+inline constexpr std::size_t kMaxSpinDepth = 8;
+
+// A spin, `{~Hi|Hello {{firstName}}|Hey~}`, as parsed.
+struct SpinInfo {
+  std::size_t offset = 0;  // byte offset of its "{~" in the text
+  std::size_t line = 1;    // 1-based
+  std::size_t column = 1;  // 1-based, in characters (UTF-8 sequences), as for TemplateProblem
+  std::size_t depth = 1;   // 1 outside any other spin, 2 inside one, ... (kMaxSpinDepth at most)
+  // Per option, in order: the names of the variable tags it holds, as
+  // written ("firstName", "customFields.city"), sorted and unique; the tags
+  // of spins nested in the option count for it too. Section names are not
+  // listed. An option without variable tags has an empty list.
+  std::vector<std::vector<std::string>> optionTokens;
+};
+
+// The option a spin renders: a number in [0, optionCount) (0 when
+// optionCount is 0), from the rendering's key and the spin's ordinal (the
+// 0-based order of its "{~" in the text, nested spins included). A pure
+// integer function, the same on every platform and in every process:
+// splitmix64 over the key, then over that result XOR the ordinal, then a
+// multiply-shift reduction (the high 64 bits of the 128-bit product of the
+// hash and optionCount). Over many keys each option is chosen about equally
+// often, and the choices of a template's spins are independent of each other.
+[[nodiscard]] std::size_t spinChoice(std::uint64_t key, std::size_t ordinal, std::size_t optionCount) noexcept;
+
+// A stable 64-bit hash of bytes, for building a rendering's spin key: 64-bit
+// FNV-1a whose starting value is the FNV offset basis XOR `seed`, followed
+// by the splitmix64 finaliser (so that every input bit reaches every output
+// bit). The same on every platform and in every process, unlike std::hash.
+// Several fields hash as a chain, each one's hash the next one's seed:
+// stableHash(email, stableHash(variant, stableHash(step, stableHash(campaign)))).
+[[nodiscard]] std::uint64_t stableHash(std::string_view bytes, std::uint64_t seed = 0) noexcept;
+
 class Template {
  public:
   // `pinnedNames`: names that always go to the resolver, even inside a
@@ -115,8 +152,14 @@ class Template {
   [[nodiscard]] const std::vector<Tag>& tags() const noexcept { return tags_; }
 
   // The refused construct, if any; the template then renders as earlier
-  // versions did (interpolation tags only, every other tag literal).
+  // versions did (interpolation tags only, every other tag and every spin
+  // literal).
   [[nodiscard]] const std::optional<TemplateProblem>& problem() const noexcept { return problem_; }
+
+  // The spins in order of their "{~" in the text (nested ones included): a
+  // spin's index here is its ordinal for spinChoice. Empty when problem()
+  // is set.
+  [[nodiscard]] const std::vector<SpinInfo>& spins() const noexcept { return spins_; }
 
   // Appends the rendering to `out`. `resolve` is called as
   // `Value resolve(const Tag&)` for each tag, outside sections, and inside
@@ -124,9 +167,13 @@ class Template {
   // has an empty path). `html`: escape tags whose `escape` is set; otherwise
   // nothing is escaped. An empty or missing value with a fallback renders
   // the fallback.
+  //
+  // Each spin renders one of its options: spinChoice(spinKey, ordinal,
+  // options), so the same key always gives the same text, and a spin inside
+  // a section repeated over a list makes the same choice for every item.
   template <typename Resolve>
-  void renderTo(std::string& out, bool html, Resolve&& resolve) const {
-    if (!hasSections_) {
+  void renderTo(std::string& out, bool html, Resolve&& resolve, std::uint64_t spinKey = 0) const {
+    if (!hasSections_ && !hasSpins_) {
       // Interpolation only, the usual step: no contexts to search.
       for (const Segment& s : segments_) {
         if (s.tag < 0) {
@@ -139,13 +186,13 @@ class Template {
       return;
     }
     std::vector<Value> contexts;
-    renderRange(out, html, resolve, 0, segments_.size(), contexts);
+    renderRange(out, html, resolve, spinKey, 0, segments_.size(), contexts);
   }
 
   template <typename Resolve>
-  [[nodiscard]] std::string render(bool html, Resolve&& resolve) const {
+  [[nodiscard]] std::string render(bool html, Resolve&& resolve, std::uint64_t spinKey = 0) const {
     std::string out;
-    renderTo(out, html, resolve);
+    renderTo(out, html, resolve, spinKey);
     return out;
   }
 
@@ -154,9 +201,9 @@ class Template {
   // other control character never reaches the header whatever its source (a
   // lead's value, a custom field, a fallback, the template's own text).
   template <typename Resolve>
-  [[nodiscard]] std::string renderHeader(Resolve&& resolve) const {
+  [[nodiscard]] std::string renderHeader(Resolve&& resolve, std::uint64_t spinKey = 0) const {
     std::string out;
-    renderTo(out, false, resolve);
+    renderTo(out, false, resolve, spinKey);
     foldHeader(out);
     return out;
   }
@@ -164,10 +211,15 @@ class Template {
  private:
   friend class TemplateParser;
 
+  // A segment is literal text (tag < 0 and spin < 0), a tag, or a spin. A
+  // spin's options follow it, each a run of segments: spinStarts_[spin]
+  // holds the index of each option's first segment, and `end` the index
+  // after the last option's.
   struct Segment {
-    std::string literal;  // used when tag < 0
+    std::string literal;  // used when tag < 0 and spin < 0
     int tag = -1;         // index into tags_
-    std::size_t end = 0;  // a section's: the index of the segment after its body
+    int spin = -1;        // index into spins_ and spinStarts_ (the spin's ordinal)
+    std::size_t end = 0;  // a section's or spin's: the index of the segment after its body
   };
 
   static void appendVariable(std::string& out, bool html, const Tag& tag, const Value& v) {
@@ -186,15 +238,25 @@ class Template {
   }
 
   // Renders segments [begin, end) with `contexts` the enclosing sections'
-  // values, innermost last. Recursion is as deep as the sections nest
-  // (kMaxSectionDepth at most).
+  // values, innermost last. Recursion is as deep as the sections and spins
+  // nest (kMaxSectionDepth + kMaxSpinDepth at most).
   template <typename Resolve>
-  void renderRange(std::string& out, bool html, Resolve& resolve, std::size_t begin, std::size_t end,
-                   std::vector<Value>& contexts) const {
+  void renderRange(std::string& out, bool html, Resolve& resolve, std::uint64_t spinKey, std::size_t begin,
+                   std::size_t end, std::vector<Value>& contexts) const {
     for (std::size_t i = begin; i < end; ++i) {
       const Segment& s = segments_[i];
       if (s.tag < 0) {
-        out.append(s.literal);
+        if (s.spin < 0) {
+          out.append(s.literal);
+          continue;
+        }
+        // A spin: one option, the segments from its start to the next one's.
+        const auto ordinal = static_cast<std::size_t>(s.spin);
+        const std::vector<std::size_t>& starts = spinStarts_[ordinal];
+        const std::size_t k = spinChoice(spinKey, ordinal, starts.size());
+        const std::size_t optionEnd = k + 1 < starts.size() ? starts[k + 1] : s.end;
+        renderRange(out, html, resolve, spinKey, starts[k], optionEnd, contexts);
+        i = s.end - 1;  // past the options
         continue;
       }
       const Tag& tag = tags_[static_cast<std::size_t>(s.tag)];
@@ -204,20 +266,20 @@ class Template {
           appendVariable(out, html, tag, v);
           continue;
         case TagKind::inverted:
-          if (isFalsey(v)) renderRange(out, html, resolve, i + 1, s.end, contexts);
+          if (isFalsey(v)) renderRange(out, html, resolve, spinKey, i + 1, s.end, contexts);
           break;
         case TagKind::section:
           if (v.json != nullptr && v.json->is_array()) {
             // A list: the body once per item, the item its context.
             for (const Json& item : *v.json) {
               contexts.push_back(Value{std::nullopt, &item});
-              renderRange(out, html, resolve, i + 1, s.end, contexts);
+              renderRange(out, html, resolve, spinKey, i + 1, s.end, contexts);
               contexts.pop_back();
             }
           } else if (!isFalsey(v)) {
             // An object, or any other value: the body once, the value its context.
             contexts.push_back(v);
-            renderRange(out, html, resolve, i + 1, s.end, contexts);
+            renderRange(out, html, resolve, spinKey, i + 1, s.end, contexts);
             contexts.pop_back();
           }
           break;
@@ -229,7 +291,10 @@ class Template {
   std::vector<Segment> segments_;
   std::vector<Tag> tags_;
   std::optional<TemplateProblem> problem_;
+  std::vector<SpinInfo> spins_;
+  std::vector<std::vector<std::size_t>> spinStarts_;  // per spin: each option's first segment
   bool hasSections_ = false;
+  bool hasSpins_ = false;
 };
 
 }  // namespace leadterra::detail
