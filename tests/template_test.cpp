@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -663,6 +665,295 @@ BOOST_AUTO_TEST_CASE(a_refused_template_renders_as_earlier_versions_did) {
   const std::string text = "{{#list}}{{firstName}}{{/lisst}} {{! x }} {{>p}} {{.}}";
   BOOST_TEST(Template::parse(text).problem().has_value());
   BOOST_TEST(render(text, json{{"firstName", "Ada"}}) == "{{#list}}Ada{{/lisst}} {{! x }} {{>p}} {{.}}");
+}
+
+// ---- Spintax ----
+
+namespace {
+
+using leadterra::detail::spinChoice;
+using leadterra::detail::stableHash;
+
+std::string spun(std::string_view text, const json& data, std::uint64_t key, bool html = true) {
+  const Template t = Template::parse(text);
+  return t.render(html, [&](const Tag& tag) { return lookup(data, tag); }, key);
+}
+
+// Every text `text` renders to over the keys 0 .. keys-1.
+std::set<std::string> spunAll(std::string_view text, const json& data, std::uint64_t keys = 500) {
+  const Template t = Template::parse(text);
+  std::set<std::string> out;
+  for (std::uint64_t key = 0; key < keys; ++key) {
+    out.insert(t.render(true, [&](const Tag& tag) { return lookup(data, tag); }, key));
+  }
+  return out;
+}
+
+using Options = std::vector<std::vector<std::string>>;
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_spin_is_parsed_with_its_options_and_position) {
+  const Template t = Template::parse("Zo\xC3\xAB\n\n  {~Hi|Hello|Hey~} {~a~}, {{firstName}}");
+  BOOST_TEST(!t.problem().has_value());
+  BOOST_TEST_REQUIRE(t.spins().size() == 2U);
+  const auto& s = t.spins()[0];
+  BOOST_TEST(s.offset == 8U);
+  BOOST_TEST(s.line == 3U);
+  BOOST_TEST(s.column == 3U);
+  BOOST_TEST(s.depth == 1U);
+  BOOST_TEST(s.optionTokens.size() == 3U);
+  BOOST_TEST(t.spins()[1].offset == 25U);
+  BOOST_TEST(t.spins()[1].line == 3U);
+  BOOST_TEST(t.spins()[1].column == 20U);
+  BOOST_TEST(t.spins()[1].optionTokens.size() == 1U);
+  BOOST_TEST_REQUIRE(t.tags().size() == 1U);
+  BOOST_TEST(!t.tags()[0].inSpin);
+  BOOST_TEST(Template::parse("Hi {{firstName}} | a ~} b").spins().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_spin_renders_the_option_spin_choice_picks) {
+  const std::vector<std::string> options = {"Hi", "Hello", "Hey"};
+  for (std::uint64_t key = 0; key < 50; ++key) {
+    BOOST_TEST(spun("{~Hi|Hello|Hey~} Ada", kLead, key) == options[spinChoice(key, 0, 3)] + " Ada");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_option_is_reachable_over_keys) {
+  BOOST_TEST((spunAll("{~Hi|Hello|Hey~}", kLead) == std::set<std::string>{"Hi", "Hello", "Hey"}));
+  BOOST_TEST((spunAll("{~a|b|c|d|e|f|g~}", kLead) == std::set<std::string>{"a", "b", "c", "d", "e", "f", "g"}));
+  BOOST_TEST((spunAll("{~only~}", kLead) == std::set<std::string>{"only"}));
+}
+
+BOOST_AUTO_TEST_CASE(the_same_key_gives_the_same_text) {
+  const std::string text = "{~Hi|Hello|Hey~} {{firstName}}, {~quick|short~} {~question|note|thought~}";
+  const Template t = Template::parse(text);
+  const auto resolve = [&](const Tag& tag) { return lookup(kLead, tag); };
+  std::set<std::string> seen;
+  for (std::uint64_t key = 0; key < 100; ++key) {
+    const std::string once = t.render(true, resolve, key);
+    BOOST_TEST(once == t.render(true, resolve, key));
+    BOOST_TEST(once == spun(text, kLead, key));  // another parse of the same text
+    seen.insert(once);
+  }
+  BOOST_TEST(seen.size() > 6U);  // the spins choose independently of each other
+  // Without a key: key 0.
+  BOOST_TEST(t.render(true, resolve) == t.render(true, resolve, 0));
+}
+
+BOOST_AUTO_TEST_CASE(empty_options_are_allowed) {
+  BOOST_TEST((spunAll("Hi{~, friend|~}!", kLead) == std::set<std::string>{"Hi, friend!", "Hi!"}));
+  BOOST_TEST((spunAll("a{~~}b", kLead) == std::set<std::string>{"ab"}));
+  BOOST_TEST((spunAll("{~||~}", kLead) == std::set<std::string>{""}));
+  BOOST_TEST(Template::parse("{~||~}").spins().at(0).optionTokens.size() == 3U);
+}
+
+BOOST_AUTO_TEST_CASE(spins_nest_and_each_has_its_ordinal) {
+  const std::string text = "{~a{~b|c~}|d~}{~e|f~}";
+  const Template t = Template::parse(text);
+  BOOST_TEST(!t.problem().has_value());
+  BOOST_TEST_REQUIRE(t.spins().size() == 3U);
+  BOOST_TEST(t.spins()[0].depth == 1U);
+  BOOST_TEST(t.spins()[1].depth == 2U);
+  BOOST_TEST(t.spins()[1].offset == 3U);
+  BOOST_TEST(t.spins()[2].depth == 1U);
+  BOOST_TEST(t.spins()[2].offset == 14U);
+  for (std::uint64_t key = 0; key < 50; ++key) {
+    std::string expected = spinChoice(key, 0, 2) == 0 ? (spinChoice(key, 1, 2) == 0 ? "ab" : "ac") : "d";
+    expected += spinChoice(key, 2, 2) == 0 ? "e" : "f";
+    BOOST_TEST(spun(text, kLead, key) == expected);
+  }
+  BOOST_TEST((spunAll("{~a{~b|c~}|d~}", kLead) == std::set<std::string>{"ab", "ac", "d"}));
+}
+
+BOOST_AUTO_TEST_CASE(spins_nest_up_to_the_limit) {
+  std::string deep;
+  for (std::size_t i = 0; i < leadterra::detail::kMaxSpinDepth; ++i) deep += "{~x";
+  for (std::size_t i = 0; i < leadterra::detail::kMaxSpinDepth; ++i) deep += "~}";
+  const Template t = Template::parse(deep);
+  BOOST_TEST(!t.problem().has_value());
+  BOOST_TEST(t.spins().size() == leadterra::detail::kMaxSpinDepth);
+  BOOST_TEST(t.spins().back().depth == leadterra::detail::kMaxSpinDepth);
+  BOOST_TEST(spun(deep, kLead, 7) == std::string(leadterra::detail::kMaxSpinDepth, 'x'));
+}
+
+BOOST_AUTO_TEST_CASE(tags_and_fallbacks_inside_options) {
+  // The "|" of a fallback belongs to its tag: two options here.
+  const std::string text = "{~Hi {{firstName|there}}|Hello <<lastName|you>>~}!";
+  const Template t = Template::parse(text);
+  BOOST_TEST_REQUIRE(t.spins().size() == 1U);
+  BOOST_TEST((t.spins()[0].optionTokens == Options{{"firstName"}, {"lastName"}}));
+  BOOST_TEST((spunAll(text, kLead) == std::set<std::string>{"Hi Ada!", "Hello Lovelace!"}));
+  BOOST_TEST((spunAll(text, json::object()) == std::set<std::string>{"Hi there!", "Hello you!"}));
+  BOOST_TEST_REQUIRE(t.tags().size() == 2U);
+  BOOST_TEST(t.tags()[0].inSpin);
+  BOOST_TEST(t.tags()[1].inSpin);
+  BOOST_TEST(!t.tags()[0].inSection);
+  BOOST_TEST(*t.tags()[0].fallback == "there");
+  // A "|" or "~}" inside a comment belongs to it too.
+  BOOST_TEST((spunAll("{~a{{! x|y ~} }}|b~}", kLead) == std::set<std::string>{"a", "b"}));
+}
+
+BOOST_AUTO_TEST_CASE(option_tokens_are_sorted_unique_and_include_nested_spins) {
+  const Template t = Template::parse(
+      "{~{{b}} {{a}} {{b}}|<<customFields.city>>{~{{d}}|x {{{e}}}~}|{{#company}}{{.}}{{/company}}~} {{z}}");
+  BOOST_TEST(!t.problem().has_value());
+  BOOST_TEST_REQUIRE(t.spins().size() == 2U);
+  BOOST_TEST((t.spins()[0].optionTokens == Options{{"a", "b"}, {"customFields.city", "d", "e"}, {"."}}));
+  BOOST_TEST((t.spins()[1].optionTokens == Options{{"d"}, {"e"}}));
+  std::vector<std::pair<std::string, bool>> inSpin;
+  for (const Tag& tag : t.tags()) inSpin.emplace_back(tag.name, tag.inSpin);
+  const std::vector<std::pair<std::string, bool>> expected = {
+      {"b", true}, {"a", true}, {"b", true}, {"customFields.city", true}, {"d", true},
+      {"e", true}, {"company", true}, {".", true}, {"z", false}};
+  BOOST_TEST((inSpin == expected));
+}
+
+BOOST_AUTO_TEST_CASE(html_escaping_inside_options_is_as_outside) {
+  const json data = {{"x", "<i>&"}};
+  const std::string text = "{~<b>{{x}}</b>|{{{x}}}|{{&x}}~}";
+  BOOST_TEST((spunAll(text, data) == std::set<std::string>{"<b>&lt;i&gt;&amp;</b>", "<i>&"}));
+  const Template t = Template::parse(text);
+  std::set<std::string> plain;
+  for (std::uint64_t key = 0; key < 100; ++key) {
+    plain.insert(t.render(false, [&](const Tag& tag) { return lookup(data, tag); }, key));
+  }
+  BOOST_TEST((plain == std::set<std::string>{"<b><i>&</b>", "<i>&"}));
+}
+
+BOOST_AUTO_TEST_CASE(triple_braces_next_to_a_spin) {
+  const json data = {{"x", "<X>"}};
+  BOOST_TEST((spunAll("{{{x}}}{~a|b~}", data) == std::set<std::string>{"<X>a", "<X>b"}));
+  BOOST_TEST((spunAll("{~{{{x}}}|b~}", data) == std::set<std::string>{"<X>", "b"}));
+  BOOST_TEST((spunAll("{~a|{{{x}}}~}{{{x}}}", data) == std::set<std::string>{"a<X>", "<X><X>"}));
+  BOOST_TEST((spunAll("{~{{x}}}~}", data) == std::set<std::string>{"&lt;X&gt;}"}));
+  // A well-formed tag wins: "{{~a|b~}}" is the tag "~a" with the fallback "b~".
+  BOOST_TEST((spunAll("{{~a|b~}}", data) == std::set<std::string>{"b~"}));
+}
+
+BOOST_AUTO_TEST_CASE(sections_inside_options) {
+  const std::string text = "{~{{#company}}at {{company}}{{/company}}|{{^company}}hi{{/company}}~}";
+  const Template t = Template::parse(text);
+  BOOST_TEST(!t.problem().has_value());
+  BOOST_TEST((t.spins().at(0).optionTokens == Options{{"company"}, {}}));
+  BOOST_TEST((spunAll(text, kLead) == std::set<std::string>{"at Analytical Engines", ""}));
+  BOOST_TEST((spunAll(text, json::object()) == std::set<std::string>{"", "hi"}));
+  // A standalone section line inside an option goes, as elsewhere.
+  BOOST_TEST((spunAll("{~\n{{#company}}\nat {{company}}\n{{/company}}\n|none~}", kLead) ==
+              std::set<std::string>{"\nat Analytical Engines\n", "none"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_spin_in_a_repeated_section_chooses_the_same_option_for_each_item) {
+  const json data = {{"items", {"x", "y", "z"}}};
+  const std::set<std::string> all = spunAll("{{#items}}{~a|b|c~}{{.}} {{/items}}", data);
+  BOOST_TEST((all == std::set<std::string>{"ax ay az ", "bx by bz ", "cx cy cz "}));
+}
+
+BOOST_AUTO_TEST_CASE(a_rendered_subject_spins_too) {
+  const Template t = Template::parse("{~Quick\r\nquestion|Hello~}, {{firstName}}");
+  std::set<std::string> seen;
+  for (std::uint64_t key = 0; key < 100; ++key) {
+    const std::string subject = t.renderHeader([&](const Tag& tag) { return lookup(kLead, tag); }, key);
+    BOOST_TEST(subject == (spinChoice(key, 0, 2) == 0 ? "Quick question, Ada" : "Hello, Ada"));
+    seen.insert(subject);
+  }
+  BOOST_TEST(seen.size() == 2U);
+}
+
+BOOST_AUTO_TEST_CASE(bars_and_closers_outside_spins_are_text) {
+  BOOST_TEST(render("a | b ~} c ~ }~ {{firstName}}", kLead) == "a | b ~} c ~ }~ Ada");
+  BOOST_TEST((spunAll("{~a~} | b ~}", kLead) == std::set<std::string>{"a | b ~}"}));
+  BOOST_TEST((spunAll("{~a~b|c~~}", kLead) == std::set<std::string>{"a~b", "c~"}));
+  // A malformed tag is text, so its "|" separates options.
+  BOOST_TEST((spunAll("{~{{first name|x}}|y~}", kLead) == std::set<std::string>{"{{first name", "x}}", "y"}));
+}
+
+BOOST_AUTO_TEST_CASE(refused_spins_name_their_position) {
+  BOOST_TEST(problemOf("Hi\n  {~Hello|Hey") ==
+             "line 2, column 3: the spin {~Hello|Hey is never closed: end it with ~}");
+  BOOST_TEST(problemOf("{~Hello there, how are you|Hey") ==
+             "line 1, column 1: the spin {~Hello there, how... is never closed: end it with ~}");
+  BOOST_TEST(problemOf("{~a\nb") == "line 1, column 1: the spin {~a... is never closed: end it with ~}");
+  BOOST_TEST(problemOf("x {~a{~b~}") == "line 1, column 3: the spin {~a{~b~} is never closed: end it with ~}");
+  BOOST_TEST(problemOf("{~a|{~b|c") == "line 1, column 5: the spin {~b|c is never closed: end it with ~}");
+  // The innermost construct left open is named.
+  BOOST_TEST(problemOf("{~a{{#s}}b") ==
+             "line 1, column 4: the section {{#s}} is never closed: end it with {{/s}}");
+  BOOST_TEST(problemOf("{{#s}}{~a") == "line 1, column 7: the spin {~a is never closed: end it with ~}");
+  BOOST_TEST(problemOf("{~{{#a}}x|y{{/a}}~}") ==
+             "line 1, column 3: the section {{#a}} is not closed before the | that ends its spin option "
+             "(line 1, column 10): a section must open and close inside one option");
+  BOOST_TEST(problemOf("{~y|\n{{^a}}x~}{{/a}}") ==
+             "line 2, column 1: the section {{^a}} is not closed before the ~} that ends its spin option "
+             "(line 2, column 8): a section must open and close inside one option");
+  BOOST_TEST(problemOf("{{#a}}{~x{{/a}}~}") ==
+             "line 1, column 10: {{/a}} closes a section opened outside the spin at line 1, column 7: "
+             "a section must open and close inside one option");
+  std::string deep = "Hi\n";
+  for (std::size_t i = 0; i <= leadterra::detail::kMaxSpinDepth; ++i) deep += "{~a";
+  BOOST_TEST(problemOf(deep) == "line 2, column 25: spins nest more than 8 deep");
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_template_keeps_its_spins_as_text) {
+  const std::string text = "{~Hi|Hello~} {{firstName}} {~x";
+  const Template t = Template::parse(text);
+  BOOST_TEST(t.problem().has_value());
+  BOOST_TEST(t.spins().empty());
+  BOOST_TEST(!t.tags().at(0).inSpin);
+  BOOST_TEST(spun(text, kLead, 3) == "{~Hi|Hello~} Ada {~x");
+}
+
+BOOST_AUTO_TEST_CASE(spin_choice_is_roughly_uniform_and_independent) {
+  // 30,000 consecutive keys: each share within 2 points of the exact one
+  // (the standard deviation is about 0.3 points: this cannot flake).
+  constexpr std::uint64_t kKeys = 30000;
+  for (const std::size_t n : {2U, 3U, 5U}) {
+    std::vector<std::size_t> counts(n);
+    for (std::uint64_t key = 0; key < kKeys; ++key) ++counts.at(spinChoice(key, 0, n));
+    for (std::size_t k = 0; k < n; ++k) {
+      const double share = 100.0 * static_cast<double>(counts[k]) / static_cast<double>(kKeys);
+      BOOST_TEST(std::abs(share - 100.0 / static_cast<double>(n)) < 2.0,
+                 "n=" << n << ", option " << k << ": " << share << "%");
+    }
+  }
+  // Keys built by stableHash, as the engine does, and two spins of one
+  // template: the four pairs of choices about equally often.
+  std::vector<std::size_t> pairs(4);
+  for (std::uint64_t i = 0; i < kKeys; ++i) {
+    const std::uint64_t key = stableHash("lead" + std::to_string(i) + "@example.com", stableHash("camp_1"));
+    ++pairs.at(spinChoice(key, 0, 2) * 2 + spinChoice(key, 1, 2));
+  }
+  for (const std::size_t c : pairs) {
+    BOOST_TEST(std::abs(100.0 * static_cast<double>(c) / static_cast<double>(kKeys) - 25.0) < 2.0);
+  }
+  // Always in range.
+  for (std::uint64_t key = 0; key < 1000; ++key) {
+    BOOST_TEST(spinChoice(key * 0x9E3779B97F4A7C15ULL, key, 1000003) < 1000003U);
+    BOOST_TEST(spinChoice(key, 3, 1) == 0U);
+    BOOST_TEST(spinChoice(key, 3, 0) == 0U);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(stable_hash_and_spin_choice_have_fixed_values) {
+  // Keys are stored nowhere but must not change between versions: a change
+  // here reshuffles every lead's text.
+  BOOST_TEST(stableHash("") == 0xf52a15e9a9b5e89bULL);
+  BOOST_TEST(stableHash("a") == 0x02c0bdbf481420f8ULL);
+  BOOST_TEST(stableHash("ada@example.com") == 0xe4c46e51eb03aa27ULL);
+  BOOST_TEST(stableHash("ada@example.com", 42) == 0xe9e88d837f938eceULL);
+  BOOST_TEST(stableHash("camp_1") == 0xe2c86e389f8cdbe4ULL);
+  BOOST_TEST(stableHash("ada@example.com", stableHash("B", stableHash("2", stableHash("camp_1")))) ==
+             0xecac014adb6796a0ULL);
+  const std::vector<std::size_t> key0 = {1, 0, 2, 2, 0, 0, 1, 1};
+  const std::vector<std::size_t> key1 = {1, 2, 2, 1, 2, 2, 0, 1};
+  const std::vector<std::size_t> keyBeef = {0, 0, 0, 3, 2, 4, 0, 0};
+  for (std::size_t ordinal = 0; ordinal < 8; ++ordinal) {
+    BOOST_TEST(spinChoice(0, ordinal, 3) == key0[ordinal]);
+    BOOST_TEST(spinChoice(1, ordinal, 3) == key1[ordinal]);
+    BOOST_TEST(spinChoice(0xDEADBEEF, ordinal, 5) == keyBeef[ordinal]);
+  }
+  BOOST_TEST(spinChoice(~0ULL, 0, 7) == 2U);
+  BOOST_TEST(spinChoice(~0ULL, 3, 7) == 0U);
 }
 
 // ---- The Mustache conformance suites ----
