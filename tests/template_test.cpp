@@ -868,6 +868,32 @@ BOOST_AUTO_TEST_CASE(bars_and_closers_outside_spins_are_text) {
   BOOST_TEST((spunAll("{~{{first name|x}}|y~}", kLead) == std::set<std::string>{"{{first name", "x}}", "y"}));
 }
 
+BOOST_AUTO_TEST_CASE(the_spintax_examples_of_the_personalization_guide_render_as_it_says) {
+  const std::string greeting =
+      "{~Hi|Hello|Hey~} {{firstName|there}}, {~quick question|one question~} about {{company|your team}}.";
+  const std::set<std::string> ada = spunAll(greeting, json{{"firstName", "Ada"}, {"company", "Acme"}});
+  BOOST_TEST(ada.size() == 6U);
+  BOOST_TEST(ada.count("Hello Ada, quick question about Acme.") == 1U);
+  BOOST_TEST(spunAll(greeting, json{{"firstName", "Bo"}}).count("Hey Bo, one question about your team.") == 1U);
+  BOOST_TEST((spunAll("Thanks{~, Ada|~}!", kLead) == std::set<std::string>{"Thanks, Ada!", "Thanks!"}));
+  BOOST_TEST((spunAll("{~Hi {{firstName|there}}|Hello~}", json::object()) ==
+              std::set<std::string>{"Hi there", "Hello"}));
+  BOOST_TEST(render("a | b ~} c", kLead) == "a | b ~} c");
+  const json products = {{"products", {{{"name", "Drill"}}, {{"name", "Saw"}}}}};
+  BOOST_TEST((spunAll("{{#products}}{~Get|Grab~} {{name}}. {{/products}}", products) ==
+              std::set<std::string>{"Get Drill. Get Saw. ", "Grab Drill. Grab Saw. "}));
+  BOOST_TEST((spunAll("{~Hi|Hello {~there|again~}~}", kLead) ==
+              std::set<std::string>{"Hi", "Hello there", "Hello again"}));
+  BOOST_TEST(problemOf("{~{{#company}}How is {{company}}?{{/company}}|How are you?~}") == "none");
+  BOOST_TEST(problemOf("{~{{#company}}How is {{company}}?|How are you?{{/company}}~}") != "none");
+  BOOST_TEST(problemOf("{{#company}}{~at {{company}}{{/company}}|here~}") != "none");
+  BOOST_TEST(problemOf("{{#company}}{~at|with~} {{company}}{{/company}}") == "none");
+  BOOST_TEST((spunAll("{~{{firstName|there}}|{{firstName|friend}}~}", json::object()) ==
+              std::set<std::string>{"there", "friend"}));
+  // Nine combinations of two spins of three options.
+  BOOST_TEST(spunAll("{~a|b|c~}{~d|e|f~}", kLead).size() == 9U);
+}
+
 BOOST_AUTO_TEST_CASE(refused_spins_name_their_position) {
   BOOST_TEST(problemOf("Hi\n  {~Hello|Hey") ==
              "line 2, column 3: the spin {~Hello|Hey is never closed: end it with ~}");
