@@ -800,7 +800,7 @@ BOOST_AUTO_TEST_CASE(messages_list_shows_the_rendered_outbox) {
   BOOST_TEST(r.status == 0);
   const Json messages = r.json()["messages"];
   BOOST_REQUIRE_EQUAL(messages.size(), 3u);
-  BOOST_TEST(keysOf(messages[0]) == (std::vector<std::string>{"id", "workspaceId", "campaignId", "leadId", "email", "step", "subject", "body",
+  BOOST_TEST(keysOf(messages[0]) == (std::vector<std::string>{"id", "workspaceId", "campaignId", "leadId", "email", "step", "variant", "subject", "body",
                                                               "format", "listUnsubscribe", "listUnsubscribePost", "status",
                                                               "scheduledAt", "attempts"}),
              boost::test_tools::per_element());

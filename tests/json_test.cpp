@@ -638,7 +638,7 @@ BOOST_AUTO_TEST_CASE(message_shape_adds_lease_sent_and_error_only_where_set) {
   m.format = StepFormat::html;
   m.scheduledAt = at(test::kSeedEpoch);
   BOOST_TEST(leadterra::json::toJson(m) == R"({"id":"msg_1","workspaceId":"ws_1","campaignId":"camp_1","leadId":"lead_1",)"
-                                R"("email":"ava@acmecorp.com","step":2,)"
+                                R"("email":"ava@acmecorp.com","step":2,"variant":"A",)"
                                 R"("subject":"Hi Ava","body":"<p>Acme</p>","format":"html","listUnsubscribe":"",)"
                                 R"("listUnsubscribePost":"","status":"queued",)"
                                 R"("scheduledAt":"2025-06-10T15:00:00Z","attempts":0})");
@@ -650,7 +650,7 @@ BOOST_AUTO_TEST_CASE(message_shape_adds_lease_sent_and_error_only_where_set) {
   m.listUnsubscribe = "<https://links.example.com/u?token=AQ>, <mailto:optout@example.com?subject=unsubscribe>";
   m.listUnsubscribePost = "List-Unsubscribe=One-Click";
   const std::string text = leadterra::json::toJson(m);
-  BOOST_TEST(keysOf(text) == (std::vector<std::string>{"id", "workspaceId", "campaignId", "leadId", "email", "step", "subject",
+  BOOST_TEST(keysOf(text) == (std::vector<std::string>{"id", "workspaceId", "campaignId", "leadId", "email", "step", "variant", "subject",
                                                       "body", "format", "listUnsubscribe", "listUnsubscribePost", "status",
                                                       "scheduledAt", "attempts", "leaseUntil", "sentAt", "lastError"}),
              boost::test_tools::per_element());

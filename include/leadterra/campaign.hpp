@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,13 +45,66 @@ enum class UnsubscribeScope { workspace, campaign };
 
 // One email of the sequence. `subject` and `body` are templates (see
 // docs/personalize.md); only the body of an html step is HTML-escaped.
+//
+// A step may instead carry up to 26 variants (an A/B/n test): each lead is
+// sent one of them, chosen by weight and kept (docs/variants.md).
+struct StepVariant {
+  // "A" .. "Z", unique within the step; empty when saving: the first free
+  // letter. A label names the variant for good: messages, statistics and a
+  // winner decision refer to it.
+  std::string label;
+  std::string subject;
+  std::string body;
+  double weight = 1;  // > 0; the variant's share is weight / (sum of weights)
+
+  friend bool operator==(const StepVariant&, const StepVariant&) = default;
+};
+
+// Picks a variant once every variant of the step has at least
+// `minSendsPerVariant` sends and `minHours` have passed since the step's
+// first send: the best reply rate over sent wins (ties: the earliest
+// label). From then on leads not yet queued for the step get the winner.
+struct WinnerRule {
+  std::int64_t minSendsPerVariant = 100;  // >= 1
+  double minHours = 24;                   // >= 0
+
+  friend bool operator==(const WinnerRule&, const WinnerRule&) = default;
+};
+
+inline constexpr std::size_t kMaxStepVariants = 26;
+
 struct Step {
+  // The step's text when it has no variants; both empty when it has.
   std::string subject;
   std::string body;
   StepFormat format = StepFormat::text;
   double delayDays = 0;  // >= 0, fractional allowed
+  // Empty: one variant, "A", made of subject and body.
+  // (The `{}` initializers let `Step{subject, body, format, delayDays}`
+  // leave these out without a -Wmissing-field-initializers warning.)
+  std::vector<StepVariant> variants{};
+  std::optional<WinnerRule> winnerRule{};  // only with two variants or more
 
   friend bool operator==(const Step&, const Step&) = default;
+};
+
+// One variant's figures when a winner was picked.
+struct VariantFigures {
+  std::string label;
+  std::int64_t sent = 0;
+  std::int64_t replied = 0;  // sent messages of the variant whose lead replied to them
+
+  friend bool operator==(const VariantFigures&, const VariantFigures&) = default;
+};
+
+// A step's winner, as recorded when its WinnerRule picked it.
+struct WinnerDecision {
+  std::int64_t step = 1;
+  std::string variant;   // the winning label
+  Timestamp decidedAt{};
+  std::vector<VariantFigures> figures;  // every variant of the step then, by label
+
+  friend bool operator==(const WinnerDecision&, const WinnerDecision&) = default;
 };
 
 // When a campaign may send, in its time zone. A window opens on each listed
@@ -100,9 +154,11 @@ struct CampaignSpec {
   std::string workspaceId;
   std::string id;  // ^[A-Za-z0-9_-]{1,64}$, or empty to generate "camp_" + ULID
   std::string name;
-  std::vector<Step> steps;
-  CampaignSchedule schedule;
-  StopRules stopRules;
+  // `{}`: a spec written {workspaceId, id, name, steps} leaves the rest out
+  // without a -Wmissing-field-initializers warning.
+  std::vector<Step> steps{};
+  CampaignSchedule schedule{};
+  StopRules stopRules{};
 };
 
 struct Campaign {

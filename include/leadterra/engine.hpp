@@ -29,6 +29,7 @@
 #include "leadterra/listing.hpp"
 #include "leadterra/message.hpp"
 #include "leadterra/options.hpp"
+#include "leadterra/render.hpp"
 #include "leadterra/signal.hpp"
 #include "leadterra/suppression.hpp"
 #include "leadterra/unsubscribe.hpp"
@@ -71,6 +72,28 @@ class LEADTERRA_EXPORT CampaignEngine {
   // Re-renders the step's queued messages.
   Campaign replaceStep(std::string_view campaignId, std::int64_t stepNumber, const Step& step,
                        const Scope& scope = {});
+  // Replaces the variants and the winner rule of one step, at any status
+  // (docs/variants.md); its format and delay stay, and a step without
+  // variants gets them in place of its subject and body. Queued messages of
+  // a variant whose text changed are rendered again; those of a removed
+  // variant move to the remaining ones by weight; the others keep their
+  // text. A recorded winner that is removed is forgotten. invalid_argument
+  // for no variants, more than 26, a label that is not one letter A-Z or is
+  // used twice, a weight <= 0, a winner rule with fewer than two variants,
+  // or a template the step could not save.
+  Campaign setStepVariants(std::string_view campaignId, std::int64_t stepNumber,
+                           std::span<const StepVariant> variants, const std::optional<WinnerRule>& winnerRule = {},
+                           const Scope& scope = {});
+  // The winners the campaign's winner rules picked, by step, with the
+  // figures each decision was based on.
+  [[nodiscard]] std::vector<WinnerDecision> stepWinners(std::string_view campaignId, const Scope& scope = {});
+  // The step rendered for the campaign's lead with this email as the engine
+  // queues it: its variant (the one stored with its message for the step,
+  // else the winner, else by weight), its spintax options and its
+  // unsubscribe link. Writes nothing. not_found for a step, campaign or lead
+  // that does not exist.
+  [[nodiscard]] RenderedStep previewStep(std::string_view campaignId, std::int64_t stepNumber,
+                                         std::string_view email, const Scope& scope = {});
   // Cancels the step's queued messages; later steps move up by one. conflict
   // when any lead has already been sent this step or a later one.
   Campaign removeStep(std::string_view campaignId, std::int64_t stepNumber, const Scope& scope = {});

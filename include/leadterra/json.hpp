@@ -18,6 +18,7 @@
 #include "leadterra/lead_row.hpp"
 #include "leadterra/listing.hpp"
 #include "leadterra/message.hpp"
+#include "leadterra/render.hpp"
 #include "leadterra/signal.hpp"
 #include "leadterra/suppression.hpp"
 #include "leadterra/unsubscribe.hpp"
@@ -57,6 +58,9 @@ inline constexpr std::size_t kReadPadding = 64;
 [[nodiscard]] LEADTERRA_EXPORT std::vector<Step> parseSteps(std::string_view body);
 
 // Reads one step, an object as in the "steps" array of a steps document.
+// A step with variants, {"variants": [{"label", "subject", "body",
+// "weight"}, ...], "winnerRule": {"minSendsPerVariant", "minHours"}, ...},
+// needs no "subject" or "body" (label, weight and winnerRule are optional).
 // Throws Error(invalid_argument) when it does not have that shape.
 [[nodiscard]] LEADTERRA_EXPORT Step parseStep(std::string_view object);
 
@@ -84,6 +88,10 @@ inline constexpr std::size_t kReadPadding = 64;
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const StartResult& start);
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const Lead& lead);
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const Message& message);
+// {"step", "variant", "decidedAt", "figures": [{"label", "sent", "replied"}, ...]}.
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const WinnerDecision& decision);
+// {"variant", "subject", "body"}.
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const RenderedStep& rendered);
 // {"entry", "kind", "createdAt", "reason"}, and "campaignId", "messageId"
 // where the signal that added it named them.
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const SuppressionEntry& entry);

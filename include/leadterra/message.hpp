@@ -32,6 +32,7 @@ struct Message {
   std::string leadId;  // "lead_" + ULID
   std::string email;   // the lead's, normalized
   std::int64_t step = 1;  // 1-based
+  std::string variant = "A";  // the step's variant it renders (StepVariant::label; "A" for a step without variants)
   std::string subject;    // rendered as a header value: control characters folded to spaces
   std::string body;       // rendered
   StepFormat format = StepFormat::text;

@@ -21,7 +21,7 @@ struct WorkspaceRules {
 struct WorkspaceSpec {
   std::string id;    // ^[A-Za-z0-9_-]{1,64}$, or empty to generate "ws_" + ULID
   std::string name;  // free text, may be empty
-  WorkspaceRules rules;
+  WorkspaceRules rules{};  // `{}`: {id, name} needs no third initializer
 };
 
 struct Workspace {

@@ -205,6 +205,13 @@ void addCampaignSchedule(CLI::App& group, Context& ctx) {
   });
 }
 
+struct VariantArgs {
+  std::string id;
+  std::int64_t step = 1;
+  std::string json;
+  std::string email;
+};
+
 void addCampaign(CLI::App& app, Context& ctx) {
   auto* group = addGroup(app, ctx, "campaign", "Campaigns and their lifecycle");
   auto a = std::make_shared<CampaignArgs>();
@@ -257,6 +264,45 @@ void addCampaign(CLI::App& app, Context& ctx) {
     if (!campaign) throw notFound("campaign", a->id);
     const StopRules next = json::parseStopRules(*rulesText, campaign->stopRules);
     ctx.print(wrap("campaign", toJsonValue(engine.setStopRules(a->id, next))));
+  });
+
+  // A/B/n variants of one step (docs/variants.md).
+  auto variants = std::make_shared<VariantArgs>();
+  auto* setVariants = group->add_subcommand(
+      "variants", R"(Replace one step's variants and winner rule, at any status -> {"campaign": {...}})");
+  setVariants->add_option("id", variants->id, "Campaign id")->required();
+  setVariants->add_option("--step", variants->step, "Step number, from 1")->required()->check(kPositiveInteger);
+  setVariants
+      ->add_option("--set", variants->json,
+                   R"(JSON {"variants": [{"label", "subject", "body", "weight"}, ...], "winnerRule": {...}})")
+      ->required();
+  onRun(setVariants, ctx, [&ctx, variants] {
+    // Read as a step with only variants: the same reader, the same messages.
+    const Step step = json::parseStep(variants->json);
+    if (!step.subject.empty() || !step.body.empty() || step.variants.empty()) {
+      throw UsageError(R"(campaign variants: --set takes {"variants": [...], "winnerRule": {...}} only)");
+    }
+    ctx.print(wrap("campaign", toJsonValue(ctx.engine().setStepVariants(variants->id, variants->step, step.variants,
+                                                                         step.winnerRule))));
+  });
+
+  auto* winners = group->add_subcommand(
+      "winners", R"(The variants winner rules picked -> {"winners": [{step, variant, decidedAt, figures}]})");
+  winners->add_option("id", variants->id, "Campaign id")->required();
+  onRun(winners, ctx, [&ctx, variants] {
+    Json list = Json::array();
+    for (const WinnerDecision& d : ctx.engine(Access::read).stepWinners(variants->id)) list.push_back(toJsonValue(d));
+    ctx.print(wrap("winners", std::move(list)));
+  });
+
+  auto* preview = group->add_subcommand(
+      "preview", R"(A step as the engine queues it for one lead -> {"rendered": {variant, subject, body}})");
+  preview->add_option("id", variants->id, "Campaign id")->required();
+  preview->add_option("--step", variants->step, "Step number, from 1")->required()->check(kPositiveInteger);
+  preview->add_option("--email", variants->email, "The lead's email")->required();
+  onRun(preview, ctx, [&ctx, variants] {
+    ctx.print(wrap("rendered", toJsonValue(ctx.engine(Access::read).previewStep(variants->id, variants->step,
+                                                                                 variants->email))));
   });
 
   addCampaignSchedule(*group, ctx);

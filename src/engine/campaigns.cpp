@@ -2,6 +2,7 @@
 // <-> paused), and the facade's calls that name a campaign's leads.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/enrollment.hpp"
@@ -23,14 +24,67 @@ void checkId(std::string_view id, std::string_view what) {
 
 // `which`: how the message names the step ("step 2", or "the step" when it
 // has no number yet).
-void checkStep(const Step& step, std::string_view which = "the step") {
+// Checks the step's variants and winner rule and gives each variant
+// without a label the first letter no other variant has.
+void checkVariants(Step& step, std::string_view which) {
+  const auto fail = [which](const std::string& problem) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("{}: {}", which, problem));
+  };
+  std::vector<StepVariant>& variants = step.variants;
+  if (variants.size() > kMaxStepVariants) fail(fmt::format("a step has at most {} variants", kMaxStepVariants));
+  if (!variants.empty() && (!step.subject.empty() || !step.body.empty())) {
+    fail("a step with variants keeps its subject and body in them (leave the step's own empty)");
+  }
+  std::string used;
+  for (const StepVariant& v : variants) {
+    if (v.label.empty()) continue;
+    if (v.label.size() != 1 || v.label[0] < 'A' || v.label[0] > 'Z') {
+      fail(fmt::format("variant label '{}' must be one letter A-Z", v.label));
+    }
+    if (used.find(v.label[0]) != std::string::npos) fail(fmt::format("variant label '{}' is used twice", v.label));
+    used += v.label[0];
+  }
+  for (StepVariant& v : variants) {
+    if (!(v.weight > 0) || !std::isfinite(v.weight)) {
+      fail(fmt::format("variant {}: weight must be a finite number > 0", v.label.empty() ? "?" : v.label));
+    }
+    if (!v.label.empty()) continue;
+    char next = 'A';
+    while (used.find(next) != std::string::npos) ++next;
+    v.label = std::string(1, next);
+    used += next;
+  }
+  if (step.winnerRule) {
+    if (variants.size() < 2) fail("a winner rule needs two variants or more");
+    if (step.winnerRule->minSendsPerVariant < 1) fail("winnerRule.minSendsPerVariant must be at least 1");
+    if (!(step.winnerRule->minHours >= 0) || step.winnerRule->minHours > 24.0 * 36500) {
+      fail("winnerRule.minHours must be a number of hours 0..876000");
+    }
+  }
+}
+
+// The step as it is saved: checked, its variants labelled.
+Step checkStep(Step step, std::string_view which = "the step") {
   if (!std::isfinite(step.delayDays) || step.delayDays < 0) {
     throw Error(ErrorCode::invalid_argument, "a step's delayDays must be a finite number >= 0");
   }
   if (step.format != StepFormat::text && step.format != StepFormat::html) {
     throw Error(ErrorCode::invalid_argument, "a step's format must be text or html");
   }
+  checkVariants(step, which);
   checkStepTemplates(step, which);
+  return step;
+}
+
+// A recorded winner whose variant the step no longer has is forgotten.
+void dropStaleWinner(Call& call, std::string_view campaignId, std::int64_t number, const Step& step) {
+  for (const WinnerDecision& d : call.db.campaigns().winners(call.tx, campaignId)) {
+    if (d.step != number) continue;
+    const std::vector<StepVariant> variants = variantsOf(step);
+    const bool kept = std::any_of(variants.begin(), variants.end(),
+                                  [&d](const StepVariant& v) { return v.label == d.variant; });
+    if (!kept) call.db.campaigns().setWinner(call.tx, campaignId, number, std::nullopt);
+  }
 }
 
 void requireEditable(const store::CampaignRow& c) {
@@ -151,7 +205,9 @@ Workspace CampaignEngine::setWorkspaceRules(std::string_view id, const Workspace
 
 Campaign CampaignEngine::createCampaign(const CampaignSpec& spec) {
   if (!spec.id.empty()) checkId(spec.id, "campaign");
-  for (std::size_t i = 0; i < spec.steps.size(); ++i) checkStep(spec.steps[i], fmt::format("step {}", i + 1));
+  std::vector<Step> steps;
+  steps.reserve(spec.steps.size());
+  for (std::size_t i = 0; i < spec.steps.size(); ++i) steps.push_back(checkStep(spec.steps[i], fmt::format("step {}", i + 1)));
   detail::validateSchedule(spec.schedule);
   checkStopRules(spec.stopRules);
   return impl_->write([&](Call& call) {
@@ -166,7 +222,7 @@ Campaign CampaignEngine::createCampaign(const CampaignSpec& spec) {
     row.createdAt = call.now;
     row.schedule = spec.schedule;
     row.stopRules = spec.stopRules;
-    call.db.campaigns().insert(call.tx, row, spec.steps);
+    call.db.campaigns().insert(call.tx, row, steps);
     return campaignView(call, row);
   });
 }
@@ -181,8 +237,8 @@ std::optional<Campaign> CampaignEngine::getCampaign(std::string_view id, const S
 
 // ---- Steps ----
 
-Campaign CampaignEngine::addStep(std::string_view campaignId, const Step& step, const Scope& scope) {
-  checkStep(step);
+Campaign CampaignEngine::addStep(std::string_view campaignId, const Step& given, const Scope& scope) {
+  const Step step = checkStep(given);
   return impl_->write([&](Call& call) {
     const store::CampaignRow c = campaignInScope(call, campaignId, scope);
     requireEditable(c);
@@ -192,16 +248,73 @@ Campaign CampaignEngine::addStep(std::string_view campaignId, const Step& step, 
   });
 }
 
-Campaign CampaignEngine::replaceStep(std::string_view campaignId, std::int64_t stepNumber, const Step& step,
+Campaign CampaignEngine::replaceStep(std::string_view campaignId, std::int64_t stepNumber, const Step& given,
                                      const Scope& scope) {
-  checkStep(step, fmt::format("step {}", stepNumber));
+  const Step step = checkStep(given, fmt::format("step {}", stepNumber));
   return impl_->write([&](Call& call) {
     const store::CampaignRow c = campaignInScope(call, campaignId, scope);
     requireEditable(c);
     requireStepNumber(c, stepNumber, call.db.campaigns().steps(call.tx, c.id).size());
     call.db.campaigns().replaceStep(call.tx, c.id, stepNumber, step);
+    dropStaleWinner(call, c.id, stepNumber, step);
     Sequencer(call, c).rerenderStep(stepNumber);
     return campaignView(call, c);
+  });
+}
+
+Campaign CampaignEngine::setStepVariants(std::string_view campaignId, std::int64_t stepNumber,
+                                         std::span<const StepVariant> variants,
+                                         const std::optional<WinnerRule>& winnerRule, const Scope& scope) {
+  if (variants.empty()) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("step {}: a step keeps at least one variant", stepNumber));
+  }
+  return impl_->write([&](Call& call) {
+    const store::CampaignRow c = campaignInScope(call, campaignId, scope);
+    std::vector<Step> steps = call.db.campaigns().steps(call.tx, c.id);
+    requireStepNumber(c, stepNumber, steps.size());
+    const Step before = steps[static_cast<std::size_t>(stepNumber - 1)];
+    Step after = before;
+    after.subject.clear();
+    after.body.clear();
+    after.variants.assign(variants.begin(), variants.end());
+    after.winnerRule = winnerRule;
+    after = checkStep(std::move(after), fmt::format("step {}", stepNumber));
+    call.db.campaigns().replaceStep(call.tx, c.id, stepNumber, after);
+    dropStaleWinner(call, c.id, stepNumber, after);
+    // Only the queued messages of a variant whose text changed are rendered
+    // again; those of a removed variant move to the others.
+    std::vector<std::string> changed;
+    const std::vector<StepVariant> old = variantsOf(before);
+    for (const StepVariant& v : after.variants) {
+      const auto it = std::find_if(old.begin(), old.end(), [&v](const StepVariant& o) { return o.label == v.label; });
+      if (it != old.end() && (it->subject != v.subject || it->body != v.body)) changed.push_back(v.label);
+    }
+    (void)Sequencer(call, c).rerenderVariants(stepNumber, changed);
+    return campaignView(call, c);
+  });
+}
+
+RenderedStep CampaignEngine::previewStep(std::string_view campaignId, std::int64_t stepNumber, std::string_view email,
+                                         const Scope& scope) {
+  return impl_->read([&](Call& call) {
+    const store::CampaignRow c = campaignInScope(call, campaignId, scope);
+    Sequencer sequencer(call, c);
+    requireStepNumber(c, stepNumber, static_cast<std::size_t>(sequencer.stepCount()));
+    std::string normalized;
+    (void)detail::normalizeEmail(email, normalized);
+    const std::optional<LeadRecord> lead = call.db.leads().find(call.tx, c.id, normalized);
+    if (!lead) throw Error(ErrorCode::not_found, fmt::format("lead '{}' not found in campaign '{}'", email, c.id));
+    const auto row = call.db.outbox().forStep(call.tx, lead->seq, stepNumber);
+    const CompiledVariant& variant =
+        sequencer.variantFor(*lead, stepNumber, row ? std::string_view(row->variant) : "", false);
+    return sequencer.render(stepNumber, variant, *lead);
+  });
+}
+
+std::vector<WinnerDecision> CampaignEngine::stepWinners(std::string_view campaignId, const Scope& scope) {
+  return impl_->read([&](Call& call) {
+    const store::CampaignRow c = campaignInScope(call, campaignId, scope);
+    return call.db.campaigns().winners(call.tx, c.id);
   });
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/engine_impl.hpp"
@@ -45,19 +46,35 @@ class Sequencer {
   bool ensureQueued(const LeadRecord& lead, Timestamp base, MessageSlot slot = {});
   // Re-renders the lead's queued message, if it has one.
   void rerenderQueued(const LeadRecord& lead);
-  // Re-renders every queued message of one step (the step changed).
+  // Re-renders every queued message of one step (the step changed). A
+  // message whose variant the step no longer has gets another by weight.
   void rerenderStep(std::int64_t step);
+  // Re-renders the step's queued messages of these variants, and moves
+  // those of variants the step no longer has to the others by weight;
+  // returns how many it rendered again.
+  std::int64_t rerenderVariants(std::int64_t step, const std::vector<std::string>& labels);
+  // The variant the lead gets for the step now: `stored` when the step still
+  // has it (an assignment is kept), else the winner when one was picked
+  // (after checking the step's winner rule), else by weight.
+  // `decide` false: a read (a preview) that uses a recorded winner only.
+  [[nodiscard]] const CompiledVariant& variantFor(const LeadRecord& lead, std::int64_t step,
+                                                  std::string_view stored = {}, bool decide = true);
+  // The step's variant rendered for the lead, with its unsubscribe link
+  // where the variant uses one.
+  [[nodiscard]] RenderedStep render(std::int64_t step, const CompiledVariant& variant, const LeadRecord& lead);
   // Queues the next step of every active lead that has none live (a start).
   std::int64_t queueAllAwaiting(Timestamp base);
 
  private:
-  // The step rendered for the lead, with its unsubscribe link where the
-  // step uses one.
-  [[nodiscard]] RenderedStep render(const CompiledStep& step, const LeadRecord& lead);
+  // Records the step's winner if its rule now holds; once per step per call.
+  void checkWinner(std::int64_t step);
+  void rerender(const store::QueuedMessage& m, const CompiledVariant& variant);
 
   Call& call_;
   const store::CampaignRow& campaign_;
   std::vector<CompiledStep> steps_;
+  std::vector<std::string> winners_;  // per step: the winning label, or ""
+  std::vector<bool> winnerChecked_;   // per step
   UnsubscribeLinks links_;  // the workspace's settings, read once, on the first link
 };
 

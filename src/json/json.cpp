@@ -868,6 +868,68 @@ SendWindow windowFromValue(const Json& value) {
   return w;
 }
 
+}  // namespace
+
+namespace detail {
+
+// {"minSendsPerVariant", "minHours"}, both optional.
+WinnerRule winnerRuleFrom(const Json& value, const std::string& where) {
+  const auto fail = [&where](const std::string& problem) {
+    throw Error(ErrorCode::invalid_argument, where + ": \"winnerRule\": " + problem);
+  };
+  if (!value.is_object()) fail("must be an object or null");
+  WinnerRule rule;
+  for (const auto& [key, v] : value.items()) {
+    if (key == "minSendsPerVariant") {
+      if (!v.is_number_integer()) fail(R"("minSendsPerVariant" must be a whole number)");
+      rule.minSendsPerVariant = v.get<std::int64_t>();
+    } else if (key == "minHours") {
+      if (!v.is_number()) fail(R"("minHours" must be a number)");
+      rule.minHours = v.get<double>();
+    } else {
+      fail(fmt::format("unknown key \"{}\"", key));
+    }
+  }
+  return rule;
+}
+
+// [{"label", "subject", "body", "weight"}, ...]; label and weight optional.
+std::vector<StepVariant> variantsFrom(const Json& value, const std::string& where) {
+  if (!value.is_array()) throw Error(ErrorCode::invalid_argument, where + R"(: "variants" must be an array)");
+  std::vector<StepVariant> out;
+  for (const Json& item : value) {
+    const std::string at = fmt::format("{}: variant {}", where, out.size() + 1);
+    const auto fail = [&at](const std::string& problem) {
+      throw Error(ErrorCode::invalid_argument, at + ": " + problem);
+    };
+    if (!item.is_object()) fail("must be an object {\"subject\", \"body\", ...}");
+    StepVariant v;
+    bool hasSubject = false;
+    bool hasBody = false;
+    for (const auto& [key, field] : item.items()) {
+      if (key == "label" || key == "subject" || key == "body") {
+        if (!field.is_string()) fail(fmt::format("\"{}\" must be a string", key));
+        (key == "label" ? v.label : key == "subject" ? v.subject : v.body) = field.get<std::string>();
+        if (key == "subject") hasSubject = true;
+        if (key == "body") hasBody = true;
+      } else if (key == "weight") {
+        if (!field.is_number()) fail(R"("weight" must be a number)");
+        v.weight = field.get<double>();
+      } else {
+        fail(fmt::format("unknown key \"{}\"", key));
+      }
+    }
+    if (!hasSubject) fail(R"("subject" is missing)");
+    if (!hasBody) fail(R"("body" is missing)");
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace detail
+
+namespace {
+
 // One step object, {"subject", "body", "format", "delayDays"}; a problem is
 // reported as `where` + ": " + what is wrong.
 Step stepFromValue(const Json& item, const std::string& where) {
@@ -878,7 +940,11 @@ Step stepFromValue(const Json& item, const std::string& where) {
   bool hasSubject = false;
   bool hasBody = false;
   for (const auto& [key, value] : item.items()) {
-    if (key == "subject" || key == "body") {
+    if (key == "variants") {
+      step.variants = detail::variantsFrom(value, where);
+    } else if (key == "winnerRule") {
+      if (!value.is_null()) step.winnerRule = detail::winnerRuleFrom(value, where);
+    } else if (key == "subject" || key == "body") {
       if (!value.is_string()) fail(fmt::format("\"{}\" must be a string", key));
       (key == "subject" ? step.subject : step.body) = value.get<std::string>();
       (key == "subject" ? hasSubject : hasBody) = true;
@@ -894,8 +960,11 @@ Step stepFromValue(const Json& item, const std::string& where) {
       fail(fmt::format("unknown key \"{}\"", key));
     }
   }
-  if (!hasSubject) fail(R"("subject" is missing)");
-  if (!hasBody) fail(R"("body" is missing)");
+  // A step with variants keeps its text in them.
+  if (step.variants.empty()) {
+    if (!hasSubject) fail(R"("subject" is missing)");
+    if (!hasBody) fail(R"("body" is missing)");
+  }
   return step;
 }
 
@@ -1017,6 +1086,66 @@ Json toJsonValue(const Step& step) {
   out["body"] = step.body;
   out["format"] = std::string(toString(step.format));
   out["delayDays"] = delayValue(step.delayDays);
+  if (!step.variants.empty()) out["variants"] = toJsonValue(step.variants);
+  if (step.winnerRule) out["winnerRule"] = toJsonValue(*step.winnerRule);
+  return out;
+}
+
+Json toJsonValue(const std::vector<StepVariant>& variants) {
+  Json out = Json::array();
+  for (const StepVariant& v : variants) {
+    Json item = Json::object();
+    item["label"] = v.label;
+    item["subject"] = v.subject;
+    item["body"] = v.body;
+    item["weight"] = delayValue(v.weight);
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+Json toJsonValue(const WinnerRule& rule) {
+  Json out = Json::object();
+  out["minSendsPerVariant"] = rule.minSendsPerVariant;
+  out["minHours"] = delayValue(rule.minHours);
+  return out;
+}
+
+Json toJsonValue(const std::vector<VariantFigures>& figures) {
+  Json out = Json::array();
+  for (const VariantFigures& f : figures) {
+    Json item = Json::object();
+    item["label"] = f.label;
+    item["sent"] = f.sent;
+    item["replied"] = f.replied;
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+std::vector<VariantFigures> figuresFrom(const Json& value) {
+  std::vector<VariantFigures> out;
+  for (const Json& item : value) {
+    out.push_back({item.at("label").get<std::string>(), item.at("sent").get<std::int64_t>(),
+                   item.at("replied").get<std::int64_t>()});
+  }
+  return out;
+}
+
+Json toJsonValue(const WinnerDecision& decision) {
+  Json out = Json::object();
+  out["step"] = decision.step;
+  out["variant"] = decision.variant;
+  out["decidedAt"] = timestampValue(decision.decidedAt);
+  out["figures"] = toJsonValue(decision.figures);
+  return out;
+}
+
+Json toJsonValue(const RenderedStep& rendered) {
+  Json out = Json::object();
+  out["variant"] = rendered.variant;
+  out["subject"] = rendered.subject;
+  out["body"] = rendered.body;
   return out;
 }
 
@@ -1173,6 +1302,7 @@ Json toJsonValue(const Message& message) {
   out["leadId"] = message.leadId;
   out["email"] = message.email;
   out["step"] = message.step;
+  out["variant"] = message.variant;
   out["subject"] = message.subject;
   out["body"] = message.body;
   out["format"] = std::string(toString(message.format));
@@ -1363,6 +1493,8 @@ std::string toJson(const Campaign& campaign) { return detail::dump(detail::toJso
 std::string toJson(const StartResult& start) { return detail::dump(detail::toJsonValue(start)); }
 std::string toJson(const Lead& lead) { return detail::dump(detail::toJsonValue(lead)); }
 std::string toJson(const Message& message) { return detail::dump(detail::toJsonValue(message)); }
+std::string toJson(const WinnerDecision& decision) { return detail::dump(detail::toJsonValue(decision)); }
+std::string toJson(const RenderedStep& rendered) { return detail::dump(detail::toJsonValue(rendered)); }
 std::string toJson(const SuppressionEntry& entry) { return detail::dump(detail::toJsonValue(entry)); }
 std::string toJson(const SignalResult& result) { return detail::dump(detail::toJsonValue(result)); }
 std::string toJson(const LeadCounts& counts) { return detail::dump(detail::toJsonValue(counts)); }

@@ -18,6 +18,7 @@
 #include "leadterra/lead.hpp"
 #include "leadterra/listing.hpp"
 #include "leadterra/message.hpp"
+#include "leadterra/render.hpp"
 #include "leadterra/suppression.hpp"
 #include "leadterra/workspace.hpp"
 
@@ -36,7 +37,23 @@ inline constexpr std::string_view kDayNames[7] = {"mon", "tue", "wed", "thu", "f
 // Throws Error(storage_error) for a document not of that shape.
 [[nodiscard]] BulkResult bulkResultFromJson(std::string_view text);
 [[nodiscard]] Json toJsonValue(const Workspace& workspace);
+// "subject", "body", "format", "delayDays", then "variants" when the step
+// has any and "winnerRule" when it has one.
 [[nodiscard]] Json toJsonValue(const Step& step);
+// [{"label", "subject", "body", "weight"}, ...]: how steps.variants stores them.
+[[nodiscard]] Json toJsonValue(const std::vector<StepVariant>& variants);
+// Reads that array; `where` starts each problem's message (invalid_argument).
+[[nodiscard]] std::vector<StepVariant> variantsFrom(const Json& value, const std::string& where);
+// {"minSendsPerVariant", "minHours"}, and back (absent keys: the defaults).
+[[nodiscard]] Json toJsonValue(const WinnerRule& rule);
+[[nodiscard]] WinnerRule winnerRuleFrom(const Json& value, const std::string& where);
+// [{"label", "sent", "replied"}, ...], and back (throws Json exceptions).
+[[nodiscard]] Json toJsonValue(const std::vector<VariantFigures>& figures);
+[[nodiscard]] std::vector<VariantFigures> figuresFrom(const Json& value);
+// {"step", "variant", "decidedAt", "figures"}.
+[[nodiscard]] Json toJsonValue(const WinnerDecision& decision);
+// {"variant", "subject", "body"}.
+[[nodiscard]] Json toJsonValue(const RenderedStep& rendered);
 // null, or {"days": ["mon", ...], "startHour", "endHour"}.
 [[nodiscard]] Json toJsonValue(const std::optional<SendWindow>& window);
 // "id", "workspaceId", "name", "status", "createdAt", "startedAt",

@@ -66,6 +66,7 @@ struct NewMessage {
   std::string campaignId;
   std::int64_t leadSeq = 0;
   std::int64_t step = 0;
+  std::string variant = "A";  // the label of the step's variant it renders
   std::string subject;
   std::string body;
   StepFormat format = StepFormat::text;
@@ -86,6 +87,15 @@ struct MessageState {
   std::int64_t step = 0;
   MessageStatus status = MessageStatus::queued;
   std::int64_t attempts = 0;
+  std::string variant;
+};
+
+// A queued message as a re-render needs it.
+struct QueuedMessage {
+  std::int64_t seq = 0;
+  std::int64_t leadSeq = 0;
+  std::int64_t step = 0;
+  std::string variant;
 };
 
 // A due message as claimDue ranks it.
@@ -181,6 +191,11 @@ class CampaignStore {
   virtual void replaceStep(Tx& tx, std::string_view campaignId, std::int64_t number, const Step& step) = 0;
   // Deletes step `number` of `count`; the later steps move up by one.
   virtual void removeStep(Tx& tx, std::string_view campaignId, std::int64_t number, std::int64_t count) = 0;
+  // The winners recorded for the campaign's steps, by step.
+  [[nodiscard]] virtual std::vector<WinnerDecision> winners(Tx& tx, std::string_view campaignId) = 0;
+  // Records the step's winner (none: clears it).
+  virtual void setWinner(Tx& tx, std::string_view campaignId, std::int64_t step,
+                         const std::optional<WinnerDecision>& decision) = 0;
 
   // Messages handed out by claimDue on a calendar day ("YYYY-MM-DD"), for caps.
   [[nodiscard]] virtual std::int64_t handedOut(Tx& tx, std::string_view campaignId, std::string_view day) = 0;
@@ -241,15 +256,22 @@ class OutboxStore {
   // A message that is not live queued again with new text and time; its id
   // and attempts are kept.
   virtual void requeue(Tx& tx, std::int64_t seq, const NewMessage& message, Timestamp now) = 0;
-  virtual void setText(Tx& tx, std::int64_t seq, std::string_view subject, std::string_view body, StepFormat format,
-                       Timestamp now) = 0;
+  // New text, and the variant it renders.
+  virtual void setText(Tx& tx, std::int64_t seq, std::string_view variant, std::string_view subject,
+                       std::string_view body, StepFormat format, Timestamp now) = 0;
   // Cancels the lead's live messages; returns how many.
   virtual std::int64_t cancelLive(Tx& tx, std::int64_t leadSeq, Timestamp now) = 0;
   // Cancels the campaign's live messages of one step; returns how many.
   virtual std::int64_t cancelLiveOfStep(Tx& tx, std::string_view campaignId, std::int64_t step, Timestamp now) = 0;
-  // Queued messages of the campaign (of one step when step > 0): seq and lead seq.
-  [[nodiscard]] virtual std::vector<std::pair<std::int64_t, std::int64_t>> queued(Tx& tx, std::string_view campaignId,
-                                                                                  std::int64_t step) = 0;
+  // Queued messages of the campaign (of one step when step > 0), in seq order.
+  [[nodiscard]] virtual std::vector<QueuedMessage> queued(Tx& tx, std::string_view campaignId, std::int64_t step) = 0;
+  // When the campaign first sent the step, if it ever did.
+  [[nodiscard]] virtual std::optional<Timestamp> firstSent(Tx& tx, std::string_view campaignId, std::int64_t step) = 0;
+  // The step's sent messages per variant, and how many of them were replied
+  // to: a reply signal names the message, or the lead replied and the
+  // message is its last one sent. Only variants with a send, by label.
+  [[nodiscard]] virtual std::vector<VariantFigures> variantFigures(Tx& tx, std::string_view campaignId,
+                                                                   std::int64_t step) = 0;
   [[nodiscard]] virtual std::vector<std::pair<std::int64_t, Timestamp>> queuedTimes(Tx& tx,
                                                                                     std::string_view campaignId) = 0;
   virtual void reschedule(Tx& tx, std::int64_t seq, Timestamp at, Timestamp now) = 0;

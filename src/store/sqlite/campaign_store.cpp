@@ -73,6 +73,27 @@ void bindStep(SQLite::Statement& s, const Step& step) {
   s.bind(2, step.body);
   s.bind(3, std::string(toString(step.format)));
   s.bind(4, step.delayDays);
+  s.bind(5, detail::dump(detail::toJsonValue(step.variants)));
+  if (step.winnerRule) {
+    s.bind(6, detail::dump(detail::toJsonValue(*step.winnerRule)));
+  } else {
+    s.bind(6);
+  }
+}
+
+Step readStep(SQLite::Statement& s) {
+  Step step{s.getColumn(0).getString(), s.getColumn(1).getString(), storedEnum(s, 2, parseStepFormat, "step format"),
+            s.getColumn(3).getDouble(), {}, std::nullopt};
+  const std::string variants = s.getColumn(4).getString();
+  try {
+    step.variants = detail::variantsFrom(detail::Json::parse(variants), "stored step");
+    if (!s.isColumnNull(5)) step.winnerRule = detail::winnerRuleFrom(detail::Json::parse(s.getColumn(5).getString()), "stored step");
+  } catch (const detail::Json::exception&) {
+    throw Error(ErrorCode::storage_error, fmt::format("damaged step variants: {}", variants));
+  } catch (const Error&) {
+    throw Error(ErrorCode::storage_error, fmt::format("damaged step variants: {}", variants));
+  }
+  return step;
 }
 
 }  // namespace
@@ -140,13 +161,23 @@ SqliteCampaignStore::SqliteCampaignStore(Database& db)
                    "daily_cap = ? WHERE id = ?"),
       setStopRules_(db, "UPDATE campaigns SET stop_rules = ? WHERE id = ?"),
       addLeads_(db, "UPDATE campaigns SET lead_count = lead_count + ? WHERE id = ?"),
-      steps_(db, "SELECT subject, body, format, delay_days FROM steps WHERE campaign_id = ? ORDER BY step"),
+      steps_(db,
+             "SELECT subject, body, format, delay_days, variants, winner_rule FROM steps WHERE campaign_id = ? "
+             "ORDER BY step"),
       insertStep_(db,
-                  "INSERT INTO steps (subject, body, format, delay_days, campaign_id, step) VALUES (?, ?, ?, ?, ?, ?)"),
+                  "INSERT INTO steps (subject, body, format, delay_days, variants, winner_rule, campaign_id, step) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
       updateStep_(db,
-                  "UPDATE steps SET subject = ?, body = ?, format = ?, delay_days = ? WHERE campaign_id = ? AND step = ?"),
+                  "UPDATE steps SET subject = ?, body = ?, format = ?, delay_days = ?, variants = ?, winner_rule = ? "
+                  "WHERE campaign_id = ? AND step = ?"),
       deleteStep_(db, "DELETE FROM steps WHERE campaign_id = ? AND step = ?"),
       shiftStep_(db, "UPDATE steps SET step = step - 1 WHERE campaign_id = ? AND step = ?"),
+      winners_(db,
+               "SELECT step, winner_variant, winner_at, winner_figures FROM steps WHERE campaign_id = ? "
+               "AND winner_variant IS NOT NULL ORDER BY step"),
+      setWinner_(db,
+                 "UPDATE steps SET winner_variant = ?, winner_at = ?, winner_figures = ? WHERE campaign_id = ? "
+                 "AND step = ?"),
       handed_(db, "SELECT handed FROM daily_handouts WHERE campaign_id = ? AND day = ?"),
       addHanded_(db,
                  "INSERT INTO daily_handouts (campaign_id, day, handed) VALUES (?, ?, ?) "
@@ -255,26 +286,23 @@ std::vector<Step> SqliteCampaignStore::steps(Tx&, std::string_view campaignId) {
   auto s = steps_.use();
   s->bind(1, std::string(campaignId));
   std::vector<Step> steps;
-  while (s->executeStep()) {
-    steps.push_back({s->getColumn(0).getString(), s->getColumn(1).getString(),
-                     storedEnum(*s, 2, parseStepFormat, "step format"), s->getColumn(3).getDouble()});
-  }
+  while (s->executeStep()) steps.push_back(readStep(*s));
   return steps;
 }
 
 void SqliteCampaignStore::appendStep(Tx&, std::string_view campaignId, std::int64_t number, const Step& step) {
   auto s = insertStep_.use();
   bindStep(*s, step);
-  s->bind(5, std::string(campaignId));
-  s->bind(6, number);
+  s->bind(7, std::string(campaignId));
+  s->bind(8, number);
   s->exec();
 }
 
 void SqliteCampaignStore::replaceStep(Tx&, std::string_view campaignId, std::int64_t number, const Step& step) {
   auto s = updateStep_.use();
   bindStep(*s, step);
-  s->bind(5, std::string(campaignId));
-  s->bind(6, number);
+  s->bind(7, std::string(campaignId));
+  s->bind(8, number);
   s->exec();
 }
 
@@ -292,6 +320,36 @@ void SqliteCampaignStore::removeStep(Tx&, std::string_view campaignId, std::int6
     shift->bind(2, n);
     shift->exec();
   }
+}
+
+std::vector<WinnerDecision> SqliteCampaignStore::winners(Tx&, std::string_view campaignId) {
+  auto s = winners_.use();
+  s->bind(1, std::string(campaignId));
+  std::vector<WinnerDecision> out;
+  while (s->executeStep()) {
+    WinnerDecision d{s->getColumn(0).getInt64(), s->getColumn(1).getString(), timeAt(*s, 2), {}};
+    const std::string figures = s->getColumn(3).getString();
+    try {
+      d.figures = detail::figuresFrom(detail::Json::parse(figures));
+    } catch (const detail::Json::exception&) {
+      throw Error(ErrorCode::storage_error, fmt::format("damaged winner figures: {}", figures));
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+void SqliteCampaignStore::setWinner(Tx&, std::string_view campaignId, std::int64_t step,
+                                    const std::optional<WinnerDecision>& decision) {
+  auto s = setWinner_.use();
+  if (decision) {
+    s->bind(1, decision->variant);
+    s->bind(2, seconds(decision->decidedAt));
+    s->bind(3, detail::dump(detail::toJsonValue(decision->figures)));
+  }  // else NULLs: no decision
+  s->bind(4, std::string(campaignId));
+  s->bind(5, step);
+  s->exec();
 }
 
 std::int64_t SqliteCampaignStore::handedOut(Tx&, std::string_view campaignId, std::string_view day) {

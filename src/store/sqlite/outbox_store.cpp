@@ -20,7 +20,7 @@ namespace {
 
 constexpr const char* kMessageSelect =
     "SELECT m.seq, m.lead_seq, m.id, m.campaign_id, c.workspace_id, l.id, l.email, m.step, m.subject, m.body, "
-    "m.format, m.status, m.scheduled_at, m.attempts, m.lease_until, m.sent_at, m.last_error "
+    "m.format, m.status, m.scheduled_at, m.attempts, m.lease_until, m.sent_at, m.last_error, m.variant "
     "FROM messages m JOIN leads l ON l.seq = m.lead_seq JOIN campaigns c ON c.id = m.campaign_id ";
 
 MessageRow readMessage(SQLite::Statement& s) {
@@ -43,12 +43,13 @@ MessageRow readMessage(SQLite::Statement& s) {
   m.leaseUntil = optTime(s, 14);
   m.sentAt = optTime(s, 15);
   m.lastError = optText(s, 16);
+  m.variant = s.getColumn(17).getString();
   return row;
 }
 
 MessageState readState(SQLite::Statement& s) {
   return {s.getColumn(0).getInt64(), s.getColumn(1).getInt64(), storedEnum(s, 2, parseMessageStatus, "message status"),
-          s.getColumn(3).getInt64()};
+          s.getColumn(3).getInt64(), s.getColumn(4).getString()};
 }
 
 void bindText(SQLite::Statement& s, const NewMessage& m) {
@@ -56,6 +57,7 @@ void bindText(SQLite::Statement& s, const NewMessage& m) {
   s.bind(2, m.body);
   s.bindNoCopy(3, toString(m.format).data());
   s.bind(4, seconds(m.scheduledAt));
+  s.bind(5, m.variant);
 }
 
 }  // namespace
@@ -63,23 +65,26 @@ void bindText(SQLite::Statement& s, const NewMessage& m) {
 SqliteOutboxStore::SqliteOutboxStore(Database& db)
     : nextSeq_(db, "SELECT coalesce(max(seq), 0) + 1 FROM messages"),
       insert_(db,
-              "INSERT INTO messages (subject, body, format, scheduled_at, seq, id, campaign_id, lead_seq, step, status, "
-              "attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"),
-      live_(db, fmt::format("SELECT seq, step, status, attempts FROM messages WHERE lead_seq = ? AND status IN {}",
-                            liveStatuses())),
-      forStep_(db, "SELECT seq, step, status, attempts FROM messages WHERE lead_seq = ? AND step = ?"),
+              "INSERT INTO messages (subject, body, format, scheduled_at, variant, seq, id, campaign_id, lead_seq, step, "
+              "status, attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"),
+      live_(db,
+            fmt::format("SELECT seq, step, status, attempts, variant FROM messages WHERE lead_seq = ? AND status IN {}",
+                        liveStatuses())),
+      forStep_(db, "SELECT seq, step, status, attempts, variant FROM messages WHERE lead_seq = ? AND step = ?"),
       requeue_(db,
-               "UPDATE messages SET subject = ?, body = ?, format = ?, scheduled_at = ?, status = ?, lease_until = NULL, "
-               "updated_at = ? WHERE seq = ?"),
-      setText_(db, "UPDATE messages SET subject = ?, body = ?, format = ?, updated_at = ? WHERE seq = ?"),
+               "UPDATE messages SET subject = ?, body = ?, format = ?, scheduled_at = ?, variant = ?, status = ?, "
+               "lease_until = NULL, updated_at = ? WHERE seq = ?"),
+      setText_(db, "UPDATE messages SET variant = ?, subject = ?, body = ?, format = ?, updated_at = ? WHERE seq = ?"),
       cancelLive_(db, fmt::format("UPDATE messages SET status = ?, lease_until = NULL, updated_at = ? "
                                   "WHERE lead_seq = ? AND status IN {}",
                                   liveStatuses())),
       cancelStep_(db, fmt::format("UPDATE messages SET status = ?, lease_until = NULL, updated_at = ? "
                                   "WHERE campaign_id = ? AND step = ? AND status IN {}",
                                   liveStatuses())),
-      queued_(db, "SELECT seq, lead_seq FROM messages WHERE campaign_id = ? AND status = ? ORDER BY seq"),
-      queuedStep_(db, "SELECT seq, lead_seq FROM messages WHERE campaign_id = ? AND status = ? AND step = ? ORDER BY seq"),
+      queued_(db, "SELECT seq, lead_seq, step, variant FROM messages WHERE campaign_id = ? AND status = ? ORDER BY seq"),
+      queuedStep_(db,
+                  "SELECT seq, lead_seq, step, variant FROM messages WHERE campaign_id = ? AND status = ? AND step = ? "
+                  "ORDER BY seq"),
       queuedTimes_(db, "SELECT seq, scheduled_at FROM messages WHERE campaign_id = ? AND status = ?"),
       reschedule_(db, "UPDATE messages SET scheduled_at = ?, updated_at = ? WHERE seq = ?"),
       countQueued_(db, "SELECT count(*) FROM messages WHERE campaign_id = ? AND status = ?"),
@@ -109,7 +114,18 @@ SqliteOutboxStore::SqliteOutboxStore(Database& db)
              "UPDATE messages SET status = ?, lease_until = NULL, scheduled_at = ?, last_error = ?, updated_at = ? "
              "WHERE seq = ?"),
       failed_(db, "UPDATE messages SET status = ?, lease_until = NULL, last_error = ?, updated_at = ? WHERE seq = ?"),
-      recentSent_(db, "SELECT seq FROM messages WHERE campaign_id = ? AND status = ? ORDER BY seq DESC LIMIT ?") {}
+      recentSent_(db, "SELECT seq FROM messages WHERE campaign_id = ? AND status = ? ORDER BY seq DESC LIMIT ?"),
+      firstSent_(db, "SELECT min(sent_at) FROM messages WHERE campaign_id = ? AND step = ? AND status = 'sent'"),
+      // Through messages_by_step (campaign_id, step, status, variant). A
+      // message counts as replied to when a reply signal names it, or when
+      // its lead replied and it is the lead's last message sent.
+      figures_(db,
+               "SELECT m.variant, count(*), "
+               "sum(EXISTS (SELECT 1 FROM signals s WHERE s.message_seq = m.seq AND s.kind = 'reply') "
+               "OR (l.status = 'replied' AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.lead_seq = m.lead_seq "
+               "AND n.status = 'sent' AND (n.sent_at > m.sent_at OR (n.sent_at = m.sent_at AND n.seq > m.seq))))) "
+               "FROM messages m JOIN leads l ON l.seq = m.lead_seq "
+               "WHERE m.campaign_id = ? AND m.step = ? AND m.status = 'sent' GROUP BY m.variant ORDER BY m.variant") {}
 
 std::int64_t SqliteOutboxStore::nextSeq(Tx&) {
   auto s = nextSeq_.use();
@@ -120,14 +136,14 @@ std::int64_t SqliteOutboxStore::nextSeq(Tx&) {
 void SqliteOutboxStore::insert(Tx&, std::optional<std::int64_t> seq, const NewMessage& m, Timestamp now) {
   auto s = insert_.use();
   bindText(*s, m);
-  if (seq) s->bind(5, *seq);  // else NULL: the next rowid
-  s->bind(6, m.id);
-  s->bind(7, m.campaignId);
-  s->bind(8, m.leadSeq);
-  s->bind(9, m.step);
-  s->bindNoCopy(10, toString(MessageStatus::queued).data());
-  s->bind(11, seconds(now));
+  if (seq) s->bind(6, *seq);  // else NULL: the next rowid
+  s->bind(7, m.id);
+  s->bind(8, m.campaignId);
+  s->bind(9, m.leadSeq);
+  s->bind(10, m.step);
+  s->bindNoCopy(11, toString(MessageStatus::queued).data());
   s->bind(12, seconds(now));
+  s->bind(13, seconds(now));
   s->exec();
 }
 
@@ -149,20 +165,21 @@ std::optional<MessageState> SqliteOutboxStore::forStep(Tx&, std::int64_t leadSeq
 void SqliteOutboxStore::requeue(Tx&, std::int64_t seq, const NewMessage& m, Timestamp now) {
   auto s = requeue_.use();
   bindText(*s, m);
-  s->bindNoCopy(5, toString(MessageStatus::queued).data());
-  s->bind(6, seconds(now));
-  s->bind(7, seq);
+  s->bindNoCopy(6, toString(MessageStatus::queued).data());
+  s->bind(7, seconds(now));
+  s->bind(8, seq);
   s->exec();
 }
 
-void SqliteOutboxStore::setText(Tx&, std::int64_t seq, std::string_view subject, std::string_view body,
-                                StepFormat format, Timestamp now) {
+void SqliteOutboxStore::setText(Tx&, std::int64_t seq, std::string_view variant, std::string_view subject,
+                                std::string_view body, StepFormat format, Timestamp now) {
   auto s = setText_.use();
-  s->bind(1, std::string(subject));
-  s->bind(2, std::string(body));
-  s->bindNoCopy(3, toString(format).data());
-  s->bind(4, seconds(now));
-  s->bind(5, seq);
+  s->bind(1, std::string(variant));
+  s->bind(2, std::string(subject));
+  s->bind(3, std::string(body));
+  s->bindNoCopy(4, toString(format).data());
+  s->bind(5, seconds(now));
+  s->bind(6, seq);
   s->exec();
 }
 
@@ -183,14 +200,35 @@ std::int64_t SqliteOutboxStore::cancelLiveOfStep(Tx&, std::string_view campaignI
   return s->exec();
 }
 
-std::vector<std::pair<std::int64_t, std::int64_t>> SqliteOutboxStore::queued(Tx&, std::string_view campaignId,
-                                                                             std::int64_t step) {
+std::vector<QueuedMessage> SqliteOutboxStore::queued(Tx&, std::string_view campaignId, std::int64_t step) {
   auto s = step > 0 ? queuedStep_.use() : queued_.use();
   s->bind(1, std::string(campaignId));
   s->bindNoCopy(2, toString(MessageStatus::queued).data());
   if (step > 0) s->bind(3, step);
-  std::vector<std::pair<std::int64_t, std::int64_t>> out;
-  while (s->executeStep()) out.emplace_back(s->getColumn(0).getInt64(), s->getColumn(1).getInt64());
+  std::vector<QueuedMessage> out;
+  while (s->executeStep()) {
+    out.push_back({s->getColumn(0).getInt64(), s->getColumn(1).getInt64(), s->getColumn(2).getInt64(),
+                   s->getColumn(3).getString()});
+  }
+  return out;
+}
+
+std::optional<Timestamp> SqliteOutboxStore::firstSent(Tx&, std::string_view campaignId, std::int64_t step) {
+  auto s = firstSent_.use();
+  s->bind(1, std::string(campaignId));
+  s->bind(2, step);
+  s->executeStep();
+  return optTime(*s, 0);
+}
+
+std::vector<VariantFigures> SqliteOutboxStore::variantFigures(Tx&, std::string_view campaignId, std::int64_t step) {
+  auto s = figures_.use();
+  s->bind(1, std::string(campaignId));
+  s->bind(2, step);
+  std::vector<VariantFigures> out;
+  while (s->executeStep()) {
+    out.push_back({s->getColumn(0).getString(), s->getColumn(1).getInt64(), s->getColumn(2).getInt64()});
+  }
   return out;
 }
 

@@ -55,13 +55,16 @@ class SqliteCampaignStore final : public CampaignStore {
   void appendStep(Tx& tx, std::string_view campaignId, std::int64_t number, const Step& step) override;
   void replaceStep(Tx& tx, std::string_view campaignId, std::int64_t number, const Step& step) override;
   void removeStep(Tx& tx, std::string_view campaignId, std::int64_t number, std::int64_t count) override;
+  std::vector<WinnerDecision> winners(Tx& tx, std::string_view campaignId) override;
+  void setWinner(Tx& tx, std::string_view campaignId, std::int64_t step,
+                 const std::optional<WinnerDecision>& decision) override;
   std::int64_t handedOut(Tx& tx, std::string_view campaignId, std::string_view day) override;
   void addHandedOut(Tx& tx, std::string_view campaignId, std::string_view day, std::int64_t n) override;
 
  private:
   Statement find_, exists_, insert_, byWorkspace_, page_, running_, runningIn_, setStatus_, setSchedule_,
       setStopRules_, addLeads_;
-  Statement steps_, insertStep_, updateStep_, deleteStep_, shiftStep_, handed_, addHanded_;
+  Statement steps_, insertStep_, updateStep_, deleteStep_, shiftStep_, winners_, setWinner_, handed_, addHanded_;
 };
 
 class SqliteLeadStore final : public LeadStore {
@@ -99,12 +102,13 @@ class SqliteOutboxStore final : public OutboxStore {
   std::optional<MessageState> live(Tx& tx, std::int64_t leadSeq) override;
   std::optional<MessageState> forStep(Tx& tx, std::int64_t leadSeq, std::int64_t step) override;
   void requeue(Tx& tx, std::int64_t seq, const NewMessage& message, Timestamp now) override;
-  void setText(Tx& tx, std::int64_t seq, std::string_view subject, std::string_view body, StepFormat format,
-               Timestamp now) override;
+  void setText(Tx& tx, std::int64_t seq, std::string_view variant, std::string_view subject, std::string_view body,
+               StepFormat format, Timestamp now) override;
   std::int64_t cancelLive(Tx& tx, std::int64_t leadSeq, Timestamp now) override;
   std::int64_t cancelLiveOfStep(Tx& tx, std::string_view campaignId, std::int64_t step, Timestamp now) override;
-  std::vector<std::pair<std::int64_t, std::int64_t>> queued(Tx& tx, std::string_view campaignId,
-                                                            std::int64_t step) override;
+  std::vector<QueuedMessage> queued(Tx& tx, std::string_view campaignId, std::int64_t step) override;
+  std::optional<Timestamp> firstSent(Tx& tx, std::string_view campaignId, std::int64_t step) override;
+  std::vector<VariantFigures> variantFigures(Tx& tx, std::string_view campaignId, std::int64_t step) override;
   std::vector<std::pair<std::int64_t, Timestamp>> queuedTimes(Tx& tx, std::string_view campaignId) override;
   void reschedule(Tx& tx, std::int64_t seq, Timestamp at, Timestamp now) override;
   std::int64_t countQueued(Tx& tx, std::string_view campaignId) override;
@@ -123,7 +127,7 @@ class SqliteOutboxStore final : public OutboxStore {
  private:
   Statement nextSeq_, insert_, live_, forStep_, requeue_, setText_, cancelLive_, cancelStep_, queued_, queuedStep_,
       queuedTimes_, reschedule_, countQueued_, list_, page_, pageStatus_, due_, claim_, find_, get_, sent_, retry_, failed_,
-      recentSent_;
+      recentSent_, firstSent_, figures_;
 };
 
 class SqliteSuppressionStore final : public SuppressionStore {
