@@ -432,3 +432,37 @@ BOOST_AUTO_TEST_CASE(files_import_and_preview) {
   BOOST_TEST(out.json()["enrolled"] == 1);
   BOOST_TEST(out.json()["totalInCampaign"] == 4);
 }
+
+namespace {
+std::int64_t movableNow(void* user) { return *static_cast<std::int64_t*>(user); }
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_clock_the_host_moves) {
+  TempDir dir;
+  std::int64_t now = leadterra::test::kSeedEpoch;
+  lt_engine* engine = nullptr;
+  Out out;
+  BOOST_TEST(lt_open_with_clock(dir.file("x.db").c_str(), nullptr, nullptr, nullptr, &engine) == LT_INVALID_ARGUMENT);
+  BOOST_TEST(lt_open_with_clock(dir.file("x.db").c_str(), R"({"now": "2025-06-10T15:00:00Z"})", movableNow, &now,
+                                &engine) == LT_INVALID_ARGUMENT);
+  BOOST_REQUIRE(lt_open_with_clock(dir.file("x.db").c_str(), nullptr, movableNow, &now, &engine) == LT_OK);
+  BOOST_REQUIRE(lt_create_workspace(engine, "ws_1", nullptr, nullptr, &out) == LT_OK);
+  BOOST_TEST(out.json()["createdAt"] == "2025-06-10T15:00:00Z");
+  BOOST_REQUIRE(lt_create_campaign(engine, "ws_1", "camp_1", "C",
+                                   R"({"steps": [{"subject": "1", "body": "1"},
+                                                 {"subject": "2", "body": "2", "delayDays": 3}]})",
+                                   &out) == LT_OK);
+  BOOST_REQUIRE(lt_bulk_upsert(engine, "camp_1", R"({"leads": [{"email": "ava@acme.com"}]})", nullptr, nullptr, &out) ==
+                LT_OK);
+  BOOST_REQUIRE(lt_start_campaign(engine, "camp_1", nullptr, &out) == LT_OK);
+  BOOST_REQUIRE(lt_claim_due(engine, 10, 300, nullptr, &out) == LT_OK);
+  const std::string id = out.json()["messages"][0]["id"];
+  BOOST_REQUIRE(lt_mark_sent(engine, id.c_str(), nullptr, &out) == LT_OK);
+  BOOST_REQUIRE(lt_claim_due(engine, 10, 300, nullptr, &out) == LT_OK);
+  BOOST_TEST(out.json()["messages"].empty());  // step 2 is 3 days away
+  now += 3 * 86400;
+  BOOST_REQUIRE(lt_claim_due(engine, 10, 300, nullptr, &out) == LT_OK);
+  BOOST_TEST(out.json()["messages"].size() == 1);
+  BOOST_TEST(out.json()["messages"][0]["step"] == 2);
+  lt_close(engine);
+}

@@ -14,12 +14,13 @@
  * Values. Ids, emails, tokens and other short strings are plain C strings
  * (UTF-8, NUL-terminated). Complex inputs and every result travel as JSON
  * text in the shapes of the library's JSON adapter (json.hpp, docs/cli.md):
- * a result is exactly the document the `leadterra` command-line tool prints
- * for the same operation, without its indentation (compact), and without the
- * one key the tool wraps a single value in ({"campaign": ...}): a campaign is
- * returned as the campaign object itself. Lists are objects holding the list
- * and, for paged lists, "nextCursor" (a string, or null on the last page).
- * Timestamps are UTC ISO-8601 with a "Z": "2025-06-10T15:00:00Z".
+ * a result is the document the `leadterra` command-line tool prints for the
+ * same operation, compact, and without the one key the tool wraps a single
+ * value in ({"campaign": ...}): a campaign is returned as the campaign object
+ * itself. Each function below names its result's shape. Lists are objects
+ * holding the list and, for paged lists, always "nextCursor" (a string, or
+ * null on the last page). Timestamps are UTC ISO-8601 with a "Z":
+ * "2025-06-10T15:00:00Z".
  *
  * Scope. The last `const char* scope` parameter of a call restricts it to one
  * workspace (Scope in campaign.hpp): a campaign, message or lead of another
@@ -132,6 +133,19 @@ LT_API lt_status lt_open(const char* location, lt_engine** out);
  * is used. An unknown key or a value of the wrong type is LT_INVALID_ARGUMENT.
  * NULL or "" options: the defaults. */
 LT_API lt_status lt_open_with(const char* location, const char* options_json, lt_engine** out);
+
+/* Where the engine reads "now" (clock.hpp): whole seconds since
+ * 1970-01-01T00:00:00Z. Called on the thread that calls the engine, while
+ * the engine holds its lock: it must not call the engine, and must return
+ * (a C function cannot report a failure here). */
+typedef int64_t (*lt_clock_fn)(void* user_data);
+
+/* lt_open_with, the engine reading "now" from clock(user_data) on every
+ * call: a clock the host moves, for tests and simulations. clock must not be
+ * NULL; options_json must not hold "now". user_data is passed as given and
+ * must stay valid until lt_close. */
+LT_API lt_status lt_open_with_clock(const char* location, const char* options_json, lt_clock_fn clock,
+                                    void* user_data, lt_engine** out);
 
 /* Closes the engine and frees the handle. NULL: nothing. */
 LT_API void lt_close(lt_engine* engine);

@@ -391,17 +391,37 @@ const char* lt_version(void) { return LEADTERRA_VERSION; }
 
 // ---- Open and close ----
 
-lt_status lt_open(const char* location, lt_engine** out) { return lt_open_with(location, nullptr, out); }
-
-lt_status lt_open_with(const char* location, const char* options_json, lt_engine** out) {
+namespace {
+lt_status openEngine(const char* location, const char* optionsJson, lt_clock_fn clock, void* userData, bool withClock,
+               lt_engine** out) {
   return guarded([&] {
     required(out, "out");
     *out = nullptr;
     const std::string path(text(location, "location"));
+    leadterra::Options options = openOptionsOf(optionsJson);
+    if (withClock) {
+      required(clock, "clock");
+      if (options.clock) invalid("options: \"now\" and a clock exclude each other");
+      options.clock = [clock, userData] { return leadterra::Timestamp(std::chrono::seconds(clock(userData))); };
+    }
     auto handle = std::make_unique<lt_engine>();
-    handle->engine = leadterra::CampaignEngine::open(path, openOptionsOf(options_json));
+    handle->engine = leadterra::CampaignEngine::open(path, std::move(options));
     *out = handle.release();
   });
+}
+}  // namespace
+
+lt_status lt_open(const char* location, lt_engine** out) {
+  return openEngine(location, nullptr, nullptr, nullptr, false, out);
+}
+
+lt_status lt_open_with(const char* location, const char* options_json, lt_engine** out) {
+  return openEngine(location, options_json, nullptr, nullptr, false, out);
+}
+
+lt_status lt_open_with_clock(const char* location, const char* options_json, lt_clock_fn clock, void* user_data,
+                             lt_engine** out) {
+  return openEngine(location, options_json, clock, user_data, true, out);
 }
 
 void lt_close(lt_engine* engine) {
