@@ -296,6 +296,21 @@ BOOST_AUTO_TEST_CASE(outputs_are_fresh_buffers_of_the_caller) {
 BOOST_AUTO_TEST_CASE(exhausted_memory_is_a_status) {
   Engine e;
   Out out;
+  // Under a tool that replaces operator new itself (valgrind), ours is not
+  // called: nothing to test then.
+  bool replaced = false;
+  failNew = true;
+  try {
+    int* volatile probe = new int(1);  // volatile: the pair may not be elided
+    delete probe;
+  } catch (const std::bad_alloc&) {
+    replaced = true;
+  }
+  failNew = false;
+  if (!replaced) {
+    BOOST_TEST_MESSAGE("operator new is not ours here: skipped");
+    return;
+  }
   failNew = true;
   const lt_status render = lt_render_step(R"({"subject": "Hi {{firstName}}", "body": "x"})", "{}", &out);
   const lt_status get = lt_get_campaign(e.engine, "camp_1", nullptr, &out);
