@@ -8,7 +8,11 @@
 #   -DCONSUMERS=...     any of: find_package (the installed package),
 #                       build_tree (find_package with leadterra_DIR=<build dir>),
 #                       pkg_config (the compiler with `pkg-config --cflags --libs`)
-#   -DSOURCE_DIR= -DWORK_DIR= -DGENERATOR= -DCXX_COMPILER= -DPKG_CONFIG= -DNM=
+#                       c_find_package, c_build_tree, c_pkg_config: the same
+#                       for the C walkthrough (C_SOURCE_DIR, compiled as C99
+#                       with -Wall -Werror) against leadterra::leadterra_c
+#   -DSOURCE_DIR= -DC_SOURCE_DIR= -DWORK_DIR= -DGENERATOR= -DCXX_COMPILER=
+#   -DC_COMPILER= -DPKG_CONFIG= -DNM=
 # CXXFLAGS and LDFLAGS of the environment (a sanitizer build sets them) reach
 # every compile and link here, so that a consumer matches the library.
 cmake_minimum_required(VERSION 3.20)
@@ -27,7 +31,15 @@ function(run_consumer what program)
     message(FATAL_ERROR "unexpected output of the ${what} consumer: ${last_output}")
   endif()
 endfunction()
+function(run_c_consumer what program)
+  run("${program}" "${WORK_DIR}/${what}.db")
+  message(STATUS "${what} consumer said: ${last_output}")
+  if(NOT last_output MATCHES "walkthrough: ok")
+    message(FATAL_ERROR "unexpected output of the ${what} consumer: ${last_output}")
+  endif()
+endfunction()
 set(cmake_args -G "${GENERATOR}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}")
+set(c_cmake_args -G "${GENERATOR}" "-DCMAKE_C_COMPILER=${C_COMPILER}")
 
 # ---- A shared library, when asked ----
 if(LIBRARY_SOURCE_DIR)
@@ -43,7 +55,7 @@ if(LIBRARY_SOURCE_DIR)
       -DLEADTERRA_TESTS=OFF -DLEADTERRA_BENCH=OFF -DLEADTERRA_CLI=ON -DLEADTERRA_WARNINGS=OFF)
   # The CLI too: it sees the public headers only, so against a shared library
   # it links and runs only if everything it calls is exported.
-  run("${CMAKE_COMMAND}" --build "${BUILD_DIR}" --target leadterra leadterra_cli)
+  run("${CMAKE_COMMAND}" --build "${BUILD_DIR}" --target leadterra leadterra_c leadterra_cli)
   run("${BUILD_DIR}/leadterra" --db "${WORK_DIR}/demo.db" demo)
   string(FIND "${last_output}" "\"enrolled\": 3" at)
   if(at EQUAL -1)
@@ -95,6 +107,27 @@ if(LIBRARY_SOURCE_DIR)
   endif()
 endif()
 
+# ---- The C API: only the lt_* functions leave libleadterra_c ----
+if(NM AND EXISTS "${libdir}/libleadterra_c.so")
+  run("${NM}" -D --defined-only "${libdir}/libleadterra_c.so")
+  string(REGEX MATCHALL "[^\n]+" lines "${last_output}")
+  set(foreign "")
+  foreach(line IN LISTS lines)
+    # "<address> <type> <name>"; the linker's own markers are no API.
+    string(REGEX REPLACE "^.* " "" name "${line}")
+    if(NOT name MATCHES "^(lt_[a-z_]+|_init|_fini|_edata|_end|__bss_start)$")
+      string(APPEND foreign "${line}\n")
+    endif()
+  endforeach()
+  if(foreign)
+    message(FATAL_ERROR "libleadterra_c.so exports more than the lt_* functions:\n${foreign}")
+  endif()
+  string(FIND "${last_output}" " lt_open" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "libleadterra_c.so does not export lt_open:\n${last_output}")
+  endif()
+endif()
+
 # ---- The consumers ----
 if("find_package" IN_LIST CONSUMERS)
   run("${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${WORK_DIR}/find_package" ${cmake_args}
@@ -125,4 +158,33 @@ if("pkg_config" IN_LIST CONSUMERS)
   run("${CXX_COMPILER}" -std=c++20 ${env_cxxflags} ${cflags} "${SOURCE_DIR}/main.cpp"
       -o "${WORK_DIR}/pkg_config_consumer" ${env_ldflags} ${libs} "-Wl,-rpath,${libdir}")
   run_consumer(pkg_config "${WORK_DIR}/pkg_config_consumer")
+endif()
+
+# ---- The C consumers: the walkthrough, C99, against leadterra::leadterra_c ----
+if("c_find_package" IN_LIST CONSUMERS)
+  run("${CMAKE_COMMAND}" -S "${C_SOURCE_DIR}" -B "${WORK_DIR}/c_find_package" ${c_cmake_args}
+      "-DCMAKE_PREFIX_PATH=${prefix}" -DCMAKE_BUILD_TYPE=Release)
+  run("${CMAKE_COMMAND}" --build "${WORK_DIR}/c_find_package")
+  run_c_consumer(c_find_package "${WORK_DIR}/c_find_package/walkthrough")
+endif()
+
+if("c_build_tree" IN_LIST CONSUMERS)
+  run("${CMAKE_COMMAND}" -S "${C_SOURCE_DIR}" -B "${WORK_DIR}/c_build_tree" ${c_cmake_args}
+      "-Dleadterra_DIR=${BUILD_DIR}" -DCMAKE_BUILD_TYPE=Release)
+  run("${CMAKE_COMMAND}" --build "${WORK_DIR}/c_build_tree")
+  run_c_consumer(c_build_tree "${WORK_DIR}/c_build_tree/walkthrough")
+endif()
+
+if("c_pkg_config" IN_LIST CONSUMERS)
+  set(ENV{PKG_CONFIG_PATH} "${libdir}/pkgconfig")
+  # A shared library: no --static, whatever the type of the C++ library.
+  run("${PKG_CONFIG}" --cflags leadterra-c)
+  separate_arguments(cflags UNIX_COMMAND "${last_output}")
+  run("${PKG_CONFIG}" --libs leadterra-c)
+  separate_arguments(libs UNIX_COMMAND "${last_output}")
+  separate_arguments(env_cflags UNIX_COMMAND "$ENV{CFLAGS}")
+  separate_arguments(env_ldflags UNIX_COMMAND "$ENV{LDFLAGS}")
+  run("${C_COMPILER}" -std=c99 -Wall -Werror ${env_cflags} ${cflags} "${C_SOURCE_DIR}/walkthrough.c"
+      -o "${WORK_DIR}/c_pkg_config_consumer" ${env_ldflags} ${libs} "-Wl,-rpath,${libdir}")
+  run_c_consumer(c_pkg_config "${WORK_DIR}/c_pkg_config_consumer")
 endif()
