@@ -183,6 +183,19 @@ LT_API lt_status lt_replace_step(lt_engine* engine, const char* campaign_id, int
 LT_API lt_status lt_remove_step(lt_engine* engine, const char* campaign_id, int64_t step_number, const char* scope,
                                 char** out);
 
+/* A/B/n variants of one step, at any status (docs/variants.md).
+ * variants_json: {"variants": [{"label", "subject", "body", "weight"}, ...],
+ * "winnerRule": {"minSendsPerVariant", "minHours"}} (winnerRule optional).
+ * *out: the campaign object. */
+LT_API lt_status lt_set_step_variants(lt_engine* engine, const char* campaign_id, int64_t step_number,
+                                      const char* variants_json, const char* scope, char** out);
+/* *out: {"winners": [{"step", "variant", "decidedAt", "figures": [...]}]}. */
+LT_API lt_status lt_step_winners(lt_engine* engine, const char* campaign_id, const char* scope, char** out);
+/* The step as the engine queues it for the campaign's lead with this email.
+ * *out: {"variant", "subject", "body"}. */
+LT_API lt_status lt_preview_step(lt_engine* engine, const char* campaign_id, int64_t step_number, const char* email,
+                                 const char* scope, char** out);
+
 /* schedule_json: {"timeZone", "sendWindow": {"days": ["mon", ...],
  * "startHour", "endHour"}, "dailyCap"} (json::parseSchedule); the sending
  * rules become exactly these, absent keys their defaults (UTC, any time, no

@@ -517,6 +517,45 @@ lt_status lt_remove_step(lt_engine* engine, const char* campaign_id, int64_t ste
   });
 }
 
+lt_status lt_set_step_variants(lt_engine* engine, const char* campaign_id, int64_t step_number,
+                               const char* variants_json, const char* scope, char** out) {
+  return guarded([&] {
+    output(out);
+    // Read as a step with only variants: the same reader and messages.
+    const leadterra::Step step = leadterra::json::parseStep(text(variants_json, "variants_json"));
+    if (!step.subject.empty() || !step.body.empty() || step.variants.empty()) {
+      invalid(R"(variants_json must be {"variants": [...], "winnerRule": {...}})");
+    }
+    emit(out, leadterra::json::toJson(engineOf(engine).setStepVariants(
+                  text(campaign_id, "campaign_id"), step_number, step.variants, step.winnerRule, scopeOf(scope))));
+  });
+}
+
+lt_status lt_step_winners(lt_engine* engine, const char* campaign_id, const char* scope, char** out) {
+  return guarded([&] {
+    output(out);
+    std::string doc = R"({"winners":[)";
+    bool first = true;
+    for (const leadterra::WinnerDecision& d :
+         engineOf(engine).stepWinners(text(campaign_id, "campaign_id"), scopeOf(scope))) {
+      if (!first) doc += ',';
+      doc += leadterra::json::toJson(d);
+      first = false;
+    }
+    doc += "]}";
+    emit(out, doc);
+  });
+}
+
+lt_status lt_preview_step(lt_engine* engine, const char* campaign_id, int64_t step_number, const char* email,
+                          const char* scope, char** out) {
+  return guarded([&] {
+    output(out);
+    emit(out, leadterra::json::toJson(engineOf(engine).previewStep(text(campaign_id, "campaign_id"), step_number,
+                                                                   text(email, "email"), scopeOf(scope))));
+  });
+}
+
 lt_status lt_set_schedule(lt_engine* engine, const char* campaign_id, const char* schedule_json, const char* scope,
                           char** out) {
   return guarded([&] {
