@@ -364,3 +364,40 @@ BOOST_FIXTURE_TEST_CASE(spintax_picks_per_lead_and_keeps_the_pick_in_previews_an
     BOOST_TEST((m.body.find("Renamed") != std::string::npos || m.variant == "B"));
   }
 }
+
+BOOST_FIXTURE_TEST_CASE(lint_reports_unknown_tokens_uneven_spins_and_long_subjects_without_refusing, Fixture) {
+  (void)seedCampaign(kCamp);
+  LeadInput in = lead("ava@acmecorp.com", "Ava", "Acme Corp");
+  in.customFields = R"({"city": "Oslo", "note": ")" + std::string(240, 'n') + R"("})";
+  (void)engine->bulkUpsert(kCamp, std::vector<LeadInput>{in});
+  // Clean steps: nothing to say.
+  BOOST_TEST(engine->lintSteps(kCamp).empty());
+
+  Step s = variantStep({variant("A", "Hi {{fristName}} in {{city}}", "{~Hi {{firstName}}|Hello~} from {{customFields.town}}"),
+                        variant("B", "{{note}} at {{company}} {~and more|~}", "{{#city}}in {{name}}{{/city}} {{unsubscribeUrl}}")});
+  const Campaign saved = engine->addStep(kCamp, s);  // saved all the same
+  BOOST_TEST(saved.steps.size() == 3u);
+  const std::vector<LintFinding> f = engine->lintSteps(kCamp);
+  for (const LintFinding& x : f) BOOST_TEST_MESSAGE(x.step << " " << x.variant << " " << x.field << " " << x.code << " " << x.message);
+  BOOST_TEST_REQUIRE(f.size() == 4u);
+  BOOST_TEST(f[0].step == 3);
+  BOOST_TEST(f[0].variant == "A");
+  BOOST_TEST(f[0].field == "subject");
+  BOOST_TEST(f[0].code == "unknown_token");
+  BOOST_TEST(f[0].message.find("{{fristName}}") != std::string::npos, f[0].message);
+  BOOST_TEST(f[1].field == "body");
+  BOOST_TEST(f[1].code == "unknown_token");
+  BOOST_TEST(f[1].message.find("{{customFields.town}}") != std::string::npos, f[1].message);
+  BOOST_TEST(f[2].field == "body");
+  BOOST_TEST(f[2].code == "spin_options_differ");
+  BOOST_TEST(f[2].message.find("line 1, column 1") != std::string::npos, f[2].message);
+  // B: 240 + " at " + 9 + " and more" = 262 bytes with the longest values seen.
+  BOOST_TEST(f[3].variant == "B");
+  BOOST_TEST(f[3].code == "subject_too_long");
+  BOOST_TEST(f[3].message.find("262 bytes") != std::string::npos, f[3].message);
+  // A lead that brings the custom key makes its token known.
+  LeadInput more = lead("bo@x.io");
+  more.customFields = R"({"town": "Bergen"})";
+  (void)engine->bulkUpsert(kCamp, std::vector<LeadInput>{more});
+  BOOST_TEST(engine->lintSteps(kCamp).size() == 3u);
+}

@@ -97,6 +97,22 @@ struct VariantFigures {
   friend bool operator==(const VariantFigures&, const VariantFigures&) = default;
 };
 
+// Something in a step's templates that is probably a mistake, found by
+// CampaignEngine::lintSteps (docs/variants.md#lint). Never refused.
+struct LintFinding {
+  std::int64_t step = 1;
+  std::string variant;  // the variant's label; "A" for a step without variants
+  std::string field;    // "subject" or "body"
+  // Stable: "unknown_token" (a token names no standard field and no custom
+  // key of the campaign's leads), "spin_options_differ" (a spin's options
+  // use different tokens), "subject_too_long" (over 255 bytes rendered with
+  // the longest values seen).
+  std::string code;
+  std::string message;  // for people: what, and where (line and column)
+
+  friend bool operator==(const LintFinding&, const LintFinding&) = default;
+};
+
 // A step's winner, as recorded when its WinnerRule picked it.
 struct WinnerDecision {
   std::int64_t step = 1;

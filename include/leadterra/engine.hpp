@@ -94,6 +94,12 @@ class LEADTERRA_EXPORT CampaignEngine {
   // that does not exist.
   [[nodiscard]] RenderedStep previewStep(std::string_view campaignId, std::int64_t stepNumber,
                                          std::string_view email, const Scope& scope = {});
+  // What in the campaign's steps is probably a mistake (docs/variants.md#lint),
+  // in step, variant and field order: tokens that name neither a standard
+  // field nor a custom key of the campaign's leads, spins whose options use
+  // different tokens, subjects over 255 bytes rendered with the longest
+  // values of its leads. Reads every lead of the campaign; writes nothing.
+  [[nodiscard]] std::vector<LintFinding> lintSteps(std::string_view campaignId, const Scope& scope = {});
   // Cancels the step's queued messages; later steps move up by one. conflict
   // when any lead has already been sent this step or a later one.
   Campaign removeStep(std::string_view campaignId, std::int64_t stepNumber, const Scope& scope = {});

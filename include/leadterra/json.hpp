@@ -92,6 +92,8 @@ inline constexpr std::size_t kReadPadding = 64;
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const WinnerDecision& decision);
 // {"variant", "subject", "body"}.
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const RenderedStep& rendered);
+// {"step", "variant", "field", "code", "message"}.
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const LintFinding& finding);
 // {"entry", "kind", "createdAt", "reason"}, and "campaignId", "messageId"
 // where the signal that added it named them.
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const SuppressionEntry& entry);

@@ -191,6 +191,9 @@ LT_API lt_status lt_set_step_variants(lt_engine* engine, const char* campaign_id
                                       const char* variants_json, const char* scope, char** out);
 /* *out: {"winners": [{"step", "variant", "decidedAt", "figures": [...]}]}. */
 LT_API lt_status lt_step_winners(lt_engine* engine, const char* campaign_id, const char* scope, char** out);
+/* What in the campaign's steps is probably a mistake (docs/variants.md#lint).
+ * *out: {"lint": [{"step", "variant", "field", "code", "message"}, ...]}. */
+LT_API lt_status lt_lint_steps(lt_engine* engine, const char* campaign_id, const char* scope, char** out);
 /* The step as the engine queues it for the campaign's lead with this email.
  * *out: {"variant", "subject", "body"}. */
 LT_API lt_status lt_preview_step(lt_engine* engine, const char* campaign_id, int64_t step_number, const char* email,

@@ -517,6 +517,25 @@ lt_status lt_remove_step(lt_engine* engine, const char* campaign_id, int64_t ste
   });
 }
 
+}  // extern "C"
+
+namespace {
+
+// {"key": [item, ...]}, each item as json::toJson writes it.
+template <typename T>
+std::string listDocument(std::string_view key, const std::vector<T>& items) {
+  std::string doc = "{\"" + std::string(key) + "\":[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) doc += ',';
+    doc += leadterra::json::toJson(items[i]);
+  }
+  return doc + "]}";
+}
+
+}  // namespace
+
+extern "C" {
+
 lt_status lt_set_step_variants(lt_engine* engine, const char* campaign_id, int64_t step_number,
                                const char* variants_json, const char* scope, char** out) {
   return guarded([&] {
@@ -534,16 +553,14 @@ lt_status lt_set_step_variants(lt_engine* engine, const char* campaign_id, int64
 lt_status lt_step_winners(lt_engine* engine, const char* campaign_id, const char* scope, char** out) {
   return guarded([&] {
     output(out);
-    std::string doc = R"({"winners":[)";
-    bool first = true;
-    for (const leadterra::WinnerDecision& d :
-         engineOf(engine).stepWinners(text(campaign_id, "campaign_id"), scopeOf(scope))) {
-      if (!first) doc += ',';
-      doc += leadterra::json::toJson(d);
-      first = false;
-    }
-    doc += "]}";
-    emit(out, doc);
+    emit(out, listDocument("winners", engineOf(engine).stepWinners(text(campaign_id, "campaign_id"), scopeOf(scope))));
+  });
+}
+
+lt_status lt_lint_steps(lt_engine* engine, const char* campaign_id, const char* scope, char** out) {
+  return guarded([&] {
+    output(out);
+    emit(out, listDocument("lint", engineOf(engine).lintSteps(text(campaign_id, "campaign_id"), scopeOf(scope))));
   });
 }
 

@@ -111,6 +111,10 @@ class Context {
   return doc;
 }
 
+// Adds "lint": [...] to a document that saved steps, when the campaign's
+// steps have findings (CampaignEngine::lintSteps); nothing otherwise.
+void addLint(Json& doc, CampaignEngine& engine, const std::string& campaignId);
+
 // A JSON array of the items' shapes.
 template <typename T>
 [[nodiscard]] Json arrayOf(const std::vector<T>& items) {

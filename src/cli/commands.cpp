@@ -85,6 +85,14 @@ std::optional<Timestamp> timeOption(const std::string& text) {
   return json::parseTimestamp(text);  // checked while parsing
 }
 
+void addLint(Json& doc, CampaignEngine& engine, const std::string& campaignId) {
+  const std::vector<LintFinding> findings = engine.lintSteps(campaignId);
+  if (findings.empty()) return;
+  Json list = Json::array();
+  for (const LintFinding& f : findings) list.push_back(toJsonValue(f));
+  doc["lint"] = std::move(list);
+}
+
 namespace {
 
 
@@ -282,8 +290,20 @@ void addCampaign(CLI::App& app, Context& ctx) {
     if (!step.subject.empty() || !step.body.empty() || step.variants.empty()) {
       throw UsageError(R"(campaign variants: --set takes {"variants": [...], "winnerRule": {...}} only)");
     }
-    ctx.print(wrap("campaign", toJsonValue(ctx.engine().setStepVariants(variants->id, variants->step, step.variants,
-                                                                         step.winnerRule))));
+    CampaignEngine& engine = ctx.engine();
+    Json doc = wrap("campaign", toJsonValue(engine.setStepVariants(variants->id, variants->step, step.variants,
+                                                                    step.winnerRule)));
+    addLint(doc, engine, variants->id);
+    ctx.print(doc);
+  });
+
+  auto* lint = group->add_subcommand(
+      "lint", R"(What in the steps is probably a mistake -> {"lint": [{step, variant, field, code, message}]})");
+  lint->add_option("id", variants->id, "Campaign id")->required();
+  onRun(lint, ctx, [&ctx, variants] {
+    Json list = Json::array();
+    for (const LintFinding& f : ctx.engine(Access::read).lintSteps(variants->id)) list.push_back(toJsonValue(f));
+    ctx.print(wrap("lint", std::move(list)));
   });
 
   auto* winners = group->add_subcommand(

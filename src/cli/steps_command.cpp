@@ -82,7 +82,10 @@ void addStepAdd(CLI::App& step, Context& ctx, const std::shared_ptr<StepArgs>& a
     if (!given(f.file) && !(given(f.subject) && given(f.body))) {
       throw UsageError("campaign step add: give --step FILE, or --subject and --body");
     }
-    ctx.print(wrap("campaign", toJsonValue(ctx.engine().addStep(a->id, stepOf(*a, f, Step{})))));
+    CampaignEngine& engine = ctx.engine();
+    Json doc = wrap("campaign", toJsonValue(engine.addStep(a->id, stepOf(*a, f, Step{}))));
+    addLint(doc, engine, a->id);
+    ctx.print(doc);
   });
 }
 
@@ -108,7 +111,9 @@ void addStepReplace(CLI::App& step, Context& ctx, const std::shared_ptr<StepArgs
         base = campaign->steps[static_cast<std::size_t>(a->number - 1)];
       }
     }
-    ctx.print(wrap("campaign", toJsonValue(engine.replaceStep(a->id, a->number, stepOf(*a, f, base)))));
+    Json doc = wrap("campaign", toJsonValue(engine.replaceStep(a->id, a->number, stepOf(*a, f, base))));
+    addLint(doc, engine, a->id);
+    ctx.print(doc);
   });
 }
 

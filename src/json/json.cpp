@@ -1141,6 +1141,16 @@ Json toJsonValue(const WinnerDecision& decision) {
   return out;
 }
 
+Json toJsonValue(const LintFinding& finding) {
+  Json out = Json::object();
+  out["step"] = finding.step;
+  out["variant"] = finding.variant;
+  out["field"] = finding.field;
+  out["code"] = finding.code;
+  out["message"] = finding.message;
+  return out;
+}
+
 Json toJsonValue(const RenderedStep& rendered) {
   Json out = Json::object();
   out["variant"] = rendered.variant;
@@ -1495,6 +1505,7 @@ std::string toJson(const Lead& lead) { return detail::dump(detail::toJsonValue(l
 std::string toJson(const Message& message) { return detail::dump(detail::toJsonValue(message)); }
 std::string toJson(const WinnerDecision& decision) { return detail::dump(detail::toJsonValue(decision)); }
 std::string toJson(const RenderedStep& rendered) { return detail::dump(detail::toJsonValue(rendered)); }
+std::string toJson(const LintFinding& finding) { return detail::dump(detail::toJsonValue(finding)); }
 std::string toJson(const SuppressionEntry& entry) { return detail::dump(detail::toJsonValue(entry)); }
 std::string toJson(const SignalResult& result) { return detail::dump(detail::toJsonValue(result)); }
 std::string toJson(const LeadCounts& counts) { return detail::dump(detail::toJsonValue(counts)); }

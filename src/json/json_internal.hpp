@@ -54,6 +54,8 @@ inline constexpr std::string_view kDayNames[7] = {"mon", "tue", "wed", "thu", "f
 [[nodiscard]] Json toJsonValue(const WinnerDecision& decision);
 // {"variant", "subject", "body"}.
 [[nodiscard]] Json toJsonValue(const RenderedStep& rendered);
+// {"step", "variant", "field", "code", "message"}.
+[[nodiscard]] Json toJsonValue(const LintFinding& finding);
 // null, or {"days": ["mon", ...], "startHour", "endHour"}.
 [[nodiscard]] Json toJsonValue(const std::optional<SendWindow>& window);
 // "id", "workspaceId", "name", "status", "createdAt", "startedAt",

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -241,6 +242,12 @@ class LeadStore {
   [[nodiscard]] virtual std::vector<LeadRecord> page(Tx& tx, std::string_view campaignId, const LeadFilter& filter,
                                                      std::int64_t afterOrd, std::int64_t limit) = 0;
   [[nodiscard]] virtual StatusCounts countByStatus(Tx& tx, std::string_view campaignId) = 0;
+  // The longest value in bytes of each field of the campaign's leads: the
+  // standard fields by name ("email", "firstName", ...) and each custom key
+  // seen (its value as text: a string's own bytes, else its JSON). Reads
+  // every lead of the campaign.
+  [[nodiscard]] virtual std::map<std::string, std::int64_t, std::less<>> longestValues(
+      Tx& tx, std::string_view campaignId, std::map<std::string, std::int64_t, std::less<>>& custom) = 0;
 };
 
 class OutboxStore {

@@ -91,7 +91,14 @@ SqliteLeadStore::SqliteLeadStore(Database& db)
                             "AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR updated_at >= ?4) "
                             "ORDER BY ord LIMIT ?5",
                             kLeadColumns)),
-      counts_(db, countsSql()) {}
+      counts_(db, countsSql()),
+      longest_(db,
+               "SELECT max(length(CAST(email AS BLOB))), max(length(CAST(first_name AS BLOB))), "
+               "max(length(CAST(last_name AS BLOB))), max(length(CAST(company AS BLOB))), "
+               "max(length(CAST(job_title AS BLOB))) FROM leads WHERE campaign_id = ?"),
+      longestCustom_(db,
+                     "SELECT j.key, max(length(CAST(j.value AS BLOB))) FROM leads l, json_each(l.custom_fields) j "
+                     "WHERE l.campaign_id = ? GROUP BY j.key") {}
 
 std::int64_t SqliteLeadStore::nextSeq(Tx&) {
   auto s = nextSeq_.use();
@@ -237,6 +244,22 @@ StatusCounts SqliteLeadStore::countByStatus(Tx&, std::string_view campaignId) {
     throw Error(ErrorCode::storage_error, fmt::format("a lead of campaign '{}' has an unreadable status", campaignId));
   }
   return counts;
+}
+
+std::map<std::string, std::int64_t, std::less<>> SqliteLeadStore::longestValues(
+    Tx&, std::string_view campaignId, std::map<std::string, std::int64_t, std::less<>>& custom) {
+  std::map<std::string, std::int64_t, std::less<>> standard;
+  {
+    auto s = longest_.use();
+    s->bind(1, std::string(campaignId));
+    s->executeStep();
+    const char* names[] = {"email", "firstName", "lastName", "company", "jobTitle"};
+    for (int i = 0; i < 5; ++i) standard[names[i]] = s->isColumnNull(i) ? 0 : s->getColumn(i).getInt64();
+  }
+  auto s = longestCustom_.use();
+  s->bind(1, std::string(campaignId));
+  while (s->executeStep()) custom[s->getColumn(0).getString()] = s->getColumn(1).getInt64();
+  return standard;
 }
 
 }  // namespace leadterra::store::sqlite
