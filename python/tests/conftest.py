@@ -4,13 +4,14 @@ from pathlib import Path
 
 import pytest
 
-# Run from a checkout without installing: the package beside this folder.
-# (An installed package is used instead when PYTHONPATH does not name it.)
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# From a checkout, the package beside this folder; with
+# LEADTERRA_TEST_INSTALLED=1, the installed one (python_install).
+if not os.environ.get("LEADTERRA_TEST_INSTALLED"):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import leadterra  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent  # the checkout (for leadterra.h and the docs)
 
 STEPS = [
     {"subject": "Quick question, {{firstName}}",
