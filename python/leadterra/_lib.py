@@ -48,6 +48,8 @@ def load():
             errors.append("%s: %s" % (candidate, exc))
             continue
         _declare(lib)
+        if os.sep in candidate:
+            candidate = os.path.abspath(candidate)
         return lib, candidate
     raise ImportError(
         "leadterra: cannot load the C library libleadterra_c (set LEADTERRA_LIBRARY to its path, "

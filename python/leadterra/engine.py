@@ -11,7 +11,9 @@ from . import _lib
 from .errors import EngineClosed, from_status
 
 _LIB, LIBRARY_PATH = _lib.load()
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
+# Compact, ASCII (non-ASCII as \u escapes: the C encoder's fastest path, and
+# then str.encode is a copy), no cycle check (rows are plain data).
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, check_circular=False).encode
 _loads = json.loads
 
 #: Rows per C call when bulk_upsert is given an iterator (one transaction each).

@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 
+import leadterra
 from conftest import ROOT
 
 
@@ -19,6 +20,8 @@ def test_the_guide_example_runs(tmp_path):
     script = tmp_path / "send_campaign.py"
     script.write_text(example_source())
     env = dict(os.environ)
+    if os.sep in leadterra.LIBRARY_PATH:  # the library this test loaded, wherever the example runs
+        env["LEADTERRA_LIBRARY"] = leadterra.LIBRARY_PATH
     if not env.get("LEADTERRA_TEST_INSTALLED"):
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "python"), env.get("PYTHONPATH")]))
     run = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,

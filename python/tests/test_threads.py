@@ -1,5 +1,6 @@
 """Send loops in two threads claim concurrently; no message is handed out twice."""
 import threading
+import time
 
 import pytest
 
@@ -29,6 +30,7 @@ def test_two_send_loops_never_share_a_message(db, shared):
                 barrier.wait()
                 for message in engine.send_loop(batch=7, lease_seconds=600):
                     seen[n].append(message["id"])
+                    time.sleep(0.001)  # the send: other threads run meanwhile
                     engine.mark_sent(message["id"])
             finally:
                 if engine is not shared_engine:

@@ -161,3 +161,16 @@ def test_a_clock_the_program_moves(db, ):
         due = engine.claim_due()
         assert [m["step"] for m in due] == [2]
         assert due[0]["scheduledAt"] == "2025-06-13T15:00:00Z"
+
+
+def test_text_beyond_ascii_round_trips(engine, campaign):
+    lead = {"email": "jurgen@bücher.example", "firstName": "Jürgen", "company": "Bücher & Co 📚",
+            "customFields": {"city": "Zürich", "note": "naïve \"quotes\"\n"}}
+    r = engine.bulk_upsert(campaign, [lead])
+    assert r["enrolled"] == 1, r
+    got = engine.get_lead(campaign, "jurgen@bücher.example")
+    assert got["firstName"] == "Jürgen" and got["company"] == "Bücher & Co 📚"
+    assert got["customFields"] == lead["customFields"]
+    streamed = engine.bulk_upsert(campaign, iter([dict(lead, lastName="Groß")]))
+    assert streamed["updated"] == 1
+    assert engine.get_lead(campaign, "jurgen@bücher.example")["lastName"] == "Groß"
