@@ -2,6 +2,7 @@
 
 The header is read, not a list kept by hand: a function added to the C API
 without a Python method fails this test."""
+import ctypes
 import inspect
 import re
 
@@ -62,3 +63,10 @@ def _declaration(name):
     text = HEADER.read_text()
     start = text.index(name + "(")
     return text[start:text.index(";", start)]
+
+
+def test_calls_release_the_gil():
+    # A CDLL (not a PyDLL) function releases the GIL for the foreign call.
+    from leadterra import engine
+    assert type(engine._LIB) is ctypes.CDLL
+    assert not engine._LIB._func_flags_ & ctypes._FUNCFLAG_PYTHONAPI
