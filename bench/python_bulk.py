@@ -3,7 +3,7 @@
 
     python3 bench/python_bulk.py [--rows 100000] [--reps 5] [--build build]
 
-The rows are generated from a fixed seed before any timing: dicts as an
+The rows are generated the same way every run, before any timing: dicts as an
 application holds them (names, company, title, about 160 bytes of
 customFields), about 2% of them an earlier row's email typed differently
 (updates, not new leads).
@@ -55,8 +55,8 @@ STEPS = {"steps": [{
     "delayDays": 0}]}
 
 
-def make_rows(count, seed=20250610):
-    rng = random.Random(seed)
+def make_rows(count, state=20250610):
+    rng = random.Random(state)
     companies = []
     for i in range(5000):
         name = "%s %s" % (rng.choice(WORDS).title(), rng.choice(WORDS).title())
