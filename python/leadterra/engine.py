@@ -305,6 +305,29 @@ class Engine:
     def remove_step(self, campaign_id, step_number, *, scope=None):
         return self._run("lt_remove_step", _b(campaign_id), int(step_number), _b(scope))
 
+    def set_step_variants(self, campaign_id, step_number, variants, *, winner_rule=None, scope=None):
+        """Replaces one step's variants (a list of dicts {"label", "subject",
+        "body", "weight"}) and winner rule (a dict {"minSendsPerVariant",
+        "minHours"}), at any status. Returns the campaign."""
+        doc = {"variants": list(variants)}
+        if winner_rule is not None:
+            doc["winnerRule"] = winner_rule
+        return self._run("lt_set_step_variants", _b(campaign_id), int(step_number), _json(doc), _b(scope))
+
+    def step_winners(self, campaign_id, *, scope=None):
+        """The variants winner rules picked: a list of {"step", "variant",
+        "decidedAt", "figures"}."""
+        return self._run("lt_step_winners", _b(campaign_id), _b(scope))["winners"]
+
+    def lint_steps(self, campaign_id, *, scope=None):
+        """What in the steps is probably a mistake: a list of {"step",
+        "variant", "field", "code", "message"}."""
+        return self._run("lt_lint_steps", _b(campaign_id), _b(scope))["lint"]
+
+    def preview_step(self, campaign_id, step_number, email, *, scope=None):
+        """The step as queued for the lead: {"variant", "subject", "body"}."""
+        return self._run("lt_preview_step", _b(campaign_id), int(step_number), _b(email), _b(scope))
+
     def set_schedule(self, campaign_id, schedule=None, *, time_zone=None, send_window=None, daily_cap=None,
                      scope=None):
         """The sending rules become exactly these (absent: UTC, any time, no cap)."""
