@@ -87,10 +87,7 @@ std::optional<Timestamp> timeOption(const std::string& text) {
 
 void addLint(Json& doc, CampaignEngine& engine, const std::string& campaignId) {
   const std::vector<LintFinding> findings = engine.lintSteps(campaignId);
-  if (findings.empty()) return;
-  Json list = Json::array();
-  for (const LintFinding& f : findings) list.push_back(toJsonValue(f));
-  doc["lint"] = std::move(list);
+  if (!findings.empty()) doc["lint"] = arrayOf(findings);
 }
 
 namespace {
@@ -301,18 +298,14 @@ void addCampaign(CLI::App& app, Context& ctx) {
       "lint", R"(What in the steps is probably a mistake -> {"lint": [{step, variant, field, code, message}]})");
   lint->add_option("id", variants->id, "Campaign id")->required();
   onRun(lint, ctx, [&ctx, variants] {
-    Json list = Json::array();
-    for (const LintFinding& f : ctx.engine(Access::read).lintSteps(variants->id)) list.push_back(toJsonValue(f));
-    ctx.print(wrap("lint", std::move(list)));
+    ctx.print(wrap("lint", arrayOf(ctx.engine(Access::read).lintSteps(variants->id))));
   });
 
   auto* winners = group->add_subcommand(
       "winners", R"(The variants winner rules picked -> {"winners": [{step, variant, decidedAt, figures}]})");
   winners->add_option("id", variants->id, "Campaign id")->required();
   onRun(winners, ctx, [&ctx, variants] {
-    Json list = Json::array();
-    for (const WinnerDecision& d : ctx.engine(Access::read).stepWinners(variants->id)) list.push_back(toJsonValue(d));
-    ctx.print(wrap("winners", std::move(list)));
+    ctx.print(wrap("winners", arrayOf(ctx.engine(Access::read).stepWinners(variants->id))));
   });
 
   auto* preview = group->add_subcommand(

@@ -93,6 +93,13 @@ std::optional<std::string> valueOf(const FieldPatch& field) {
 
 }  // namespace
 
+bool isStandardField(std::string_view name) {
+  static const LeadRecord none;
+  bool isStandard = false;
+  (void)standardField(none, name, isStandard);
+  return isStandard;
+}
+
 detail::Value resolveLeadTag(const LeadRecord& lead, const detail::Tag& tag) {
   if (tag.path.empty()) return {};
   bool isStandard = false;

@@ -86,6 +86,11 @@ struct LeadRecord {
 // The public view of a stored lead.
 [[nodiscard]] Lead leadView(const LeadRecord& record, std::string_view campaignId);
 
+// Whether `name` is one of the standard lead fields (email, firstName,
+// lastName, company, jobTitle), which a tag of that name reads before any
+// custom key.
+[[nodiscard]] bool isStandardField(std::string_view name);
+
 // The value a tag names in the lead; missing when nothing is there.
 [[nodiscard]] detail::Value resolveLeadTag(const LeadRecord& lead, const detail::Tag& tag);
 

@@ -19,10 +19,6 @@ constexpr std::size_t kMaxSubjectBytes = 255;
 // this many choices.
 constexpr std::uint64_t kSubjectSamples = 32;
 
-bool isStandardName(std::string_view name) {
-  return name == "email" || name == "firstName" || name == "lastName" || name == "company" || name == "jobTitle";
-}
-
 // The lead field or custom key a tag reads: "city" for {{city}} and
 // {{customFields.city}}; "" for one no lead field can fill.
 std::string_view keyOf(const detail::Tag& tag) {
@@ -54,7 +50,7 @@ struct Linter {
       // Inside a section a name may be the section's item's: not a lead field.
       if (tag.inSection) continue;
       const std::string_view key = keyOf(tag);
-      if (key.empty() || isStandardName(key) || custom.contains(key)) continue;
+      if (key.empty() || isStandardField(key) || custom.contains(key)) continue;
       if (!reported.insert(tag.name).second) continue;
       add(field, "unknown_token",
           fmt::format("{{{{{}}}}} names no standard field and no custom field of the campaign's leads", tag.name));

@@ -46,12 +46,14 @@ std::vector<CompiledStep> compileSteps(const std::vector<Step>& steps) {
   std::vector<CompiledStep> out;
   out.reserve(steps.size());
   for (const Step& step : steps) {
-    CompiledStep c{step, {}, false};
+    CompiledStep c{step, {}, false, {}, 0};
     for (const StepVariant& v : variantsOf(step)) {
       CompiledVariant cv{v.label, v.weight, parseTemplate(v.subject), parseTemplate(v.body), false};
       cv.usesUnsubscribeUrl = usesUnsubscribeUrl(cv.subject) || usesUnsubscribeUrl(cv.body);
       cv.hasSpins = !cv.subject.spins().empty() || !cv.body.spins().empty();
       c.usesUnsubscribeUrl = c.usesUnsubscribeUrl || cv.usesUnsubscribeUrl;
+      c.labels += cv.label;
+      c.totalWeight += cv.weight;
       c.variants.push_back(std::move(cv));
     }
     out.push_back(std::move(c));
@@ -94,12 +96,8 @@ const CompiledVariant& assignVariant(const CompiledStep& step, std::string_view 
   // The labels are part of the key: when a variant is removed, its leads
   // draw again over the others' weights instead of all landing on the
   // neighbour whose range covered theirs.
-  std::string labels;
-  for (const CompiledVariant& v : step.variants) labels += v.label;
-  const std::uint64_t h = detail::stableHash(choiceKey(campaignId, number, labels, email), kAssignSeed);
-  double total = 0;
-  for (const CompiledVariant& v : step.variants) total += v.weight;
-  const double at = static_cast<double>(h >> 11) * 0x1p-53 * total;
+  const std::uint64_t h = detail::stableHash(choiceKey(campaignId, number, step.labels, email), kAssignSeed);
+  const double at = static_cast<double>(h >> 11) * 0x1p-53 * step.totalWeight;
   double sum = 0;
   for (const CompiledVariant& v : step.variants) {
     sum += v.weight;

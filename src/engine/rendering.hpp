@@ -37,6 +37,8 @@ struct CompiledStep {
   // its subject and body.
   std::vector<CompiledVariant> variants;
   bool usesUnsubscribeUrl = false;  // in any variant
+  std::string labels;               // the variants' labels in order ("AB"): part of the assignment's key
+  double totalWeight = 0;           // the sum of the variants' weights
 
   // The variant with this label, if the step has it.
   [[nodiscard]] const CompiledVariant* find(std::string_view label) const noexcept;
