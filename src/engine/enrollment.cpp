@@ -26,6 +26,7 @@
 #include <map>
 #include <numeric>
 
+#include "engine/events.hpp"
 #include "engine/idempotency.hpp"
 #include "engine/merge.hpp"
 #include "engine/sequence.hpp"
@@ -310,6 +311,19 @@ void Upsert::fail(std::size_t index, RowFailure failure) {
       {index, in.email.hasValue() ? in.email.value() : std::string(), failure.code, std::move(failure.message)});
 }
 
+// The call's one event: counts, not a row per lead. Only the messages it
+// queued have events of their own (written with them).
+BulkResult recorded(Call& call, const store::CampaignRow& campaign, BulkResult result) {
+  if (result.enrolled + result.updated + result.skipped + result.failed == 0) return result;  // no rows
+  recordCampaignEvent(call, campaign, EventKind::leads_upserted, {}, 0,
+                      {{"enrolled", result.enrolled},
+                       {"updated", result.updated},
+                       {"skipped", result.skipped},
+                       {"failed", result.failed},
+                       {"queued", result.queued}});
+  return result;
+}
+
 // The same behind an idempotency key: a repeat returns the stored result.
 BulkResult upsertIdempotent(Call& call, const store::CampaignRow& campaign, const detail::RowSource& rows,
                             const BulkOptions& options) {
@@ -329,7 +343,7 @@ BulkResult upsertIdempotent(Call& call, const store::CampaignRow& campaign, cons
     return result;
   }
   // Rows are always kept with the key, so a repeat that asks for details gets them.
-  BulkResult result = Upsert(call, campaign, rows, options.mode, /*details=*/true).run();
+  BulkResult result = recorded(call, campaign, Upsert(call, campaign, rows, options.mode, /*details=*/true).run());
   keys.purge(call.tx, expired);
   keys.put(call.tx, campaign.id, options.idempotencyKey, {fingerprint, detail::storedResult(result)}, call.now);
   return result;
@@ -340,7 +354,7 @@ BulkResult upsertIdempotent(Call& call, const store::CampaignRow& campaign, cons
 BulkResult bulkUpsert(Call& call, const store::CampaignRow& campaign, const detail::RowSource& rows,
                       const BulkOptions& options) {
   if (!options.idempotencyKey.empty()) return upsertIdempotent(call, campaign, rows, options);
-  return Upsert(call, campaign, rows, options.mode, options.details).run();
+  return recorded(call, campaign, Upsert(call, campaign, rows, options.mode, options.details).run());
 }
 
 }  // namespace leadterra
