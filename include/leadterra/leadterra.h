@@ -128,7 +128,7 @@ LT_API lt_status lt_open(const char* location, lt_engine** out);
 /* The same with options, a JSON object of any of (absent keys: defaults,
  * options.hpp): {"createIfMissing": true, "busyTimeoutMs": 5000,
  * "cacheSizeKiB": 16384, "walAutocheckpointPages": 10000, "fullSync": false,
- * "idempotencyTtlSeconds": 86400, "eventMaxAgeSeconds": 7776000,
+ * "idempotencyTtlSeconds": 86400, "eventLog": true, "eventMaxAgeSeconds": 7776000,
  * "eventMaxCount": 0, "now": "2025-06-10T15:00:00Z"}. "now" fixes
  * the engine's clock at that time (tests, demos); without it the system clock
  * is used. An unknown key or a value of the wrong type is LT_INVALID_ARGUMENT.

@@ -167,7 +167,7 @@ class Engine:
     @classmethod
     def open(cls, path, *, clock=None, create_if_missing=None, busy_timeout_ms=None, cache_size_kib=None,
              wal_autocheckpoint_pages=None, full_sync=None, idempotency_ttl_seconds=None,
-             event_max_age_seconds=None, event_max_count=None, now=None):
+             event_log=None, event_max_age_seconds=None, event_max_count=None, now=None):
         """Opens (or creates) the database file at ``path``.
 
         ``now`` (a datetime or "2025-06-10T15:00:00Z") fixes the engine's
@@ -177,7 +177,8 @@ class Engine:
         options = _doc(create_if_missing=create_if_missing, busy_timeout_ms=busy_timeout_ms,
                        wal_autocheckpoint_pages=wal_autocheckpoint_pages, full_sync=full_sync,
                        idempotency_ttl_seconds=idempotency_ttl_seconds,
-                       event_max_age_seconds=event_max_age_seconds, event_max_count=event_max_count, now=now)
+                       event_log=event_log, event_max_age_seconds=event_max_age_seconds,
+                       event_max_count=event_max_count, now=now)
         if cache_size_kib is not None:
             options["cacheSizeKiB"] = cache_size_kib
         handle = ctypes.c_void_p()

@@ -373,6 +373,8 @@ leadterra::Options openOptionsOf(const char* optionsJson) {
       options.fullSync = boolAt(doc, key);
     } else if (key == "idempotencyTtlSeconds") {
       options.idempotencyTtl = std::chrono::seconds(intAt(doc, key));
+    } else if (key == "eventLog") {
+      options.eventLog = boolAt(doc, key);
     } else if (key == "eventMaxAgeSeconds") {
       options.eventMaxAge = std::chrono::seconds(intAt(doc, key));
     } else if (key == "eventMaxCount") {

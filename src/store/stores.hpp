@@ -73,6 +73,9 @@ struct NewMessage {
   std::string body;
   StepFormat format = StepFormat::text;
   Timestamp scheduledAt{};
+  // For its message_queued event (insert): whose it is.
+  std::string workspaceId;
+  std::string leadId;
 };
 
 // A stored message with its internal keys.
@@ -363,8 +366,9 @@ class IdempotencyStore {
 };
 
 // The event log (migration 0010). Message and lead status events are written
-// by the backend itself, in the statement that changes the row (SQLite:
-// triggers); the services append the others.
+// by the backend itself: OutboxStore::insert records message_queued, and the
+// statements that change a status record theirs (SQLite: TEMP triggers); the
+// services append the others. With Options::eventLog false, none is written.
 class EventStore {
  public:
   virtual ~EventStore() = default;
@@ -377,7 +381,8 @@ class EventStore {
   [[nodiscard]] virtual std::int64_t lastCursor(Tx& tx, std::string_view workspaceId) = 0;
   // Deletes up to `batch` of the oldest events that are older than `cutoff`
   // (none: no age limit) or not among the newest `keep` (0: no count limit),
-  // of every workspace. Returns how many.
+  // of every workspace, never the newest one (the next cursor is one past
+  // it). Returns how many.
   virtual std::int64_t prune(Tx& tx, std::optional<Timestamp> cutoff, std::int64_t keep, std::int64_t batch) = 0;
 };
 

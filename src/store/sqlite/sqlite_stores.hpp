@@ -98,7 +98,8 @@ class SqliteLeadStore final : public LeadStore {
 
 class SqliteOutboxStore final : public OutboxStore {
  public:
-  explicit SqliteOutboxStore(Database& db);
+  // `events`: record each inserted message's message_queued event.
+  SqliteOutboxStore(Database& db, bool events);
   std::int64_t nextSeq(Tx& tx) override;
   void insert(Tx& tx, std::optional<std::int64_t> seq, const NewMessage& message, Timestamp now) override;
   std::optional<MessageState> live(Tx& tx, std::int64_t leadSeq) override;
@@ -129,7 +130,8 @@ class SqliteOutboxStore final : public OutboxStore {
  private:
   Statement nextSeq_, insert_, live_, forStep_, requeue_, setText_, cancelLive_, cancelStep_, queued_, queuedStep_,
       queuedTimes_, reschedule_, countQueued_, list_, page_, pageStatus_, due_, claim_, find_, get_, sent_, retry_, failed_,
-      recentSent_, firstSent_, figures_;
+      recentSent_, firstSent_, figures_, queuedEvent_;
+  bool events_;
 };
 
 class SqliteSuppressionStore final : public SuppressionStore {
@@ -183,6 +185,10 @@ class SqliteIdempotencyStore final : public IdempotencyStore {
  private:
   Statement find_, purge_, put_;
 };
+
+// Creates this connection's TEMP triggers that record message and lead
+// status changes (schema/0010_events.sql says why).
+void installEventTriggers(Database& db);
 
 class SqliteEventStore final : public EventStore {
  public:
