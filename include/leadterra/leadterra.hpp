@@ -11,6 +11,7 @@
 #include "leadterra/engine.hpp"
 #include "leadterra/error.hpp"
 #include "leadterra/export.hpp"
+#include "leadterra/export_leads.hpp"
 #include "leadterra/import.hpp"
 #include "leadterra/json.hpp"
 #include "leadterra/lead.hpp"

@@ -74,6 +74,21 @@ struct NewMessage {
   Timestamp scheduledAt{};
 };
 
+// What an export shows of a lead's message that changed last (of two
+// changed at once, as a send queues the next step, the earlier step's): the
+// variant it renders, its status and when it changed.
+struct LatestMessage {
+  std::string variant;
+  MessageStatus status = MessageStatus::queued;
+  Timestamp updatedAt{};
+};
+
+// A lead as an export writes it.
+struct ExportedLead {
+  LeadRecord lead;
+  std::optional<LatestMessage> latest;  // none: the lead never had a message
+};
+
 // A stored message with its internal keys.
 struct MessageRow {
   std::int64_t seq = 0;
@@ -242,6 +257,14 @@ class LeadStore {
   [[nodiscard]] virtual std::vector<LeadRecord> page(Tx& tx, std::string_view campaignId, const LeadFilter& filter,
                                                      std::int64_t afterOrd, std::int64_t limit) = 0;
   [[nodiscard]] virtual StatusCounts countByStatus(Tx& tx, std::string_view campaignId) = 0;
+  // page() with each lead's message that changed last.
+  [[nodiscard]] virtual std::vector<ExportedLead> exportPage(Tx& tx, std::string_view campaignId,
+                                                             const LeadFilter& filter, std::int64_t afterOrd,
+                                                             std::int64_t limit) = 0;
+  // Every customFields key of the campaign's leads (top level), each once,
+  // in the order of the first lead that has it and its place there. Reads
+  // every lead of the campaign; holds only the keys.
+  [[nodiscard]] virtual std::vector<std::string> customKeys(Tx& tx, std::string_view campaignId) = 0;
   // The longest value in bytes of each field of the campaign's leads: the
   // standard fields by name ("email", "firstName", ...) and each custom key
   // seen (its value as text: a string's own bytes, else its JSON). Reads
