@@ -31,7 +31,7 @@ struct ExportFixture : EngineFixture {
                        const char* campaign = kCamp) {
     std::string text;
     chunks = 0;
-    engine->exportLeads(
+    written = engine->exportLeads(
         campaign, format,
         [&](std::string_view chunk) {
           BOOST_TEST(!chunk.empty());
@@ -61,6 +61,7 @@ struct ExportFixture : EngineFixture {
   }
 
   int chunks = 0;
+  std::int64_t written = 0;  // as exportLeads returned
 };
 
 // The fields an import sets, of every lead of a campaign, as JSON.
@@ -94,6 +95,7 @@ BOOST_AUTO_TEST_CASE(a_campaign_without_leads_exports_a_header_or_nothing) {
              "leadterra:lastEvent,leadterra:lastEventAt\r\n");
   BOOST_TEST(exported(ExportFormat::jsonl).empty());
   BOOST_TEST(chunks == 0);
+  BOOST_TEST(written == 0);
 }
 
 BOOST_AUTO_TEST_CASE(jsonl_is_the_lead_json_with_the_state_keys) {
@@ -146,6 +148,7 @@ BOOST_AUTO_TEST_CASE(the_filter_picks_leads_as_listing_does) {
   options.filter.status = LeadStatus::replied;
   const std::vector<std::string> got = lines(exported(ExportFormat::jsonl, options));
   BOOST_TEST_REQUIRE(got.size() == 1u);
+  BOOST_TEST(written == 1);
   BOOST_TEST(Json::parse(got[0])["email"] == "marcus@buildfast.io");
 }
 
@@ -155,6 +158,7 @@ BOOST_AUTO_TEST_CASE(many_leads_come_in_order_in_several_pieces) {
   (void)engine->bulkUpsert(kCamp, rows);
   const std::vector<std::string> got = lines(exported(ExportFormat::jsonl));
   BOOST_TEST(chunks > 1);
+  BOOST_TEST(written == 1000);
   BOOST_TEST_REQUIRE(got.size() == 1000u);
   for (int i = 0; i < 1000; ++i) BOOST_TEST(Json::parse(got[i])["email"] == "lead" + std::to_string(i) + "@acme.com");
 }

@@ -171,12 +171,13 @@ class LEADTERRA_EXPORT CampaignEngine {
 
   // Writes the campaign's leads matching options.filter, in the order they
   // were enrolled, as CSV or JSON Lines to `sink`, a page at a time inside
-  // one read transaction: memory does not grow with the campaign. Writes
-  // nothing to the database. not_found for an unknown campaign or one outside
-  // the scope; invalid_argument for a format out of range or a filter's
-  // status out of range (before the sink is called). An exception thrown by
-  // the sink ends the export and propagates as it is.
-  void exportLeads(std::string_view campaignId, ExportFormat format, const ExportSink& sink,
+  // one read transaction: memory does not grow with the campaign. Returns
+  // how many leads it wrote. Writes nothing to the database. The engine's
+  // lock is held throughout: the sink must not call this engine. not_found
+  // for an unknown campaign or one outside the scope; invalid_argument for a
+  // format or a filter's status out of range (before the sink is called). An
+  // exception thrown by the sink ends the export and propagates as it is.
+  std::int64_t exportLeads(std::string_view campaignId, ExportFormat format, const ExportSink& sink,
                    const ExportOptions& options = {}, const Scope& scope = {});
 
   // ---- Suppression ----

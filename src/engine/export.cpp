@@ -190,39 +190,40 @@ void appendJsonLine(std::string& out, const store::ExportedLead& row) {
 }
 
 // Every page of the campaign's leads, each written into `text` by `write`
-// and handed to the sink.
+// and handed to the sink; how many leads.
 template <typename Write>
-void writePages(Call& call, std::string_view campaignId, const LeadFilter& filter, const ExportSink& sink,
+std::int64_t writePages(Call& call, std::string_view campaignId, const LeadFilter& filter, const ExportSink& sink,
                 std::string& text, Write write) {
   std::int64_t after = 0;
+  std::int64_t written = 0;
   for (;;) {
     const std::vector<store::ExportedLead> rows =
         call.db.leads().exportPage(call.tx, campaignId, filter, after, kExportPage);
     for (const store::ExportedLead& row : rows) write(text, row);
     if (!text.empty()) sink(text);
     text.clear();
-    if (rows.size() < static_cast<std::size_t>(kExportPage)) return;
+    written += static_cast<std::int64_t>(rows.size());
+    if (rows.size() < static_cast<std::size_t>(kExportPage)) return written;
     after = rows.back().lead.ord;
   }
 }
 
-void writeExport(Call& call, std::string_view campaignId, ExportFormat format, const LeadFilter& filter,
+std::int64_t writeExport(Call& call, std::string_view campaignId, ExportFormat format, const LeadFilter& filter,
                  const ExportSink& sink) {
   std::string text;
   if (format == ExportFormat::jsonl) {
-    writePages(call, campaignId, filter, sink, text, appendJsonLine);
-    return;
+    return writePages(call, campaignId, filter, sink, text, appendJsonLine);
   }
   const std::vector<std::string> keys = call.db.leads().customKeys(call.tx, campaignId);
   appendCsvHeader(text, keys);
-  writePages(call, campaignId, filter, sink, text,
-             [&](std::string& out, const store::ExportedLead& row) { appendCsvRow(out, row, keys); });
+  return writePages(call, campaignId, filter, sink, text,
+                    [&](std::string& out, const store::ExportedLead& row) { appendCsvRow(out, row, keys); });
 }
 
 }  // namespace
 
-void CampaignEngine::exportLeads(std::string_view campaignId, ExportFormat format, const ExportSink& sink,
-                                 const ExportOptions& options, const Scope& scope) {
+std::int64_t CampaignEngine::exportLeads(std::string_view campaignId, ExportFormat format, const ExportSink& sink,
+                                         const ExportOptions& options, const Scope& scope) {
   if (format != ExportFormat::csv && format != ExportFormat::jsonl) {
     throw Error(ErrorCode::invalid_argument, "an export's format must be csv or jsonl");
   }
@@ -239,9 +240,9 @@ void CampaignEngine::exportLeads(std::string_view campaignId, ExportFormat forma
     }
   };
   try {
-    impl_->read([&](Call& call) {
+    return impl_->read([&](Call& call) {
       const store::CampaignRow c = campaignInScope(call, campaignId, scope);
-      writeExport(call, c.id, format, options.filter, guarded);
+      return writeExport(call, c.id, format, options.filter, guarded);
     });
   } catch (const SinkStopped&) {
     std::rethrow_exception(sinkFailure);
