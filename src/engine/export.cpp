@@ -194,7 +194,7 @@ void appendJsonLine(std::string& out, const store::ExportedLead& row) {
 template <typename Write>
 std::int64_t writePages(Call& call, std::string_view campaignId, const LeadFilter& filter, const ExportSink& sink,
                 std::string& text, Write write) {
-  std::int64_t after = 0;
+  store::LeadKey after;
   std::int64_t written = 0;
   for (;;) {
     const std::vector<store::ExportedLead> rows =
@@ -204,7 +204,7 @@ std::int64_t writePages(Call& call, std::string_view campaignId, const LeadFilte
     text.clear();
     written += static_cast<std::int64_t>(rows.size());
     if (rows.size() < static_cast<std::size_t>(kExportPage)) return written;
-    after = rows.back().lead.ord;
+    after = {rows.back().lead.ord, rows.back().lead.seq};
   }
 }
 

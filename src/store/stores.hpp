@@ -83,6 +83,13 @@ struct LatestMessage {
   Timestamp updatedAt{};
 };
 
+// A place in a campaign's leads: after the lead with this ord and seq
+// ({0, 0}: before every lead).
+struct LeadKey {
+  std::int64_t ord = 0;
+  std::int64_t seq = 0;
+};
+
 // A lead as an export writes it.
 struct ExportedLead {
   LeadRecord lead;
@@ -257,9 +264,13 @@ class LeadStore {
   [[nodiscard]] virtual std::vector<LeadRecord> page(Tx& tx, std::string_view campaignId, const LeadFilter& filter,
                                                      std::int64_t afterOrd, std::int64_t limit) = 0;
   [[nodiscard]] virtual StatusCounts countByStatus(Tx& tx, std::string_view campaignId) = 0;
-  // page() with each lead's message that changed last.
+  // Up to `limit` leads of the campaign matching `filter` past `after`, by
+  // (ord, seq), each with its message that changed last. Not by ord alone:
+  // a bulk call's ords run over its rows, failed and repeated ones too, so a
+  // later call's leads can take the ords it left past its last seq, and two
+  // leads can share one.
   [[nodiscard]] virtual std::vector<ExportedLead> exportPage(Tx& tx, std::string_view campaignId,
-                                                             const LeadFilter& filter, std::int64_t afterOrd,
+                                                             const LeadFilter& filter, const LeadKey& after,
                                                              std::int64_t limit) = 0;
   // Every customFields key of the campaign's leads (top level), each once,
   // in the order of the first lead that has it and its place there. Reads

@@ -114,10 +114,15 @@ SqliteLeadStore::SqliteLeadStore(Database& db)
       page_(db, fmt::format("SELECT {} FROM leads {}", kLeadColumns, kPageWhere)),
       // The lead's messages by messages_one_per_step (lead_seq, step): one
       // index range (a message per step at most) per lead of the page.
+      // Keyed by (ord, seq), not ord alone: two leads may share an ord (see
+      // exportPage in stores.hpp), and a page must not end between them.
       exportPage_(db, fmt::format("SELECT {}, m.variant, m.status, m.updated_at FROM leads "
                                   "LEFT JOIN messages m ON m.seq = (SELECT seq FROM messages "
-                                  "WHERE lead_seq = leads.seq ORDER BY updated_at DESC, step LIMIT 1) {}",
-                                  kLeadColumns, kPageWhere)),
+                                  "WHERE lead_seq = leads.seq ORDER BY updated_at DESC, step LIMIT 1) "
+                                  "WHERE leads.campaign_id = ?1 AND leads.ord >= ?2 AND (leads.ord > ?2 OR "
+                                  "leads.seq > ?6) AND (?3 IS NULL OR leads.status = ?3) "
+                                  "AND (?4 IS NULL OR leads.updated_at >= ?4) ORDER BY leads.ord, leads.seq LIMIT ?5",
+                                  kLeadColumns)),
       // The bare columns l.ord and j.id come from the row of min(l.ord)
       // (SQLite's rule for min()): the first lead with the key, and where the
       // key sits in it.
@@ -261,9 +266,10 @@ std::vector<LeadRecord> SqliteLeadStore::page(Tx&, std::string_view campaignId, 
 }
 
 std::vector<ExportedLead> SqliteLeadStore::exportPage(Tx&, std::string_view campaignId, const LeadFilter& filter,
-                                                      std::int64_t afterOrd, std::int64_t limit) {
+                                                      const LeadKey& after, std::int64_t limit) {
   auto s = exportPage_.use();
-  bindPage(*s, campaignId, filter, afterOrd, limit);
+  bindPage(*s, campaignId, filter, after.ord, limit);
+  s->bind(6, after.seq);
   std::vector<ExportedLead> out;
   while (s->executeStep()) out.push_back({readLead(*s), readLatest(*s, kLeadColumnCount)});
   return out;

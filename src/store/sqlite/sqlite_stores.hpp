@@ -88,7 +88,7 @@ class SqliteLeadStore final : public LeadStore {
                                std::int64_t limit) override;
   StatusCounts countByStatus(Tx& tx, std::string_view campaignId) override;
   std::vector<ExportedLead> exportPage(Tx& tx, std::string_view campaignId, const LeadFilter& filter,
-                                       std::int64_t afterOrd, std::int64_t limit) override;
+                                       const LeadKey& after, std::int64_t limit) override;
   std::vector<std::string> customKeys(Tx& tx, std::string_view campaignId) override;
   std::map<std::string, std::int64_t, std::less<>> longestValues(
       Tx& tx, std::string_view campaignId, std::map<std::string, std::int64_t, std::less<>>& custom) override;
