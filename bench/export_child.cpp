@@ -13,6 +13,7 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace bench {
@@ -117,11 +118,13 @@ class RawExport {
  private:
   std::vector<std::string> customKeys(const std::string& campaign) {
     sqlite3_stmt* s = prepare(
-        "SELECT key FROM (SELECT j.key AS key, min(l.ord) AS ord, j.id AS at FROM leads l, "
-        "json_each(l.custom_fields) j WHERE l.campaign_id = ? GROUP BY j.key) ORDER BY ord, at");
+        "SELECT j.key FROM leads l, json_each(l.custom_fields) j WHERE l.campaign_id = ? ORDER BY l.ord");
     sqlite3_bind_text(s, 1, campaign.c_str(), -1, SQLITE_TRANSIENT);
     std::vector<std::string> keys;
-    while (sqlite3_step(s) == SQLITE_ROW) keys.emplace_back(columnText(s, 0));
+    std::unordered_set<std::string> seen;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      if (seen.emplace(columnText(s, 0)).second) keys.emplace_back(columnText(s, 0));
+    }
     sqlite3_finalize(s);
     return keys;
   }
