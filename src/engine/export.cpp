@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/engine_impl.hpp"
@@ -157,14 +158,13 @@ void appendJsonLine(std::string& out, const store::ExportedLead& row) {
   appendJsonString(out, lead.id);
   out += ",\"email\":";
   appendJsonString(out, lead.email);
-  out += ",\"firstName\":";
-  appendJsonOptional(out, lead.firstName);
-  out += ",\"lastName\":";
-  appendJsonOptional(out, lead.lastName);
-  out += ",\"company\":";
-  appendJsonOptional(out, lead.company);
-  out += ",\"jobTitle\":";
-  appendJsonOptional(out, lead.jobTitle);
+  const std::pair<std::string_view, const std::optional<std::string>*> fields[] = {
+      {"firstName", &lead.firstName}, {"lastName", &lead.lastName}, {"company", &lead.company},
+      {"jobTitle", &lead.jobTitle}};
+  for (const auto& [name, value] : fields) {
+    fmt::format_to(std::back_inserter(out), ",\"{}\":", name);
+    appendJsonOptional(out, *value);
+  }
   // Stored compact and validated by the engine: written as it is.
   fmt::format_to(std::back_inserter(out), ",\"customFields\":{},\"position\":{},\"status\":\"{}\",\"pausedUntil\":",
                  lead.customFields.text(), lead.position, toString(lead.status));
