@@ -211,6 +211,8 @@ BOOST_AUTO_TEST_CASE(unknown_campaign_scope_and_format) {
   BOOST_TEST(errorCodeOf([&] { (void)exported(ExportFormat::csv, {}, Scope{"ws_other"}); }) == "not_found");
   BOOST_TEST(errorCodeOf([&] { (void)exported(ExportFormat::csv, {}, Scope{"ws_test"}); }) == "none");
   BOOST_TEST(errorCodeOf([&] { (void)exported(static_cast<ExportFormat>(7)); }) == "invalid_argument");
+  BOOST_TEST(errorCodeOf([&] { (void)engine->exportLeads(kCamp, ExportFormat::csv, ExportSink()); }) ==
+             "invalid_argument");
   ExportOptions bad;
   bad.filter.status = static_cast<LeadStatus>(42);
   BOOST_TEST(errorCodeOf([&] { (void)exported(ExportFormat::csv, bad); }) == "invalid_argument");

@@ -702,7 +702,8 @@ lt_status lt_export_leads(lt_engine* engine, const char* campaign_id, const char
         id, name == "csv" ? leadterra::ExportFormat::csv : leadterra::ExportFormat::jsonl,
         [&](std::string_view chunk) {
           if (const int stop = sink(chunk.data(), chunk.size(), user_data); stop != 0) {
-            throw Error(ErrorCode::storage_error, "the sink stopped the export (it returned " + std::to_string(stop) + ")");
+            throw Error(ErrorCode::storage_error,
+                        "the sink stopped the export (it returned " + std::to_string(stop) + ")");
           }
         },
         options, scopeOf(scope));

@@ -80,7 +80,8 @@ void runExport(Context& ctx, const ExportArgs& a) {
 void addLeadsExport(CLI::App& leads, Context& ctx) {
   auto a = std::make_shared<ExportArgs>();
   auto* sub = leads.add_subcommand(
-      "export", "A campaign's leads as CSV or JSON Lines, streamed -> the file's text (with --out: {\"export\": {...}})");
+      "export",
+      "A campaign's leads as CSV or JSON Lines, streamed -> the file's text (with --out: {\"export\": {...}})");
   sub->add_option("--campaign", a->campaign, "Campaign id")->required();
   sub->add_option("--format", a->format, "csv or jsonl")->check(kFormatName)->capture_default_str();
   sub->add_option("--status", a->status, "Only this status")->check(kLeadStatusName);

@@ -148,7 +148,9 @@ void appendJsonOptional(std::string& out, const std::optional<std::string>& text
   }
 }
 
-void appendJsonTime(std::string& out, Timestamp t) { fmt::format_to(std::back_inserter(out), "\"{}\"", detail::formatIso(t)); }
+void appendJsonTime(std::string& out, Timestamp t) {
+  fmt::format_to(std::back_inserter(out), "\"{}\"", detail::formatIso(t));
+}
 
 // The lead's JSON (the keys of json::toJson(Lead), in its order), then the
 // export's own keys.
@@ -193,7 +195,7 @@ void appendJsonLine(std::string& out, const store::ExportedLead& row) {
 // and handed to the sink; how many leads.
 template <typename Write>
 std::int64_t writePages(Call& call, std::string_view campaignId, const LeadFilter& filter, const ExportSink& sink,
-                std::string& text, Write write) {
+                        std::string& text, Write write) {
   store::LeadKey after;
   std::int64_t written = 0;
   for (;;) {
@@ -209,7 +211,7 @@ std::int64_t writePages(Call& call, std::string_view campaignId, const LeadFilte
 }
 
 std::int64_t writeExport(Call& call, std::string_view campaignId, ExportFormat format, const LeadFilter& filter,
-                 const ExportSink& sink) {
+                         const ExportSink& sink) {
   std::string text;
   if (format == ExportFormat::jsonl) {
     return writePages(call, campaignId, filter, sink, text, appendJsonLine);
@@ -227,6 +229,7 @@ std::int64_t CampaignEngine::exportLeads(std::string_view campaignId, ExportForm
   if (format != ExportFormat::csv && format != ExportFormat::jsonl) {
     throw Error(ErrorCode::invalid_argument, "an export's format must be csv or jsonl");
   }
+  if (!sink) throw Error(ErrorCode::invalid_argument, "an export needs a sink");
   if (options.filter.status && !parseLeadStatus(toString(*options.filter.status))) {
     throw Error(ErrorCode::invalid_argument, "a filter's status is not one of the enumeration's values");
   }
