@@ -206,6 +206,17 @@ BOOST_AUTO_TEST_CASE(csv_imports_back_with_custom_values_as_text) {
   BOOST_TEST(fieldsOf(*engine, kOther) == expected, fieldsOf(*engine, kOther).dump() << " vs " << expected.dump());
 }
 
+BOOST_AUTO_TEST_CASE(a_column_map_may_still_import_a_state_column) {
+  (void)engine->bulkUpsert(kCamp, std::vector<LeadInput>{lead("ava@acmecorp.com")});
+  const std::string file = dir.file("leads.csv");
+  writeFile(file, exported(ExportFormat::csv));
+  ImportOptions options;
+  options.columns = {{"leadterra:status", "formerStatus"}};
+  seedCampaign(kOther);
+  BOOST_TEST(importFile(*engine, kOther, file, options).enrolled == 1);
+  BOOST_TEST(engine->getLead(kOther, "ava@acmecorp.com")->customFields == R"({"formerStatus":"active"})");
+}
+
 BOOST_AUTO_TEST_CASE(unknown_campaign_scope_and_format) {
   BOOST_TEST(errorCodeOf([&] { (void)exported(ExportFormat::csv, {}, {}, "camp_01HZA1TPNQ8RD4KZ"); }) == "not_found");
   BOOST_TEST(errorCodeOf([&] { (void)exported(ExportFormat::csv, {}, Scope{"ws_other"}); }) == "not_found");
