@@ -34,6 +34,7 @@ std::string Config::toJson() const {
                       {"cliRows", cliRows},
                       {"renders", renders},
                       {"listLeads", listLeads},
+                      {"exportLeads", exportLeads},
                       {"batchSizes", batchSizes},
                       {"seed", seed},
                       {"cacheSizeKiB", cacheSizeKiB},
@@ -1057,6 +1058,76 @@ void runCliList(const Config& c, Report& report) {
   report.add(std::move(speed));
   report.add(std::move(rss));
   report.add(std::move(count));
+}
+
+// ---- export: a campaign's leads as CSV to a sink that keeps nothing ----
+
+namespace {
+
+// "<leads> <bytes>", as the export child prints it.
+std::pair<std::int64_t, std::uint64_t> exportCounts(const std::string& path) {
+  std::ifstream in(path);
+  std::int64_t leads = -1;
+  std::uint64_t bytes = 0;
+  in >> leads >> bytes;
+  return {leads, bytes};
+}
+
+}  // namespace
+
+void runExport(const Config& c, Report& report) {
+  Figure speed = figure("export.rate", fmt::format("exportLeads: CSV of {} leads to a null sink", rows(c.exportLeads)),
+                        "leads/s");
+  speed.note = "a running campaign (a queued message per lead); each side a fresh child process; baseline: one "
+               "SELECT of the same columns with the same latest-message subquery, customFields parsed with "
+               "nlohmann::json, the same CSV into a 64 KiB buffer";
+  Figure rss = figure("export.rss", "exportLeads: peak RSS of that export", "MB");
+  rss.target = {Target::Kind::valueAtMost, 100};
+  Figure rawRss = figure("export.rawRss", "baseline: peak RSS of the same export", "MB");
+  rawRss.note = "for comparison: the hand-written export in its own child process";
+  Scratch dir(c.scratch);
+  const std::string db = dir.file("export.db");
+  {
+    progress(fmt::format("export: enrolling {} leads", rows(c.exportLeads)));
+    auto engine = openCampaign(db, true, nullptr);
+    constexpr std::size_t kChunk = 10'000;
+    for (std::size_t done = 0; done < c.exportLeads; done += kChunk) {
+      (void)engine->bulkUpsert(kCampaign, makeLeads(c.seed, done, std::min(kChunk, c.exportLeads - done)));
+    }
+  }
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  std::int64_t expected = -1;
+  std::uint64_t engineBytes = 0;
+  const auto exportOnce = [&](const char* side) {
+    const std::string out = dir.file("out.txt"), err = dir.file("err.txt");
+    const ChildRun run = measureChild({self, "--export-child", side, db, kCampaign}, out, err);
+    expect(run.exitStatus == 0, fmt::format("export ({}) exited {}: {}", side, run.exitStatus, readText(err)));
+    const auto [leads, bytes] = exportCounts(out);
+    if (expected < 0) expected = leads;
+    expect(leads == expected && leads > 0, fmt::format("export ({}) wrote {} leads, expected {}", side, leads, expected));
+    return std::tuple{run, leads, bytes};
+  };
+  for (int rep = 0; rep < c.reps; ++rep) {
+    progress(fmt::format("export: repetition {}/{}", rep + 1, c.reps));
+    bothSides(
+        c, rep,
+        [&] {
+          const auto [run, leads, bytes] = exportOnce("engine");
+          speed.addRate(static_cast<std::size_t>(leads), {run.seconds, run.cpuSeconds});
+          rss.samples.push_back(static_cast<double>(run.maxRssKiB) * 1024.0 / 1e6);
+          engineBytes = bytes;
+        },
+        [&] {
+          const auto [run, leads, bytes] = exportOnce("raw");
+          speed.addBaselineRate(static_cast<std::size_t>(leads), {run.seconds, run.cpuSeconds});
+          rawRss.samples.push_back(static_cast<double>(run.maxRssKiB) * 1024.0 / 1e6);
+          (void)bytes;
+        });
+  }
+  if (engineBytes > 0) rss.note = fmt::format("the CSV was {:.0f} MB", static_cast<double>(engineBytes) / 1e6);
+  report.add(std::move(speed));
+  report.add(std::move(rss));
+  report.add(std::move(rawRss));
 }
 
 }  // namespace bench

@@ -409,6 +409,35 @@ class Engine:
         """{"campaignId", "total", "byStatus": {...}}."""
         return self._run("lt_count_leads", _b(campaign_id), _b(scope))
 
+    # ---- export ----
+
+    def export_leads(self, campaign_id, sink, *, format="csv", status=None, updated_since=None, scope=None):
+        """Streams the campaign's leads as CSV or JSON Lines (UTF-8 bytes) to
+        ``sink``, a binary file (anything with ``write``) or a callable taking
+        bytes, a page at a time: memory does not grow with the campaign. The
+        sink must not call this engine. An exception the sink raises stops the
+        export and is raised here as it was. Returns how many leads were written."""
+        write = sink.write if hasattr(sink, "write") else sink
+        raised = []
+
+        def piece(data, size, _user):
+            try:
+                write(ctypes.string_at(data, size))
+                return 0
+            except BaseException as e:  # noqa: BLE001 - raised again once the C call has returned
+                raised.append(e)
+                return 1
+
+        callback = _lib.SINK_FN(piece)
+        try:
+            result = self._run("lt_export_leads", _b(campaign_id), _b(format), _b(status), _b(updated_since),
+                               callback, None, _b(scope))
+        except Exception:
+            if raised:
+                raise raised[0] from None
+            raise
+        return result["leads"]
+
     # ---- suppression ----
 
     def add_suppressions(self, workspace_id, entries):

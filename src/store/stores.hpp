@@ -78,6 +78,28 @@ struct NewMessage {
   std::string leadId;
 };
 
+// What an export shows of a lead's message that changed last (of two
+// changed at once, as a send queues the next step, the earlier step's): the
+// variant it renders, its status and when it changed.
+struct LatestMessage {
+  std::string variant;
+  MessageStatus status = MessageStatus::queued;
+  Timestamp updatedAt{};
+};
+
+// A place in a campaign's leads: after the lead with this ord and seq
+// ({0, 0}: before every lead).
+struct LeadKey {
+  std::int64_t ord = 0;
+  std::int64_t seq = 0;
+};
+
+// A lead as an export writes it.
+struct ExportedLead {
+  LeadRecord lead;
+  std::optional<LatestMessage> latest;  // none: the lead never had a message
+};
+
 // A stored message with its internal keys.
 struct MessageRow {
   std::int64_t seq = 0;
@@ -246,6 +268,18 @@ class LeadStore {
   [[nodiscard]] virtual std::vector<LeadRecord> page(Tx& tx, std::string_view campaignId, const LeadFilter& filter,
                                                      std::int64_t afterOrd, std::int64_t limit) = 0;
   [[nodiscard]] virtual StatusCounts countByStatus(Tx& tx, std::string_view campaignId) = 0;
+  // Up to `limit` leads of the campaign matching `filter` past `after`, by
+  // (ord, seq), each with its message that changed last. Not by ord alone:
+  // a bulk call's ords run over its rows, failed and repeated ones too, so a
+  // later call's leads can take the ords it left past its last seq, and two
+  // leads can share one.
+  [[nodiscard]] virtual std::vector<ExportedLead> exportPage(Tx& tx, std::string_view campaignId,
+                                                             const LeadFilter& filter, const LeadKey& after,
+                                                             std::int64_t limit) = 0;
+  // Every customFields key of the campaign's leads (top level), each once,
+  // in the order of the first lead that has it and its place there. Reads
+  // every lead of the campaign; holds only the keys.
+  [[nodiscard]] virtual std::vector<std::string> customKeys(Tx& tx, std::string_view campaignId) = 0;
   // The longest value in bytes of each field of the campaign's leads: the
   // standard fields by name ("email", "firstName", ...) and each custom key
   // seen (its value as text: a string's own bytes, else its JSON). Reads

@@ -87,13 +87,16 @@ class SqliteLeadStore final : public LeadStore {
   std::vector<LeadRecord> page(Tx& tx, std::string_view campaignId, const LeadFilter& filter, std::int64_t afterOrd,
                                std::int64_t limit) override;
   StatusCounts countByStatus(Tx& tx, std::string_view campaignId) override;
+  std::vector<ExportedLead> exportPage(Tx& tx, std::string_view campaignId, const LeadFilter& filter,
+                                       const LeadKey& after, std::int64_t limit) override;
+  std::vector<std::string> customKeys(Tx& tx, std::string_view campaignId) override;
   std::map<std::string, std::int64_t, std::less<>> longestValues(
       Tx& tx, std::string_view campaignId, std::map<std::string, std::int64_t, std::less<>>& custom) override;
 
  private:
   Database& db_;
   Statement nextSeq_, insert_, find_, get_, update_, setStatus_, pause_, resume_, setPosition_, countPast_,
-      awaiting_, findRef_, refs_, page_, counts_, longest_, longestCustom_;
+      awaiting_, findRef_, refs_, page_, exportPage_, customKeys_, counts_, longest_, longestCustom_;
 };
 
 class SqliteOutboxStore final : public OutboxStore {
