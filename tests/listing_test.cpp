@@ -78,6 +78,25 @@ BOOST_AUTO_TEST_CASE(pages_of_leads_hold_every_lead_once_in_the_order_of_enrollm
   BOOST_TEST(emails(allLeads(5)) == expected, boost::test_tools::per_element());
 }
 
+// A call numbers its new leads' order by row, failed and repeated rows
+// included: the next call's leads must still come after them, each once.
+BOOST_AUTO_TEST_CASE(leads_after_a_call_with_failed_rows_are_listed_once_and_after_it) {
+  std::vector<LeadInput> first;
+  for (int i = 0; i < 256; ++i) first.push_back(lead("not an email " + std::to_string(i)));
+  first.push_back(lead("b@acme.com"));
+  BOOST_TEST(engine->bulkUpsert(kCamp, first).failed == 256);
+  (void)engine->bulkUpsert(kCamp, numbered("c", 0, 600));
+  for (const std::int64_t limit : {1, 256, 1000}) {
+    BOOST_TEST_CONTEXT("limit " << limit) {
+      const std::vector<std::string> listed = emails(allLeads(limit));
+      BOOST_REQUIRE_EQUAL(listed.size(), 601U);
+      BOOST_TEST(listed.front() == "b@acme.com");
+      BOOST_TEST(listed.at(1) == "c0@acme.com");
+      BOOST_TEST(listed.back() == "c599@acme.com");
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(the_last_page_has_no_cursor_and_an_empty_campaign_one_empty_page) {
   Page<Lead> page = engine->listLeads(kCamp);
   BOOST_TEST(page.items.empty());

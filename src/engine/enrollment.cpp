@@ -127,7 +127,7 @@ class Upsert {
         missing_(sequencer_.steps()),
         leadIds_(call.ids().reserve(rows.size(), sysTime(call.now))),
         messageIds_(call.ids().reserve(rows.size(), sysTime(call.now))),
-        leadSeqs_(call.db.leads().nextSeq(call.tx)),
+        leadSeqs_(call.db.leads().nextSeq(call.tx, campaign.id)),
         messageSeqs_(call.db.outbox().nextSeq(call.tx)),
         queuesNew_(running_ && sequencer_.stepCount() > 0) {}
 

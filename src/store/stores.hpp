@@ -232,10 +232,13 @@ class CampaignStore {
 class LeadStore {
  public:
   virtual ~LeadStore() = default;
-  // The seq the next lead may take. A lead's seq is its internal key; the
-  // order a user sees is its ord (LeadRecord::ord), which a bulk upsert takes
-  // from the same range.
-  [[nodiscard]] virtual std::int64_t nextSeq(Tx& tx) = 0;
+  // Where a bulk upsert into the campaign numbers its new leads from. A
+  // lead's seq is its internal key; the order a user sees is its ord
+  // (LeadRecord::ord), which the call takes from the same range by row,
+  // failed and repeated rows included, so a campaign's ords may run past the
+  // database's seqs: the number is past both, so that the call's leads come
+  // after every earlier lead of the campaign and no two share an ord.
+  [[nodiscard]] virtual std::int64_t nextSeq(Tx& tx, std::string_view campaignId) = 0;
   // Inserts the lead with its seq and ord; false (nothing written) when the campaign
   // already has a lead with this email.
   [[nodiscard]] virtual bool insert(Tx& tx, const std::string& campaignId, const LeadRecord& lead) = 0;

@@ -83,7 +83,10 @@ LeadRef readRef(SQLite::Statement& s) {
 
 SqliteLeadStore::SqliteLeadStore(Database& db)
     : db_(db),
-      nextSeq_(db, "SELECT coalesce(max(seq), 0) + 1 FROM leads"),
+      // The campaign's largest ord through leads_by_campaign (campaign_id, ord, ...).
+      nextSeq_(db,
+               "SELECT max(coalesce((SELECT max(seq) FROM leads), 0), "
+               "coalesce((SELECT max(ord) FROM leads WHERE campaign_id = ?), 0)) + 1"),
       insert_(db,
               "INSERT INTO leads (seq, id, campaign_id, email, first_name, last_name, company, job_title, "
               "custom_fields, position, status, created_at, updated_at, ord) "
@@ -140,8 +143,9 @@ SqliteLeadStore::SqliteLeadStore(Database& db)
                      "SELECT j.key, max(length(CAST(j.value AS BLOB))) FROM leads l, json_each(l.custom_fields) j "
                      "WHERE l.campaign_id = ? GROUP BY j.key") {}
 
-std::int64_t SqliteLeadStore::nextSeq(Tx&) {
+std::int64_t SqliteLeadStore::nextSeq(Tx&, std::string_view campaignId) {
   auto s = nextSeq_.use();
+  s->bind(1, std::string(campaignId));
   s->executeStep();
   return s->getColumn(0).getInt64();
 }

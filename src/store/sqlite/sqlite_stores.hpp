@@ -70,7 +70,7 @@ class SqliteCampaignStore final : public CampaignStore {
 class SqliteLeadStore final : public LeadStore {
  public:
   explicit SqliteLeadStore(Database& db);
-  std::int64_t nextSeq(Tx& tx) override;
+  std::int64_t nextSeq(Tx& tx, std::string_view campaignId) override;
   bool insert(Tx& tx, const std::string& campaignId, const LeadRecord& lead) override;
   std::optional<LeadRecord> find(Tx& tx, const std::string& campaignId, const std::string& email) override;
   LeadRecord get(Tx& tx, std::int64_t seq) override;
