@@ -1,0 +1,3 @@
+-- 0010_events: a placeholder on the crossrules branch only, so that 0011
+-- builds (migrations are numbered without gaps). The event log's branch owns
+-- this number: at the merge, its schema/0010_events.sql replaces this file.
