@@ -195,7 +195,10 @@ class LEADTERRA_EXPORT CampaignEngine {
   // leaseSeconds. A message is never handed to two callers while its lease
   // holds. A campaign outside its send window hands out nothing, and none
   // hands out more than its daily cap per calendar day. Within one
-  // scheduledAt, messages come in the order they were queued.
+  // scheduledAt, messages come in the order they were queued. A message past
+  // its workspace's frequency cap (WorkspaceRules::frequencyCap) is held back:
+  // it stays queued, due again when the cap could let it go, and the batch
+  // is that much shorter (docs/dispatch.md).
   [[nodiscard]] std::vector<Message> claimDue(std::int64_t limit = 100, std::int64_t leaseSeconds = 300,
                                               const Scope& scope = {});
   // The message was sent: the lead's position advances and its next step is
