@@ -400,11 +400,13 @@ BOOST_AUTO_TEST_CASE(the_other_operations_round_trip) {
   // The cross-campaign rules: camp_2, started, still mails ava.
   BOOST_REQUIRE(lt_create_campaign(e.engine, "ws_1", "camp_2", "Two", R"({"steps": [{"subject": "S", "body": "B"}]})",
                                    &out) == LT_OK);
-  BOOST_REQUIRE(lt_bulk_upsert(e.engine, "camp_2", R"({"leads": [{"email": "ava@acme.com"}, {"email": "zed@acme.com"}]})",
-                               nullptr, nullptr, &out) == LT_OK);
+  BOOST_REQUIRE(lt_bulk_upsert(e.engine, "camp_2",
+                               R"({"leads": [{"email": "ava@acme.com"}, {"email": "zed@acme.com"}]})", nullptr,
+                               nullptr, &out) == LT_OK);
   BOOST_REQUIRE(lt_start_campaign(e.engine, "camp_2", nullptr, &out) == LT_OK);
   BOOST_REQUIRE(lt_bulk_upsert(e.engine, "camp_1",
-                               R"({"leads": [{"email": "ava@acme.com"}, {"email": "eve@acme.com"}, {"email": "zed@acme.com"}]})",
+                               R"({"leads": [{"email": "ava@acme.com"}, {"email": "eve@acme.com"},)"
+                               R"( {"email": "zed@acme.com"}]})",
                                R"({"skipActiveElsewhere": true, "skipContactedWithinDays": 30, "dryRun": true})",
                                nullptr, &out) == LT_OK);
   BOOST_TEST(out.json()["updated"] == 1);  // camp_1 already holds ava: the rules gate new leads only

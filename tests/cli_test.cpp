@@ -359,10 +359,9 @@ BOOST_AUTO_TEST_CASE(leads_bulk_reports_failed_rows_and_unknown_fields) {
 BOOST_AUTO_TEST_CASE(leads_bulk_and_import_take_the_cross_campaign_rules) {
   Cli cli;
   cli.seedRunning();
-  BOOST_REQUIRE_EQUAL(cli({"campaign", "create", "--workspace", "ws_1", "--id", "camp_b", "--name", "B", "--steps", "-"},
-                          kSteps)
-                          .status,
-                      0);
+  const Run created =
+      cli({"campaign", "create", "--workspace", "ws_1", "--id", "camp_b", "--name", "B", "--steps", "-"}, kSteps);
+  BOOST_REQUIRE_EQUAL(created.status, 0);
   const std::string body = R"({"leads": [{"email": "ava@acmecorp.com"}, {"email": "lee@acmecorp.com"}]})";
   const Json result =
       cli({"leads", "bulk", "--campaign", "camp_b", "--skip-active-elsewhere", "--details", "--dry-run"}, body)

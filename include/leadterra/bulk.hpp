@@ -80,14 +80,14 @@ struct BulkOptions {
   MergeMode mode = MergeMode::merge;
   // Compute the full result, write nothing. Default: false.
   bool dryRun = false;
-  // When set: a repeat with the same key and the same rows and mode returns
-  // the stored result and writes nothing; the same key with other rows or
-  // another mode is a conflict. Keys are kept Options::idempotencyTtl and
-  // scoped to the campaign. Default: empty (none).
+  // When set: a repeat with the same key and the same rows, mode and
+  // crossCampaign rules returns the stored result and writes nothing; the
+  // same key with other rows, mode or rules is a conflict. Keys are kept
+  // Options::idempotencyTtl and scoped to the campaign. Default: empty (none).
   std::string idempotencyKey;
   // Fill BulkResult::rows with every row's outcome. Default: false.
   bool details = false;
-  // Default: none. Part of what an idempotency key remembers.
+  // Default: none (both rules off).
   CrossCampaignRules crossCampaign;
 };
 

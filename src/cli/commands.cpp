@@ -118,7 +118,8 @@ void addWorkspace(CLI::App& app, Context& ctx) {
       "rules", R"(Set rules across the workspace's campaigns (given keys only) -> {"workspace": {...}})");
   rules->add_option("id", rulesArgs->first, "Workspace id")->required();
   rules->add_option("--set", rulesArgs->second,
-                    R"(JSON object, e.g. {"replyStopsAllCampaigns": false, "frequencyCap": {"maxSends": 2, "perDays": 7}})")
+                    R"(JSON object, e.g. {"replyStopsAllCampaigns": false,)"
+                    R"( "frequencyCap": {"maxSends": 2, "perDays": 7}})")
       ->required();
   onRun(rules, ctx, [&ctx, rulesArgs] {
     CampaignEngine& engine = ctx.engine();

@@ -151,7 +151,8 @@ class CrossCampaignCheck {
   }
   // Sent only: a claimed message may still fail.
   bool sentSince(std::int64_t leadSeq) {
-    const std::vector<store::RecentSend> sends = call_.db.outbox().recentSends(call_.tx, leadSeq, contactedSince_, call_.now);
+    const std::vector<store::RecentSend> sends =
+        call_.db.outbox().recentSends(call_.tx, leadSeq, contactedSince_, call_.now);
     return std::any_of(sends.begin(), sends.end(),
                        [](const store::RecentSend& s) { return s.status == MessageStatus::sent; });
   }

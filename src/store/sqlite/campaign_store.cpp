@@ -55,7 +55,8 @@ CampaignRow readCampaign(SQLite::Statement& s) {
   return row;
 }
 
-constexpr const char* kWorkspaceColumns = "id, name, created_at, reply_stops_all, frequency_cap_sends, frequency_cap_days";
+constexpr const char* kWorkspaceColumns =
+    "id, name, created_at, reply_stops_all, frequency_cap_sends, frequency_cap_days";
 
 Workspace readWorkspace(SQLite::Statement& s) {
   Workspace w{s.getColumn(0).getString(), s.getColumn(1).getString(), timeAt(s, 2), {}};
