@@ -49,14 +49,14 @@ constexpr const char* kUsage = R"(usage: leadterra_bench [options]
   --batch-sizes LIST   comma-separated batch sizes of the batchsize scenario
                        (default 1000,5000,10000,50000,100000)
   --only LIST          comma-separated scenarios: draft,running,batches,growth,cli,import,batchsize,
-                       templates,shares,claim,list
+                       templates,shares,claim,list,events
   --side SIDE          both (default), engine or raw: run one side alone, to profile it
   --json FILE          also write the results as JSON
   --seed N             data seed (default 20250610)
 )";
 
 constexpr const char* kScenarios[] = {"draft",  "running",   "batches",   "growth", "cli",  "import",
-                                      "batchsize", "templates", "shares", "claim", "list"};
+                                      "batchsize", "templates", "shares", "claim", "list", "events"};
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -239,6 +239,7 @@ int main(int argc, char** argv) {
     if (config.wants("shares")) bench::runShares(config, report);
     if (config.wants("claim")) bench::runClaim(config, report);
     if (config.wants("list")) bench::runCliList(config, report);
+    if (config.wants("events")) bench::runEventLog(config, report);
   } catch (const bench::BenchFailure& e) {
     std::cerr << "FAILED: " << e.what() << '\n';
     status = 1;

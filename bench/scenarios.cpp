@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <leadterra/leadterra.hpp>
 #include <nlohmann/json.hpp>
+#include <SQLiteCpp/Database.h>
 
 #include <atomic>
 #include <fstream>
@@ -237,6 +238,67 @@ void runRunning(const Config& c, Report& report) {
           fresh.addBaselineRate(n, t1);
           repeat.addBaselineRate(n, t2);
         });
+  }
+  report.add(std::move(fresh));
+  report.add(std::move(repeat));
+}
+
+// ---- events: what the event log costs a bulk upsert ----
+
+// The file without the triggers that write message and lead status events:
+// the engine as it would run without its log (the one leads_upserted row per
+// call stays; it is one row of 100,000).
+void dropEventTriggers(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READWRITE);
+  for (const char* trigger : {"events_message_insert", "events_message_update", "events_lead_status"}) {
+    db.exec(fmt::format("DROP TRIGGER {}", trigger));
+  }
+}
+
+void runEventLog(const Config& c, Report& report) {
+  progress("events: generating leads");
+  const std::vector<LeadInput> leads = makeLeads(c.seed, 0, c.leads);
+  const SuppressionList suppressions = makeSuppressions(c.seed, 0, c.leads);
+  std::unordered_set<std::string> seen;
+  const Expected first = expectedCounts(leads, seen, &suppressions);
+  const Expected again = expectedCounts(leads, seen, &suppressions);
+  const auto n = leads.size();
+
+  Figure fresh = figure("events.running_new",
+                        fmt::format("Event log: running, {} new leads, step 1 queued", rows(n)), "leads/s");
+  Figure repeat = figure("events.running_again", fmt::format("Event log: running, the same {} again", rows(n)),
+                         "leads/s");
+  fresh.target = repeat.target = {Target::Kind::ratioAtLeast, 0.9};
+  fresh.note = "the engine with its event log (a message_queued event per message) against the same engine on a "
+               "file whose event triggers were dropped: the ratio is the log's cost (target: at most 10% slower)";
+  for (int rep = 0; rep < c.reps; ++rep) {
+    progress(fmt::format("events: repetition {}/{}", rep + 1, c.reps));
+    const auto side = [&](bool withLog) {
+      Scratch dir(c.scratch);
+      const std::string path = dir.file("engine.db");
+      auto engine = openCampaign(path, true, &suppressions);
+      if (!withLog) {
+        engine.reset();
+        dropEventTriggers(path);
+        engine = CampaignEngine::open(path);
+      }
+      BulkResult r;
+      const Timing t1 = measure([&] { r = engine->bulkUpsert(kCampaign, leads); });
+      checkResult(r, first, first.enrolled, "events, new leads");
+      const Timing t2 = measure([&] { r = engine->bulkUpsert(kCampaign, leads); });
+      checkResult(r, again, 0, "events, same leads again");
+      const std::int64_t logged = engine->events(kWorkspace, {0, 1000, {leadterra::EventKind::message_queued}, {}})
+                                      .events.size();
+      expect(withLog == (logged > 0), "events: message_queued events only with the log");
+      if (withLog) {
+        fresh.addRate(n, t1);
+        repeat.addRate(n, t2);
+      } else {
+        fresh.addBaselineRate(n, t1);
+        repeat.addBaselineRate(n, t2);
+      }
+    };
+    bothSides(c, rep, [&] { side(true); }, [&] { side(false); });
   }
   report.add(std::move(fresh));
   report.add(std::move(repeat));

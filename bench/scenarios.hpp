@@ -45,7 +45,7 @@ struct Config {
 };
 
 // Scenario names, in order: draft, running, batches, growth, cli, import, batchsize, templates, shares, claim,
-// list.
+// list, events.
 void runDraft(const Config& config, Report& report);
 void runRunning(const Config& config, Report& report);
 void runBatches(const Config& config, Report& report);
@@ -57,5 +57,6 @@ void runTemplates(const Config& config, Report& report);
 void runShares(const Config& config, Report& report);
 void runClaim(const Config& config, Report& report);
 void runCliList(const Config& config, Report& report);
+void runEventLog(const Config& config, Report& report);
 
 }  // namespace bench

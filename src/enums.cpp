@@ -8,6 +8,7 @@
 #include "leadterra/bulk.hpp"
 #include "leadterra/campaign.hpp"
 #include "leadterra/error.hpp"
+#include "leadterra/event.hpp"
 #include "leadterra/lead.hpp"
 #include "leadterra/message.hpp"
 #include "leadterra/signal.hpp"
@@ -51,6 +52,10 @@ constexpr std::array<std::string_view, 6> kRowOutcomes = {"enrolled", "updated",
                                                           "skippedActiveElsewhere", "skippedRecentlyContacted"};
 constexpr std::array<std::string_view, 5> kRowCodes = {"missing_email", "invalid_email", "invalid_field",
                                                        "field_too_long", "malformed_row"};
+constexpr std::array<std::string_view, 15> kEventKinds = {
+    "leads_upserted",    "lead_status",      "message_queued",   "message_claimed",     "message_sent",
+    "message_failed",    "message_cancelled", "signal",          "suppression_added",   "suppression_removed",
+    "campaign_created",  "campaign_started", "campaign_paused",  "campaign_changed",    "variant_winner"};
 
 }  // namespace
 
@@ -67,6 +72,7 @@ std::string_view toString(SignalKind kind) noexcept { return nameOf(kSignalKinds
 std::string_view toString(RowCode code) noexcept { return nameOf(kRowCodes, code); }
 std::string_view toString(MergeMode mode) noexcept { return nameOf(kMergeModes, mode); }
 std::string_view toString(RowOutcome outcome) noexcept { return nameOf(kRowOutcomes, outcome); }
+std::string_view toString(EventKind kind) noexcept { return nameOf(kEventKinds, kind); }
 
 std::optional<ErrorCode> parseErrorCode(std::string_view name) noexcept {
   return parseName<ErrorCode>(kErrorCodes, name);
@@ -76,6 +82,9 @@ std::optional<SuppressionKind> parseSuppressionKind(std::string_view name) noexc
 }
 std::optional<SuppressionReason> parseSuppressionReason(std::string_view name) noexcept {
   return parseName<SuppressionReason>(kSuppressionReasons, name);
+}
+std::optional<EventKind> parseEventKind(std::string_view name) noexcept {
+  return parseName<EventKind>(kEventKinds, name);
 }
 std::optional<SignalKind> parseSignalKind(std::string_view name) noexcept {
   return parseName<SignalKind>(kSignalKinds, name);

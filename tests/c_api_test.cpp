@@ -518,3 +518,35 @@ BOOST_AUTO_TEST_CASE(a_clock_the_host_moves) {
   BOOST_TEST(out.json()["messages"][0]["step"] == 2);
   lt_close(engine);
 }
+
+BOOST_AUTO_TEST_CASE(events_after_a_cursor) {
+  Engine e;
+  Out out;
+  BOOST_REQUIRE(lt_events(e.engine, "ws_1", nullptr, nullptr, &out) == LT_OK);
+  const Json all = out.json();
+  BOOST_REQUIRE(all["events"].size() == 2u);
+  BOOST_TEST(all["events"][0]["kind"] == "campaign_created");
+  BOOST_TEST(all["events"][1]["kind"] == "leads_upserted");
+  BOOST_TEST(all["events"][1]["counts"] == Json::parse(R"({"enrolled": 3})"));
+  BOOST_TEST(all["cursor"] == all["events"][1]["cursor"]);
+
+  BOOST_REQUIRE(lt_start_campaign(e.engine, "camp_1", nullptr, &out) == LT_OK);
+  const std::string query = R"({"afterCursor": )" + all["cursor"].dump() +
+                            R"(, "limit": 2, "kinds": ["message_queued"], "campaignId": "camp_1"})";
+  BOOST_REQUIRE(lt_events(e.engine, "ws_1", query.c_str(), "ws_1", &out) == LT_OK);
+  const Json page = out.json();
+  BOOST_REQUIRE(page["events"].size() == 2u);
+  for (const Json& ev : page["events"]) {
+    BOOST_TEST(ev["kind"] == "message_queued");
+    BOOST_TEST(ev["step"] == 1);
+    BOOST_TEST(ev["messageId"].get<std::string>().rfind("msg_", 0) == 0);
+  }
+  BOOST_TEST(page["cursor"] == page["events"][1]["cursor"]);
+
+  BOOST_TEST(lt_events(e.engine, "ws_1", R"({"kinds": ["nope"]})", nullptr, &out) == LT_INVALID_ARGUMENT);
+  BOOST_TEST(errmsg().find("nope") != std::string::npos);
+  BOOST_TEST(lt_events(e.engine, "ws_1", R"({"after": 1})", nullptr, &out) == LT_INVALID_ARGUMENT);
+  BOOST_TEST(lt_events(e.engine, "ws_1", R"({"limit": 0})", nullptr, &out) == LT_INVALID_ARGUMENT);
+  BOOST_TEST(lt_events(e.engine, "ws_1", nullptr, "ws_2", &out) == LT_NOT_FOUND);
+  BOOST_TEST(out.text == nullptr);
+}

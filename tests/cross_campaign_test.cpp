@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,17 @@ BOOST_FIXTURE_TEST_CASE(a_new_email_mailed_by_a_running_campaign_is_skipped, Two
   BOOST_TEST(r.rows[0].email == "ava@acmecorp.com");
   BOOST_TEST(r.rows[1].outcome == RowOutcome::enrolled);
   BOOST_TEST(!engine->getLead(kB, "ava@acmecorp.com"));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_call_whose_rows_were_all_kept_out_is_an_event_with_its_counts, TwoCampaigns) {
+  (void)engine->startCampaign(kA);
+  (void)upsert(kB, {"ava@acmecorp.com", "marcus@buildfast.io"}, activeElsewhere());
+  EventQuery query;
+  query.kinds = {EventKind::leads_upserted};
+  query.campaignId = kB;
+  const std::vector<Event> events = engine->events("ws_test", query).events;
+  BOOST_REQUIRE_EQUAL(events.size(), 1U);
+  BOOST_TEST((events[0].counts == std::map<std::string, std::int64_t>{{"skippedActiveElsewhere", 2}}));
 }
 
 BOOST_FIXTURE_TEST_CASE(off_by_default_the_email_enrolls, TwoCampaigns) {

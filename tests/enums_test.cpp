@@ -132,6 +132,31 @@ BOOST_AUTO_TEST_CASE(signal_kind_round_trips) {
                          parseSignalKind);
 }
 
+// Stored in the events table; the triggers of migration 0010 write the
+// message kinds as 'message_' || status.
+BOOST_AUTO_TEST_CASE(event_kind_round_trips) {
+  roundTrips<EventKind>({{EventKind::leads_upserted, "leads_upserted"},
+                         {EventKind::lead_status, "lead_status"},
+                         {EventKind::message_queued, "message_queued"},
+                         {EventKind::message_claimed, "message_claimed"},
+                         {EventKind::message_sent, "message_sent"},
+                         {EventKind::message_failed, "message_failed"},
+                         {EventKind::message_cancelled, "message_cancelled"},
+                         {EventKind::signal, "signal"},
+                         {EventKind::suppression_added, "suppression_added"},
+                         {EventKind::suppression_removed, "suppression_removed"},
+                         {EventKind::campaign_created, "campaign_created"},
+                         {EventKind::campaign_started, "campaign_started"},
+                         {EventKind::campaign_paused, "campaign_paused"},
+                         {EventKind::campaign_changed, "campaign_changed"},
+                         {EventKind::variant_winner, "variant_winner"}},
+                        parseEventKind);
+  for (int s = 0; parseMessageStatus(toString(static_cast<MessageStatus>(s))); ++s) {
+    const std::string kind = "message_" + std::string(toString(static_cast<MessageStatus>(s)));
+    BOOST_TEST(parseEventKind(kind).has_value(), kind);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(row_code_round_trips) {
   roundTrips<RowCode>({{RowCode::missing_email, "missing_email"},
                        {RowCode::invalid_email, "invalid_email"},

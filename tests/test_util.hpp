@@ -25,6 +25,7 @@ inline std::ostream& operator<<(std::ostream& os, RowCode v) { return os << toSt
 inline std::ostream& operator<<(std::ostream& os, SuppressionReason v) { return os << toString(v); }
 inline std::ostream& operator<<(std::ostream& os, SignalKind v) { return os << toString(v); }
 inline std::ostream& operator<<(std::ostream& os, PauseReason v) { return os << toString(v); }
+inline std::ostream& operator<<(std::ostream& os, EventKind v) { return os << toString(v); }
 }  // namespace leadterra
 
 namespace leadterra::test {

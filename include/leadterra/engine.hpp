@@ -23,6 +23,7 @@
 
 #include "leadterra/bulk.hpp"
 #include "leadterra/campaign.hpp"
+#include "leadterra/event.hpp"
 #include "leadterra/export.hpp"
 #include "leadterra/lead.hpp"
 #include "leadterra/lead_row.hpp"
@@ -198,7 +199,9 @@ class LEADTERRA_EXPORT CampaignEngine {
   // scheduledAt, messages come in the order they were queued. A message past
   // its workspace's frequency cap (WorkspaceRules::frequencyCap) is held back:
   // it stays queued, due again when the cap could let it go, and the batch
-  // is that much shorter (docs/dispatch.md).
+  // is that much shorter (docs/dispatch.md). It also deletes events past the
+  // retention of Options::eventMaxAge and eventMaxCount (at most 10,000 a
+  // call, once a minute).
   [[nodiscard]] std::vector<Message> claimDue(std::int64_t limit = 100, std::int64_t leaseSeconds = 300,
                                               const Scope& scope = {});
   // The message was sent: the lead's position advances and its next step is
@@ -221,6 +224,17 @@ class LEADTERRA_EXPORT CampaignEngine {
   // outside the scope; invalid_argument for a signal that names both a
   // message and an address, or neither, or an address that is not an email.
   SignalResult reportSignal(const SignalInput& signal, const Scope& scope = {});
+
+  // ---- Events (event.hpp, docs/events.md) ----
+
+  // The workspace's events after query.afterCursor, oldest first, read in
+  // one read transaction. Every write records its events in its own
+  // transaction: a reader never sees an event of a call that rolled back,
+  // and never later finds a new event below a cursor it has seen. not_found
+  // for a workspace outside the scope; invalid_argument for a limit out of
+  // 1..1000 or a negative cursor.
+  [[nodiscard]] EventPage events(std::string_view workspaceId, const EventQuery& query = {},
+                                 const Scope& scope = {});
 
   // ---- Unsubscribe links (unsubscribe.hpp, docs/signals.md#unsubscribe-links) ----
 

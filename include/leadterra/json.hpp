@@ -13,6 +13,7 @@
 
 #include "leadterra/bulk.hpp"
 #include "leadterra/campaign.hpp"
+#include "leadterra/event.hpp"
 #include "leadterra/export.hpp"
 #include "leadterra/lead.hpp"
 #include "leadterra/lead_row.hpp"
@@ -105,6 +106,12 @@ inline constexpr std::size_t kReadPadding = 64;
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const LeadCounts& counts);
 // Every key of StopRules.
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const StopRules& rules);
+// {"cursor", "at", "kind", "workspaceId"}, then "campaignId", "leadId",
+// "messageId", "step", "variant", "detail" and "counts" where the event has
+// them.
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const Event& event);
+// {"events": [...], "cursor"}.
+[[nodiscard]] LEADTERRA_EXPORT std::string toJson(const EventPage& page);
 // {"baseUrl", "mailto"}: never the secret.
 [[nodiscard]] LEADTERRA_EXPORT std::string toJson(const UnsubscribeSettings& settings);
 // {"token", "url"}.

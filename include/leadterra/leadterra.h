@@ -128,7 +128,8 @@ LT_API lt_status lt_open(const char* location, lt_engine** out);
 /* The same with options, a JSON object of any of (absent keys: defaults,
  * options.hpp): {"createIfMissing": true, "busyTimeoutMs": 5000,
  * "cacheSizeKiB": 16384, "walAutocheckpointPages": 10000, "fullSync": false,
- * "idempotencyTtlSeconds": 86400, "now": "2025-06-10T15:00:00Z"}. "now" fixes
+ * "idempotencyTtlSeconds": 86400, "eventMaxAgeSeconds": 7776000,
+ * "eventMaxCount": 0, "now": "2025-06-10T15:00:00Z"}. "now" fixes
  * the engine's clock at that time (tests, demos); without it the system clock
  * is used. An unknown key or a value of the wrong type is LT_INVALID_ARGUMENT.
  * NULL or "" options: the defaults. */
@@ -299,6 +300,19 @@ LT_API lt_status lt_mark_replied(lt_engine* engine, const char* campaign_id, con
  * "duplicate", "leadsStopped", "leadsPaused", "messagesCancelled",
  * "suppressionAdded", "campaignPaused"}. */
 LT_API lt_status lt_report_signal(lt_engine* engine, const char* signal_json, const char* scope, char** out);
+
+/* ---- Events (docs/events.md) ---- */
+
+/* The workspace's events after a cursor, oldest first. query_json: NULL, ""
+ * or {"afterCursor": 0, "limit": 100, "kinds": ["message_sent", ...],
+ * "campaignId": "..."} (EventQuery; absent keys: those defaults, every kind,
+ * every campaign). An unknown key or kind is LT_INVALID_ARGUMENT. *out:
+ * {"events": [{"cursor", "at", "kind", "workspaceId", and "campaignId",
+ * "leadId", "messageId", "step", "variant", "detail", "counts" where the
+ * event has them}, ...], "cursor"}: pass "cursor" as the next
+ * "afterCursor". */
+LT_API lt_status lt_events(lt_engine* engine, const char* workspace_id, const char* query_json, const char* scope,
+                           char** out);
 
 /* ---- Unsubscribe links ---- */
 

@@ -10,6 +10,7 @@
 #include "leadterra/clock.hpp"
 #include "leadterra/engine.hpp"
 #include "leadterra/error.hpp"
+#include "leadterra/event.hpp"
 #include "leadterra/export.hpp"
 #include "leadterra/import.hpp"
 #include "leadterra/json.hpp"

@@ -30,6 +30,13 @@ struct Options {
   // Default: 24 h.
   std::chrono::seconds idempotencyTtl{24 * 3600};
 
+  // How long the event log keeps an event, and how many events it keeps at
+  // most (docs/events.md#retention); zero: no limit. Older events are deleted
+  // inside claimDue, at most 10,000 a call.
+  // Default: 90 days, no count limit.
+  std::chrono::seconds eventMaxAge{90 * 24 * 3600};
+  std::int64_t eventMaxCount = 0;
+
   // ---- Performance and durability ----
 
   // How long a call waits for another connection's write lock before it

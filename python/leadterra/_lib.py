@@ -112,6 +112,7 @@ PROTOTYPES = {
     "lt_mark_failed": (c_status, [c_engine, c_str, c_str, ctypes.c_int, c_str, c_out]),
     "lt_mark_replied": (c_status, [c_engine, c_str, c_str, c_str, c_out]),
     "lt_report_signal": (c_status, [c_engine, c_str, c_str, c_out]),
+    "lt_events": (c_status, [c_engine, c_str, c_str, c_str, c_out]),
     "lt_set_unsubscribe_settings": (c_status, [c_engine, c_str, c_str, c_str, c_str, c_out]),
     "lt_get_unsubscribe_settings": (c_status, [c_engine, c_str, c_str, c_out]),
     "lt_rotate_unsubscribe_secret": (c_status, [c_engine, c_str, c_str]),

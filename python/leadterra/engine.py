@@ -175,7 +175,8 @@ class Engine:
 
     @classmethod
     def open(cls, path, *, clock=None, create_if_missing=None, busy_timeout_ms=None, cache_size_kib=None,
-             wal_autocheckpoint_pages=None, full_sync=None, idempotency_ttl_seconds=None, now=None):
+             wal_autocheckpoint_pages=None, full_sync=None, idempotency_ttl_seconds=None,
+             event_max_age_seconds=None, event_max_count=None, now=None):
         """Opens (or creates) the database file at ``path``.
 
         ``now`` (a datetime or "2025-06-10T15:00:00Z") fixes the engine's
@@ -184,7 +185,8 @@ class Engine:
         called inside engine calls and must not call the engine."""
         options = _doc(create_if_missing=create_if_missing, busy_timeout_ms=busy_timeout_ms,
                        wal_autocheckpoint_pages=wal_autocheckpoint_pages, full_sync=full_sync,
-                       idempotency_ttl_seconds=idempotency_ttl_seconds, now=now)
+                       idempotency_ttl_seconds=idempotency_ttl_seconds,
+                       event_max_age_seconds=event_max_age_seconds, event_max_count=event_max_count, now=now)
         if cache_size_kib is not None:
             options["cacheSizeKiB"] = cache_size_kib
         handle = ctypes.c_void_p()
@@ -501,6 +503,41 @@ class Engine:
         doc = _doc({"kind": kind}, message_id=message_id, workspace_id=workspace_id, email=email,
                    campaign_id=campaign_id, external_id=external_id, detail=detail, until=until)
         return self._run("lt_report_signal", _json(doc), _b(scope))
+
+    # ---- events ----
+
+    def events(self, workspace_id, *, after_cursor=0, limit=100, kinds=None, campaign_id=None, scope=None):
+        """The workspace's events after ``after_cursor``, oldest first:
+        {"events": [{"cursor", "at", "kind", "workspaceId", ...}], "cursor"}.
+        Pass the returned "cursor" as the next ``after_cursor``. ``kinds``:
+        an iterable of event kinds ("message_sent", ...), None for all."""
+        query = _doc(after_cursor=int(after_cursor), limit=int(limit), campaign_id=campaign_id)
+        if kinds is not None:
+            query["kinds"] = list(kinds)
+        return self._run("lt_events", _b(workspace_id), _json(query), _b(scope))
+
+    def follow_events(self, workspace_id, *, after_cursor=0, batch=100, kinds=None, campaign_id=None, scope=None,
+                      poll_interval=None, stop=None):
+        """Yields the workspace's events one by one from ``after_cursor`` on,
+        reading ``batch`` at a time. Store each event's "cursor" once it is
+        handled and resume from it: delivery is at least once. With
+        ``poll_interval`` None the generator ends when it has caught up;
+        otherwise it sleeps that many seconds and reads again until ``stop``
+        (a threading.Event, or any object with is_set()) is set."""
+        cursor = after_cursor
+        while stop is None or not stop.is_set():
+            page = self.events(workspace_id, after_cursor=cursor, limit=batch, kinds=kinds,
+                               campaign_id=campaign_id, scope=scope)
+            yield from page["events"]
+            caught_up = page["cursor"] == cursor or len(page["events"]) < batch
+            cursor = page["cursor"]
+            if caught_up:
+                if poll_interval is None:
+                    return
+                if stop is not None:
+                    stop.wait(poll_interval)
+                else:
+                    time.sleep(poll_interval)
 
     # ---- unsubscribe links ----
 

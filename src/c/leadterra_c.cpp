@@ -346,6 +346,30 @@ leadterra::SignalInput signalOf(const char* signalJson) {
   return in;
 }
 
+leadterra::EventQuery eventQueryOf(const char* queryJson) {
+  leadterra::EventQuery query;
+  const Json doc = objectOf(queryJson, "event query");
+  for (const auto& [key, value] : doc.items()) {
+    if (key == "afterCursor") {
+      query.afterCursor = intAt(doc, key);
+    } else if (key == "limit") {
+      query.limit = intAt(doc, key);
+    } else if (key == "campaignId") {
+      query.campaignId = stringAt(doc, key);
+    } else if (key == "kinds") {
+      if (!value.is_array()) invalid("event query: \"kinds\" must be an array of event kinds");
+      for (const Json& kind : value) {
+        const auto parsed = kind.is_string() ? leadterra::parseEventKind(kind.get<std::string>()) : std::nullopt;
+        if (!parsed) invalid("event query: \"kinds\" holds " + kind.dump() + ", which is not an event kind");
+        query.kinds.push_back(*parsed);
+      }
+    } else {
+      unknownKey(key, "event query");
+    }
+  }
+  return query;
+}
+
 leadterra::Options openOptionsOf(const char* optionsJson) {
   leadterra::Options options;
   const Json doc = objectOf(optionsJson, "options");
@@ -362,6 +386,10 @@ leadterra::Options openOptionsOf(const char* optionsJson) {
       options.fullSync = boolAt(doc, key);
     } else if (key == "idempotencyTtlSeconds") {
       options.idempotencyTtl = std::chrono::seconds(intAt(doc, key));
+    } else if (key == "eventMaxAgeSeconds") {
+      options.eventMaxAge = std::chrono::seconds(intAt(doc, key));
+    } else if (key == "eventMaxCount") {
+      options.eventMaxCount = intAt(doc, key);
     } else if (key == "now") {
       const leadterra::Timestamp now = leadterra::json::parseTimestamp(stringAt(doc, key));
       options.clock = [now] { return now; };
@@ -817,6 +845,18 @@ lt_status lt_report_signal(lt_engine* engine, const char* signal_json, const cha
     output(out);
     leadterra::CampaignEngine& e = engineOf(engine);
     emit(out, leadterra::json::toJson(e.reportSignal(signalOf(signal_json), scopeOf(scope))));
+  });
+}
+
+// ---- Events ----
+
+lt_status lt_events(lt_engine* engine, const char* workspace_id, const char* query_json, const char* scope,
+                    char** out) {
+  return guarded([&] {
+    output(out);
+    leadterra::CampaignEngine& e = engineOf(engine);
+    emit(out, leadterra::json::toJson(e.events(text(workspace_id, "workspace_id"), eventQueryOf(query_json),
+                                               scopeOf(scope))));
   });
 }
 

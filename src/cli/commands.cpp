@@ -580,6 +580,44 @@ void addSignal(CLI::App& app, Context& ctx) {
   });
 }
 
+// ---- events ----
+
+struct EventsArgs {
+  std::string workspace;
+  std::int64_t after = 0;
+  std::int64_t limit = 100;
+  std::vector<std::string> kinds;
+  std::string campaign;
+};
+
+void addEvents(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<EventsArgs>();
+  auto* events = app.add_subcommand(
+      "events", R"(What happened in a workspace, oldest first, after a cursor -> {"events": [...], "cursor": N})");
+  std::vector<std::string> kinds;
+  for (int i = 0; parseEventKind(toString(static_cast<EventKind>(i))); ++i) {
+    kinds.emplace_back(toString(static_cast<EventKind>(i)));
+  }
+  events->add_option("--workspace", a->workspace, "Workspace id")->required();
+  events->add_option("--after", a->after, "The cursor of the last event already handled (0: from the oldest kept)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  events->add_option("--limit", a->limit, "At most this many (1..1000)")
+      ->check(CLI::Range(std::int64_t{1}, kMaxPageLimit))
+      ->capture_default_str();
+  events->add_option("--kind", a->kinds, "Only events of this kind (repeatable), e.g. message_sent")
+      ->check(CLI::IsMember(kinds));
+  events->add_option("--campaign", a->campaign, "Only this campaign's events");
+  onRun(events, ctx, [&ctx, a] {
+    EventQuery query;
+    query.afterCursor = a->after;
+    query.limit = a->limit;
+    for (const std::string& k : a->kinds) query.kinds.push_back(*parseEventKind(k));  // checked while parsing
+    query.campaignId = a->campaign;
+    ctx.print(toJsonValue(ctx.engine(Access::read).events(a->workspace, query)));
+  });
+}
+
 // ---- unsubscribe-settings, unsubscribe ----
 
 struct UnsubscribeArgs {
@@ -686,6 +724,7 @@ void addCommands(CLI::App& app, Context& ctx) {
   addSuppression(app, ctx);
   addMessages(app, ctx);
   addSignal(app, ctx);
+  addEvents(app, ctx);
   addUnsubscribeSettings(app, ctx);
   addUnsubscribe(app, ctx);
   addRender(app, ctx);

@@ -7,6 +7,7 @@
 
 #include "engine/enrollment.hpp"
 #include "engine/engine_impl.hpp"
+#include "engine/events.hpp"
 #include "engine/schedule.hpp"
 #include "engine/sequence.hpp"
 #include "util/text.hpp"
@@ -184,6 +185,13 @@ void requireWorkspace(Call& call, std::string_view workspaceId) {
   }
 }
 
+void requireWorkspaceInScope(Call& call, std::string_view workspaceId, const Scope& scope) {
+  if (!scope.workspace.empty() && workspaceId != scope.workspace) {
+    throw Error(ErrorCode::not_found, fmt::format("workspace '{}' not found", workspaceId));
+  }
+  requireWorkspace(call, workspaceId);
+}
+
 // ---- Workspaces ----
 
 Workspace CampaignEngine::createWorkspace(const WorkspaceSpec& spec) {
@@ -236,6 +244,7 @@ Campaign CampaignEngine::createCampaign(const CampaignSpec& spec) {
     row.schedule = spec.schedule;
     row.stopRules = spec.stopRules;
     call.db.campaigns().insert(call.tx, row, steps);
+    recordCampaignEvent(call, row, EventKind::campaign_created);
     return campaignView(call, row);
   });
 }
@@ -257,6 +266,7 @@ Campaign CampaignEngine::addStep(std::string_view campaignId, const Step& given,
     requireEditable(c);
     const auto count = static_cast<std::int64_t>(call.db.campaigns().steps(call.tx, c.id).size());
     call.db.campaigns().appendStep(call.tx, c.id, count + 1, step);
+    recordCampaignEvent(call, c, EventKind::campaign_changed, "steps", count + 1);
     return campaignView(call, c);
   });
 }
@@ -271,6 +281,7 @@ Campaign CampaignEngine::replaceStep(std::string_view campaignId, std::int64_t s
     call.db.campaigns().replaceStep(call.tx, c.id, stepNumber, step);
     dropStaleWinner(call, c.id, stepNumber, step);
     Sequencer(call, c).rerenderStep(stepNumber);
+    recordCampaignEvent(call, c, EventKind::campaign_changed, "steps", stepNumber);
     return campaignView(call, c);
   });
 }
@@ -303,6 +314,7 @@ Campaign CampaignEngine::setStepVariants(std::string_view campaignId, std::int64
       if (it != old.end() && (it->subject != v.subject || it->body != v.body)) changed.push_back(v.label);
     }
     (void)Sequencer(call, c).rerenderVariants(stepNumber, changed);
+    recordCampaignEvent(call, c, EventKind::campaign_changed, "variants", stepNumber);
     return campaignView(call, c);
   });
 }
@@ -345,6 +357,7 @@ Campaign CampaignEngine::removeStep(std::string_view campaignId, std::int64_t st
     }
     (void)call.db.outbox().cancelLiveOfStep(call.tx, c.id, stepNumber, call.now);
     call.db.campaigns().removeStep(call.tx, c.id, stepNumber, static_cast<std::int64_t>(count));
+    recordCampaignEvent(call, c, EventKind::campaign_changed, "steps", stepNumber);
     return campaignView(call, c);
   });
 }
@@ -359,6 +372,7 @@ Campaign CampaignEngine::setSchedule(std::string_view campaignId, const Campaign
     call.db.campaigns().setSchedule(call.tx, c.id, schedule);
     c.schedule = schedule;
     moveIntoWindow(call, c);
+    recordCampaignEvent(call, c, EventKind::campaign_changed, "schedule");
     return campaignView(call, c);
   });
 }
@@ -369,6 +383,7 @@ Campaign CampaignEngine::setStopRules(std::string_view campaignId, const StopRul
     store::CampaignRow c = campaignInScope(call, campaignId, scope);
     call.db.campaigns().setStopRules(call.tx, c.id, rules);
     c.stopRules = rules;
+    recordCampaignEvent(call, c, EventKind::campaign_changed, "stopRules");
     return campaignView(call, c);
   });
 }
@@ -382,6 +397,7 @@ StartResult CampaignEngine::startCampaign(std::string_view campaignId, const Sco
       if (!c.startedAt) c.startedAt = call.now;
       c.status = CampaignStatus::running;
       call.db.campaigns().setStatus(call.tx, c.id, c.status, c.startedAt, std::nullopt);
+      recordCampaignEvent(call, c, EventKind::campaign_started);  // before the messages it queues
       (void)sequencer.queueAllAwaiting(call.now);
     }
     return StartResult{c.id, c.status, *c.startedAt, c.leadCount, call.db.outbox().countQueued(call.tx, c.id)};
@@ -398,6 +414,7 @@ Campaign CampaignEngine::pauseCampaign(std::string_view campaignId, const Scope&
       c.status = CampaignStatus::paused;
       c.pauseReason = PauseReason::manual;
       call.db.campaigns().setStatus(call.tx, c.id, c.status, c.startedAt, c.pauseReason);
+      recordCampaignEvent(call, c, EventKind::campaign_paused, std::string(toString(*c.pauseReason)));
     }
     return campaignView(call, c);
   });

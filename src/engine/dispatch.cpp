@@ -11,6 +11,7 @@
 
 #include "engine/dispatch.hpp"
 #include "engine/engine_impl.hpp"
+#include "engine/events.hpp"
 #include "engine/schedule.hpp"
 #include "engine/sequence.hpp"
 #include "engine/unsubscribe.hpp"
@@ -198,6 +199,7 @@ std::vector<Message> CampaignEngine::claimDue(std::int64_t limit, std::int64_t l
   if (leaseSeconds < 1) throw Error(ErrorCode::invalid_argument, "lease must be at least 1 second");
   return impl_->write([&](Call& call) {
     std::vector<Message> claimed = claim(call, limit, leaseSeconds, scope.workspace);
+    pruneEvents(call);
     addUnsubscribeHeaders(call, claimed);
     return claimed;
   });
@@ -245,6 +247,13 @@ ReplyResult CampaignEngine::markReplied(std::string_view campaignId, std::string
     std::optional<LeadRecord> lead = call.db.leads().find(call.tx, c.id, normalized);
     if (!lead) throw Error(ErrorCode::not_found, fmt::format("lead '{}' not found in campaign '{}'", email, c.id));
     ReplyResult result;
+    Event e;
+    e.kind = EventKind::signal;
+    e.workspaceId = c.workspaceId;
+    e.campaignId = c.id;
+    e.leadId = lead->id;
+    e.detail = toString(SignalKind::reply);
+    recordEvent(call, std::move(e));
     result.messagesCancelled = stopMessages(call, lead->seq);
     if (lead->status != LeadStatus::replied) call.db.leads().setStatus(call.tx, lead->seq, LeadStatus::replied, call.now);
     result.lead = leadView(*call.db.leads().find(call.tx, c.id, lead->email), c.id);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,14 @@ namespace leadterra {
 
 class EngineImpl;
 
+// The event log's retention (Options::eventMaxAge, eventMaxCount) and when
+// this engine last pruned it.
+struct EventRetention {
+  std::chrono::seconds maxAge{0};
+  std::int64_t maxCount = 0;
+  std::optional<Timestamp> lastPrune;
+};
+
 // One public call in flight: its open transaction, its stores and the time
 // it happens at (one clock reading per call). Services take it by reference.
 struct Call {
@@ -33,6 +42,7 @@ struct Call {
   [[nodiscard]] std::string newId(std::string_view prefix);
   [[nodiscard]] detail::IdGenerator& ids();
   [[nodiscard]] std::chrono::seconds idempotencyTtl() const;
+  [[nodiscard]] EventRetention& eventRetention();
 };
 
 class EngineImpl {
@@ -80,6 +90,7 @@ class EngineImpl {
   Clock clock_;
   detail::IdGenerator ids_;
   std::chrono::seconds ttl_;  // of idempotency keys
+  EventRetention retention_;
 };
 
 // ---- Scope checks shared by the services ----
@@ -93,5 +104,8 @@ class EngineImpl {
 [[nodiscard]] Campaign campaignView(Call& call, const store::CampaignRow& row);
 // not_found unless the workspace exists.
 void requireWorkspace(Call& call, std::string_view workspaceId);
+// not_found unless the workspace exists within `scope` (the same answer
+// whether it does not exist or the scope is another workspace).
+void requireWorkspaceInScope(Call& call, std::string_view workspaceId, const Scope& scope);
 
 }  // namespace leadterra

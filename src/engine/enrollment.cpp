@@ -29,6 +29,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/events.hpp"
 #include "engine/idempotency.hpp"
 #include "engine/merge.hpp"
 #include "engine/sequence.hpp"
@@ -374,6 +375,24 @@ void Upsert::fail(std::size_t index, RowFailure failure) {
       {index, in.email.hasValue() ? in.email.value() : std::string(), failure.code, std::move(failure.message)});
 }
 
+// The call's one event: counts, not a row per lead. Only the messages it
+// queued have events of their own (written with them).
+BulkResult recorded(Call& call, const store::CampaignRow& campaign, BulkResult result) {
+  // Every row has one outcome (bulk.hpp).
+  const std::int64_t rows = result.enrolled + result.updated + result.skipped + result.skippedActiveElsewhere +
+                            result.skippedRecentlyContacted + result.failed;
+  if (rows == 0) return result;
+  recordCampaignEvent(call, campaign, EventKind::leads_upserted, {}, 0,
+                      {{"enrolled", result.enrolled},
+                       {"updated", result.updated},
+                       {"skipped", result.skipped},
+                       {"skippedActiveElsewhere", result.skippedActiveElsewhere},
+                       {"skippedRecentlyContacted", result.skippedRecentlyContacted},
+                       {"failed", result.failed},
+                       {"queued", result.queued}});
+  return result;
+}
+
 // The same behind an idempotency key: a repeat returns the stored result.
 BulkResult upsertIdempotent(Call& call, const store::CampaignRow& campaign, const detail::RowSource& rows,
                             const BulkOptions& options) {
@@ -393,7 +412,7 @@ BulkResult upsertIdempotent(Call& call, const store::CampaignRow& campaign, cons
     return result;
   }
   // Rows are always kept with the key, so a repeat that asks for details gets them.
-  BulkResult result = Upsert(call, campaign, rows, options, /*details=*/true).run();
+  BulkResult result = recorded(call, campaign, Upsert(call, campaign, rows, options, /*details=*/true).run());
   keys.purge(call.tx, expired);
   keys.put(call.tx, campaign.id, options.idempotencyKey, {fingerprint, detail::storedResult(result)}, call.now);
   return result;
@@ -407,7 +426,7 @@ BulkResult bulkUpsert(Call& call, const store::CampaignRow& campaign, const deta
     throw Error(ErrorCode::invalid_argument, "skipContactedWithinDays must be 0 (off) to 3650");
   }
   if (!options.idempotencyKey.empty()) return upsertIdempotent(call, campaign, rows, options);
-  return Upsert(call, campaign, rows, options, options.details).run();
+  return recorded(call, campaign, Upsert(call, campaign, rows, options, options.details).run());
 }
 
 }  // namespace leadterra

@@ -122,10 +122,7 @@ Page<Campaign> CampaignEngine::listCampaigns(std::string_view workspaceId, const
   checkLimit(page);
   const auto after = keyAfter(kCampaignCursor, page.after);
   return impl_->read([&](Call& call) {
-    if (!scope.workspace.empty() && scope.workspace != workspaceId) {
-      throw Error(ErrorCode::not_found, fmt::format("workspace '{}' not found", workspaceId));
-    }
-    requireWorkspace(call, workspaceId);
+    requireWorkspaceInScope(call, workspaceId, scope);
     std::vector<store::CampaignRow> rows = call.db.campaigns().page(call.tx, workspaceId, after, page.limit + 1);
     return pageOf<Campaign>(
         rows, page.limit, [&](const store::CampaignRow& c) { return campaignView(call, c); },

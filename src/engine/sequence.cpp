@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/events.hpp"
 #include "engine/schedule.hpp"
 
 namespace leadterra {
@@ -82,6 +83,13 @@ void Sequencer::checkWinner(std::int64_t step) {
   }
   decision.variant = best->label;
   call_.db.campaigns().setWinner(call_.tx, campaign_.id, step, decision);
+  Event e;
+  e.kind = EventKind::variant_winner;
+  e.workspaceId = campaign_.workspaceId;
+  e.campaignId = campaign_.id;
+  e.step = step;
+  e.variant = decision.variant;
+  recordEvent(call_, std::move(e));
   winners_[i] = decision.variant;
 }
 

@@ -4,6 +4,7 @@
 
 #include "engine/dispatch.hpp"
 #include "engine/engine_impl.hpp"
+#include "engine/events.hpp"
 #include "engine/schedule.hpp"
 #include "engine/sequence.hpp"
 #include "engine/signals.hpp"
@@ -146,6 +147,10 @@ void applySuppression(Call& call, const Target& t, SuppressionReason reason, Lea
   const store::SuppressionSource source{reason, t.row.campaignId, t.messageId};
   r.suppressionAdded =
       call.db.suppressions().add(call.tx, t.row.workspaceId, t.row.email, SuppressionKind::email, source, call.now);
+  if (r.suppressionAdded) {
+    recordWorkspaceEvent(call, t.row.workspaceId, EventKind::suppression_added, std::string(toString(reason)),
+                         {{"entries", 1}});
+  }
   addStopped(stopMatchingLeads(call, t.row.workspaceId, {t.row.email}, {}, LeadStatus::suppressed), r);
 }
 
@@ -195,6 +200,7 @@ void protectCampaign(Call& call, const Target& t, SignalResult& r) {
   }
   if (bounced * 100 <= sends * rules.protectionMaxPercent) return;
   call.db.campaigns().setStatus(call.tx, c.id, CampaignStatus::paused, c.startedAt, PauseReason::bounceProtection);
+  recordCampaignEvent(call, c, EventKind::campaign_paused, std::string(toString(PauseReason::bounceProtection)));
   r.campaignPaused = true;
 }
 
@@ -214,6 +220,19 @@ void applyRule(Call& call, const SignalInput& in, const Target& t, SignalResult&
     case SignalKind::click:
     case SignalKind::open: return;  // recorded only
   }
+}
+
+// Recorded before the rule applies, so that its consequences (lead status,
+// cancelled messages, suppression) follow it in the log.
+void recordSignalEvent(Call& call, const Target& t, SignalKind kind) {
+  Event e;
+  e.kind = EventKind::signal;
+  e.workspaceId = t.row.workspaceId;
+  e.campaignId = t.row.campaignId.value_or("");
+  if (t.lead) e.leadId = t.lead->id;
+  e.messageId = t.messageId.value_or("");
+  e.detail = toString(kind);
+  recordEvent(call, std::move(e));
 }
 
 void checkShape(const SignalInput& in) {
@@ -256,6 +275,7 @@ SignalResult applySignal(Call& call, const SignalInput& input, const Scope& scop
       return r;
     }
   }
+  recordSignalEvent(call, t, input.kind);
   applyRule(call, input, t, r);
   r.id = call.newId("sig_");
   t.row.id = r.id;

@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "engine/events.hpp"
 #include "engine/sequence.hpp"
 
 namespace leadterra {
@@ -123,6 +124,10 @@ SuppressionResult CampaignEngine::addSuppressions(std::string_view workspaceId,
         domains.insert(p.entry);
       }
     }
+    // Before its consequences (leads suppressed, messages cancelled) in the log.
+    if (result.added > 0) {
+      recordWorkspaceEvent(call, workspaceId, EventKind::suppression_added, "manual", {{"entries", result.added}});
+    }
     const StopCounts stopped = stopMatchingLeads(call, workspaceId, emails, domains, LeadStatus::suppressed);
     result.leadsSuppressed = stopped.leads;
     result.messagesCancelled = stopped.messages;
@@ -137,6 +142,9 @@ SuppressionResult CampaignEngine::removeSuppressions(std::string_view workspaceI
     requireWorkspace(call, workspaceId);
     SuppressionResult result;
     for (const ParsedEntry& p : parsed) result.removed += call.db.suppressions().remove(call.tx, workspaceId, p.entry);
+    if (result.removed > 0) {
+      recordWorkspaceEvent(call, workspaceId, EventKind::suppression_removed, {}, {{"entries", result.removed}});
+    }
     // Removal resumes nobody: a lead becomes active again at its next upsert.
     return result;
   });
@@ -150,6 +158,10 @@ SuppressionResult CampaignEngine::removeSuppressionsBy(std::string_view workspac
     requireWorkspace(call, workspaceId);
     SuppressionResult result;
     result.removed = call.db.suppressions().removeWhere(call.tx, workspaceId, filter);
+    if (result.removed > 0) {
+      recordWorkspaceEvent(call, workspaceId, EventKind::suppression_removed, std::string(toString(*filter.reason)),
+                           {{"entries", result.removed}});
+    }
     return result;  // resumes nobody, as removeSuppressions
   });
 }

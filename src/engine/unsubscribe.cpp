@@ -179,12 +179,6 @@ std::string mailtoUrl(std::string_view address) {
   return out;
 }
 
-void checkWorkspaceScope(std::string_view workspaceId, const Scope& scope) {
-  if (!scope.workspace.empty() && workspaceId != scope.workspace) {
-    throw Error(ErrorCode::not_found, fmt::format("workspace '{}' not found", workspaceId));
-  }
-}
-
 UnsubscribeSettings settingsOf(const std::optional<store::UnsubscribeRow>& row) {
   if (!row) return {};
   return {row->baseUrl, row->mailto};
@@ -293,8 +287,7 @@ UnsubscribeSettings CampaignEngine::setUnsubscribeSettings(std::string_view work
   checkBaseUrl(settings.baseUrl);
   store::UnsubscribeRow row{{}, settings.baseUrl, normalizedMailto(settings.mailto)};
   return impl_->write([&](Call& call) {
-    checkWorkspaceScope(workspaceId, scope);
-    requireWorkspace(call, workspaceId);
+    requireWorkspaceInScope(call, workspaceId, scope);
     const auto existing = call.db.unsubscribe().find(call.tx, workspaceId);
     // Made with the first settings, then kept: links already sent stay valid.
     row.secret = existing ? existing->secret : randomSecret();
@@ -305,16 +298,14 @@ UnsubscribeSettings CampaignEngine::setUnsubscribeSettings(std::string_view work
 
 UnsubscribeSettings CampaignEngine::getUnsubscribeSettings(std::string_view workspaceId, const Scope& scope) {
   return impl_->read([&](Call& call) {
-    checkWorkspaceScope(workspaceId, scope);
-    requireWorkspace(call, workspaceId);
+    requireWorkspaceInScope(call, workspaceId, scope);
     return settingsOf(call.db.unsubscribe().find(call.tx, workspaceId));
   });
 }
 
 void CampaignEngine::rotateUnsubscribeSecret(std::string_view workspaceId, const Scope& scope) {
   impl_->write([&](Call& call) {
-    checkWorkspaceScope(workspaceId, scope);
-    requireWorkspace(call, workspaceId);
+    requireWorkspaceInScope(call, workspaceId, scope);
     store::UnsubscribeRow row = call.db.unsubscribe().find(call.tx, workspaceId).value_or(store::UnsubscribeRow{});
     row.secret = randomSecret();
     call.db.unsubscribe().put(call.tx, workspaceId, row, call.now);

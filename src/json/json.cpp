@@ -1371,6 +1371,34 @@ Json toJsonValue(const Message& message) {
   return out;
 }
 
+Json toJsonValue(const Event& event) {
+  Json out = Json::object();
+  out["cursor"] = event.cursor;
+  out["at"] = timestampValue(event.at);
+  out["kind"] = std::string(toString(event.kind));
+  out["workspaceId"] = event.workspaceId;
+  if (!event.campaignId.empty()) out["campaignId"] = event.campaignId;
+  if (!event.leadId.empty()) out["leadId"] = event.leadId;
+  if (!event.messageId.empty()) out["messageId"] = event.messageId;
+  if (event.step > 0) out["step"] = event.step;
+  if (!event.variant.empty()) out["variant"] = event.variant;
+  if (!event.detail.empty()) out["detail"] = event.detail;
+  if (!event.counts.empty()) {
+    Json counts = Json::object();
+    for (const auto& [name, n] : event.counts) counts[name] = n;
+    out["counts"] = std::move(counts);
+  }
+  return out;
+}
+
+Json toJsonValue(const EventPage& page) {
+  Json out = Json::object();
+  out["events"] = Json::array();
+  for (const Event& e : page.events) out["events"].push_back(toJsonValue(e));
+  out["cursor"] = page.cursor;
+  return out;
+}
+
 Json toJsonValue(const SuppressionEntry& entry) {
   Json out = Json::object();
   out["entry"] = entry.entry;
@@ -1552,6 +1580,8 @@ std::string toJson(const RenderedStep& rendered) { return detail::dump(detail::t
 std::string toJson(const LintFinding& finding) { return detail::dump(detail::toJsonValue(finding)); }
 std::string toJson(const SuppressionEntry& entry) { return detail::dump(detail::toJsonValue(entry)); }
 std::string toJson(const SignalResult& result) { return detail::dump(detail::toJsonValue(result)); }
+std::string toJson(const Event& event) { return detail::dump(detail::toJsonValue(event)); }
+std::string toJson(const EventPage& page) { return detail::dump(detail::toJsonValue(page)); }
 std::string toJson(const LeadCounts& counts) { return detail::dump(detail::toJsonValue(counts)); }
 std::string toJson(const StopRules& rules) { return detail::dump(detail::toJsonValue(rules)); }
 

@@ -14,6 +14,7 @@
 
 #include "leadterra/bulk.hpp"
 #include "leadterra/campaign.hpp"
+#include "leadterra/event.hpp"
 #include "leadterra/json.hpp"
 #include "leadterra/lead.hpp"
 #include "leadterra/listing.hpp"
@@ -54,6 +55,10 @@ inline constexpr std::string_view kDayNames[7] = {"mon", "tue", "wed", "thu", "f
 [[nodiscard]] Json toJsonValue(const WinnerDecision& decision);
 // {"variant", "subject", "body"}.
 [[nodiscard]] Json toJsonValue(const RenderedStep& rendered);
+// The event as json::toJson(const Event&) documents it.
+[[nodiscard]] Json toJsonValue(const Event& event);
+// {"events": [...], "cursor"}.
+[[nodiscard]] Json toJsonValue(const EventPage& page);
 // {"step", "variant", "field", "code", "message"}.
 [[nodiscard]] Json toJsonValue(const LintFinding& finding);
 // null, or {"days": ["mon", ...], "startHour", "endHour"}.

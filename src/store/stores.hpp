@@ -27,6 +27,7 @@
 
 #include "engine/lead_record.hpp"
 #include "leadterra/campaign.hpp"
+#include "leadterra/event.hpp"
 #include "leadterra/listing.hpp"
 #include "leadterra/message.hpp"
 #include "leadterra/options.hpp"
@@ -385,6 +386,25 @@ class IdempotencyStore {
                    Timestamp now) = 0;
 };
 
+// The event log (migration 0010). Message and lead status events are written
+// by the backend itself, in the statement that changes the row (SQLite:
+// triggers); the services append the others.
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+  // Appends the event (its cursor is ignored: the store gives the next one).
+  virtual void append(Tx& tx, const Event& event) = 0;
+  // Up to `query.limit` of the workspace's events matching the query, after
+  // its cursor, oldest first.
+  [[nodiscard]] virtual std::vector<Event> page(Tx& tx, std::string_view workspaceId, const EventQuery& query) = 0;
+  // The workspace's newest cursor, 0 when it has no event.
+  [[nodiscard]] virtual std::int64_t lastCursor(Tx& tx, std::string_view workspaceId) = 0;
+  // Deletes up to `batch` of the oldest events that are older than `cutoff`
+  // (none: no age limit) or not among the newest `keep` (0: no count limit),
+  // of every workspace. Returns how many.
+  virtual std::int64_t prune(Tx& tx, std::optional<Timestamp> cutoff, std::int64_t keep, std::int64_t batch) = 0;
+};
+
 // One open database with its stores. Not thread-safe: the engine serializes
 // calls (EngineImpl::mutex).
 class Backend {
@@ -405,6 +425,7 @@ class Backend {
   virtual SignalStore& signals() = 0;
   virtual UnsubscribeStore& unsubscribe() = 0;
   virtual IdempotencyStore& idempotency() = 0;
+  virtual EventStore& events() = 0;
 };
 
 // The SQLite backend on the file at `path` (created, migrated and set up as

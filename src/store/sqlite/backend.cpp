@@ -16,7 +16,8 @@ class SqliteBackend final : public Backend {
         suppressions_(db_),
         signals_(db_),
         unsubscribe_(db_),
-        idempotency_(db_) {}
+        idempotency_(db_),
+        events_(db_) {}
 
   std::unique_ptr<Tx> begin(Tx::Mode mode) override { return db_.begin(mode); }
   [[noreturn]] void rethrowAsError(std::string_view context) override { detail::rethrowAsError(context); }
@@ -29,6 +30,7 @@ class SqliteBackend final : public Backend {
   SignalStore& signals() override { return signals_; }
   UnsubscribeStore& unsubscribe() override { return unsubscribe_; }
   IdempotencyStore& idempotency() override { return idempotency_; }
+  EventStore& events() override { return events_; }
 
  private:
   detail::Database db_;  // first: the stores' statements are compiled on it
@@ -40,6 +42,7 @@ class SqliteBackend final : public Backend {
   sqlite::SqliteSignalStore signals_;
   sqlite::SqliteUnsubscribeStore unsubscribe_;
   sqlite::SqliteIdempotencyStore idempotency_;
+  sqlite::SqliteEventStore events_;
 };
 
 }  // namespace

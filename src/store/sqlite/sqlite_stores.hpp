@@ -186,4 +186,16 @@ class SqliteIdempotencyStore final : public IdempotencyStore {
   Statement find_, purge_, put_;
 };
 
+class SqliteEventStore final : public EventStore {
+ public:
+  explicit SqliteEventStore(Database& db);
+  void append(Tx& tx, const Event& event) override;
+  std::vector<Event> page(Tx& tx, std::string_view workspaceId, const EventQuery& query) override;
+  std::int64_t lastCursor(Tx& tx, std::string_view workspaceId) override;
+  std::int64_t prune(Tx& tx, std::optional<Timestamp> cutoff, std::int64_t keep, std::int64_t batch) override;
+
+ private:
+  Statement append_, page_, last_, oldest_, newest_, prune_;
+};
+
 }  // namespace leadterra::store::sqlite
