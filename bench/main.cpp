@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "child.hpp"
+#include "export_child.hpp"
 #include "harness.hpp"
 #include "leads.hpp"
 #include "scenarios.hpp"
@@ -46,17 +47,18 @@ constexpr const char* kUsage = R"(usage: leadterra_bench [options]
   --renders N          leads rendered per template repetition (default 100000)
   --dir DIR            folder for the scratch databases (default: the system temp folder)
   --list-leads N       leads of the campaign the CLI lists (default 1000000)
+  --export-leads N     leads of the campaign the export scenario exports (default 1000000)
   --batch-sizes LIST   comma-separated batch sizes of the batchsize scenario
                        (default 1000,5000,10000,50000,100000)
   --only LIST          comma-separated scenarios: draft,running,batches,growth,cli,import,batchsize,
-                       templates,shares,claim,list,events
+                       templates,shares,claim,list,events,export
   --side SIDE          both (default), engine or raw: run one side alone, to profile it
   --json FILE          also write the results as JSON
   --seed N             data seed (default 20250610)
 )";
 
 constexpr const char* kScenarios[] = {"draft",  "running",   "batches",   "growth", "cli",  "import",
-                                      "batchsize", "templates", "shares", "claim", "list", "events"};
+                                      "batchsize", "templates", "shares", "claim", "list", "events", "export"};
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -74,7 +76,7 @@ std::uint64_t number(std::string_view flag, std::string_view text) {
 struct Flags {
   bool quick = false;
   std::optional<std::uint64_t> reps, growthReps, leads, batches, batchSize, growthLeads, slice, cliRows, renders, seed,
-      listLeads;
+      listLeads, exportLeads;
   bool noGrowthBaseline = false;
   std::optional<std::string> cli, dir, json;
   std::set<std::string> only;
@@ -115,6 +117,8 @@ Flags parseFlags(int argc, char** argv) {
       f.cliRows = number(flag, value());
     } else if (flag == "--list-leads") {
       f.listLeads = number(flag, value());
+    } else if (flag == "--export-leads") {
+      f.exportLeads = number(flag, value());
     } else if (flag == "--renders") {
       f.renders = number(flag, value());
     } else if (flag == "--seed") {
@@ -171,6 +175,7 @@ bench::Config configFrom(const Flags& f) {
     c.claimBacklog = 5'000;
     c.claimable = 200;
     c.listLeads = 5'000;
+    c.exportLeads = 5'000;
     c.batchSizes = {1'000, 5'000};
   }
   auto size = [](const std::optional<std::uint64_t>& v, std::size_t fallback) {
@@ -186,6 +191,7 @@ bench::Config configFrom(const Flags& f) {
   c.cliRows = size(f.cliRows, c.cliRows);
   c.renders = size(f.renders, c.renders);
   c.listLeads = size(f.listLeads, c.listLeads);
+  c.exportLeads = size(f.exportLeads, c.exportLeads);
   c.seed = f.seed.value_or(c.seed);
   c.growthBaseline = !f.noGrowthBaseline;
   c.only = f.only;
@@ -204,6 +210,7 @@ bench::Config configFrom(const Flags& f) {
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "--spawn-measure") return bench::spawnMain(argc - 2, argv + 2);
+  if (argc > 1 && std::string_view(argv[1]) == "--export-child") return bench::exportChildMain(argc - 2, argv + 2);
   bench::Config config;
   std::optional<std::string> jsonPath;
   try {
@@ -240,6 +247,7 @@ int main(int argc, char** argv) {
     if (config.wants("claim")) bench::runClaim(config, report);
     if (config.wants("list")) bench::runCliList(config, report);
     if (config.wants("events")) bench::runEventLog(config, report);
+    if (config.wants("export")) bench::runExport(config, report);
   } catch (const bench::BenchFailure& e) {
     std::cerr << "FAILED: " << e.what() << '\n';
     status = 1;

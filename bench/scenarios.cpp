@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <leadterra/leadterra.hpp>
 #include <nlohmann/json.hpp>
-#include <SQLiteCpp/Database.h>
 
 #include <atomic>
 #include <fstream>
@@ -35,6 +34,7 @@ std::string Config::toJson() const {
                       {"cliRows", cliRows},
                       {"renders", renders},
                       {"listLeads", listLeads},
+                      {"exportLeads", exportLeads},
                       {"batchSizes", batchSizes},
                       {"seed", seed},
                       {"cacheSizeKiB", cacheSizeKiB},
@@ -245,16 +245,6 @@ void runRunning(const Config& c, Report& report) {
 
 // ---- events: what the event log costs a bulk upsert ----
 
-// The file without the triggers that write message and lead status events:
-// the engine as it would run without its log (the one leads_upserted row per
-// call stays; it is one row of 100,000).
-void dropEventTriggers(const std::string& path) {
-  SQLite::Database db(path, SQLite::OPEN_READWRITE);
-  for (const char* trigger : {"events_message_insert", "events_message_update", "events_lead_status"}) {
-    db.exec(fmt::format("DROP TRIGGER {}", trigger));
-  }
-}
-
 void runEventLog(const Config& c, Report& report) {
   progress("events: generating leads");
   const std::vector<LeadInput> leads = makeLeads(c.seed, 0, c.leads);
@@ -269,8 +259,8 @@ void runEventLog(const Config& c, Report& report) {
   Figure repeat = figure("events.running_again", fmt::format("Event log: running, the same {} again", rows(n)),
                          "leads/s");
   fresh.target = repeat.target = {Target::Kind::ratioAtLeast, 0.9};
-  fresh.note = "the engine with its event log (a message_queued event per message) against the same engine on a "
-               "file whose event triggers were dropped: the ratio is the log's cost (target: at most 10% slower)";
+  fresh.note = "the engine with its event log (a message_queued event per message) against the same engine opened "
+               "with Options::eventLog = false: the ratio is the log's cost (target: at most 10% slower)";
   for (int rep = 0; rep < c.reps; ++rep) {
     progress(fmt::format("events: repetition {}/{}", rep + 1, c.reps));
     const auto side = [&](bool withLog) {
@@ -279,8 +269,9 @@ void runEventLog(const Config& c, Report& report) {
       auto engine = openCampaign(path, true, &suppressions);
       if (!withLog) {
         engine.reset();
-        dropEventTriggers(path);
-        engine = CampaignEngine::open(path);
+        leadterra::Options off;
+        off.eventLog = false;
+        engine = CampaignEngine::open(path, off);
       }
       BulkResult r;
       const Timing t1 = measure([&] { r = engine->bulkUpsert(kCampaign, leads); });
@@ -1067,6 +1058,76 @@ void runCliList(const Config& c, Report& report) {
   report.add(std::move(speed));
   report.add(std::move(rss));
   report.add(std::move(count));
+}
+
+// ---- export: a campaign's leads as CSV to a sink that keeps nothing ----
+
+namespace {
+
+// "<leads> <bytes>", as the export child prints it.
+std::pair<std::int64_t, std::uint64_t> exportCounts(const std::string& path) {
+  std::ifstream in(path);
+  std::int64_t leads = -1;
+  std::uint64_t bytes = 0;
+  in >> leads >> bytes;
+  return {leads, bytes};
+}
+
+}  // namespace
+
+void runExport(const Config& c, Report& report) {
+  Figure speed = figure("export.rate", fmt::format("exportLeads: CSV of {} leads to a null sink", rows(c.exportLeads)),
+                        "leads/s");
+  speed.note = "a running campaign (a queued message per lead); each side a fresh child process; baseline: one "
+               "SELECT of the same columns with the same latest-message subquery, customFields parsed with "
+               "nlohmann::json, the same CSV into a 64 KiB buffer";
+  Figure rss = figure("export.rss", "exportLeads: peak RSS of that export", "MB");
+  rss.target = {Target::Kind::valueAtMost, 100};
+  Figure rawRss = figure("export.rawRss", "baseline: peak RSS of the same export", "MB");
+  rawRss.note = "for comparison: the hand-written export in its own child process";
+  Scratch dir(c.scratch);
+  const std::string db = dir.file("export.db");
+  {
+    progress(fmt::format("export: enrolling {} leads", rows(c.exportLeads)));
+    auto engine = openCampaign(db, true, nullptr);
+    constexpr std::size_t kChunk = 10'000;
+    for (std::size_t done = 0; done < c.exportLeads; done += kChunk) {
+      (void)engine->bulkUpsert(kCampaign, makeLeads(c.seed, done, std::min(kChunk, c.exportLeads - done)));
+    }
+  }
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  std::int64_t expected = -1;
+  std::uint64_t engineBytes = 0;
+  const auto exportOnce = [&](const char* side) {
+    const std::string out = dir.file("out.txt"), err = dir.file("err.txt");
+    const ChildRun run = measureChild({self, "--export-child", side, db, kCampaign}, out, err);
+    expect(run.exitStatus == 0, fmt::format("export ({}) exited {}: {}", side, run.exitStatus, readText(err)));
+    const auto [leads, bytes] = exportCounts(out);
+    if (expected < 0) expected = leads;
+    expect(leads == expected && leads > 0, fmt::format("export ({}) wrote {} leads, expected {}", side, leads, expected));
+    return std::tuple{run, leads, bytes};
+  };
+  for (int rep = 0; rep < c.reps; ++rep) {
+    progress(fmt::format("export: repetition {}/{}", rep + 1, c.reps));
+    bothSides(
+        c, rep,
+        [&] {
+          const auto [run, leads, bytes] = exportOnce("engine");
+          speed.addRate(static_cast<std::size_t>(leads), {run.seconds, run.cpuSeconds});
+          rss.samples.push_back(static_cast<double>(run.maxRssKiB) * 1024.0 / 1e6);
+          engineBytes = bytes;
+        },
+        [&] {
+          const auto [run, leads, bytes] = exportOnce("raw");
+          speed.addBaselineRate(static_cast<std::size_t>(leads), {run.seconds, run.cpuSeconds});
+          rawRss.samples.push_back(static_cast<double>(run.maxRssKiB) * 1024.0 / 1e6);
+          (void)bytes;
+        });
+  }
+  if (engineBytes > 0) rss.note = fmt::format("the CSV was {:.0f} MB", static_cast<double>(engineBytes) / 1e6);
+  report.add(std::move(speed));
+  report.add(std::move(rss));
+  report.add(std::move(rawRss));
 }
 
 }  // namespace bench

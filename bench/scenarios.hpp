@@ -32,6 +32,7 @@ struct Config {
   std::size_t claimable = 1'000;         // messages of another campaign claimed per repetition
   std::size_t claimLimit = 100;          // messages per claimDue
   std::size_t listLeads = 1'000'000;     // leads of the campaign the CLI lists
+  std::size_t exportLeads = 1'000'000;   // leads of the campaign the export scenario exports
   std::vector<std::size_t> batchSizes = {1'000, 5'000, 10'000, 50'000, 100'000};  // of the batchsize scenario
   std::uint64_t seed = 20250610;
   std::int64_t cacheSizeKiB = 16 * 1024;  // the engine's default, given to the baseline too
@@ -45,7 +46,7 @@ struct Config {
 };
 
 // Scenario names, in order: draft, running, batches, growth, cli, import, batchsize, templates, shares, claim,
-// list, events.
+// list, events, export.
 void runDraft(const Config& config, Report& report);
 void runRunning(const Config& config, Report& report);
 void runBatches(const Config& config, Report& report);
@@ -58,5 +59,6 @@ void runShares(const Config& config, Report& report);
 void runClaim(const Config& config, Report& report);
 void runCliList(const Config& config, Report& report);
 void runEventLog(const Config& config, Report& report);
+void runExport(const Config& config, Report& report);
 
 }  // namespace bench

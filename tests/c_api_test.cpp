@@ -486,6 +486,38 @@ BOOST_AUTO_TEST_CASE(files_import_and_preview) {
 }
 
 namespace {
+// A sink that appends to a std::string, or stops when there is none.
+int appendTo(const char* data, size_t size, void* user) {
+  if (user == nullptr) return 7;
+  static_cast<std::string*>(user)->append(data, size);
+  return 0;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(exports_stream_through_a_sink) {
+  Engine e;
+  Out out;
+  std::string text;
+  BOOST_REQUIRE(lt_export_leads(e.engine, "camp_1", "jsonl", nullptr, nullptr, appendTo, &text, nullptr, &out) == LT_OK);
+  BOOST_TEST(out.json() == Json::parse(R"({"leads": 3})"));
+  BOOST_TEST(text.substr(0, text.find('\n')).find(R"("email":"ava@acme.com","firstName":"Ava")") != std::string::npos);
+  text.clear();
+  BOOST_REQUIRE(lt_export_leads(e.engine, "camp_1", "csv", "active", nullptr, appendTo, &text, "ws_1", &out) == LT_OK);
+  BOOST_TEST(text.starts_with("email,firstName,lastName,company,jobTitle,leadterra:status,"));
+  // A sink that stops ends the export; bad arguments never reach it.
+  BOOST_TEST(lt_export_leads(e.engine, "camp_1", "csv", nullptr, nullptr, appendTo, nullptr, nullptr, &out) ==
+             LT_STORAGE_ERROR);
+  BOOST_TEST(out.text == nullptr);
+  BOOST_TEST(errmsg().find("returned 7") != std::string::npos);
+  BOOST_TEST(lt_export_leads(e.engine, "camp_1", "xml", nullptr, nullptr, appendTo, nullptr, nullptr, &out) ==
+             LT_INVALID_ARGUMENT);
+  BOOST_TEST(lt_export_leads(e.engine, "camp_1", "csv", nullptr, nullptr, nullptr, nullptr, nullptr, &out) ==
+             LT_INVALID_ARGUMENT);
+  BOOST_TEST(lt_export_leads(e.engine, "camp_1", "csv", nullptr, nullptr, appendTo, nullptr, "ws_2", &out) ==
+             LT_NOT_FOUND);
+}
+
+namespace {
 std::int64_t movableNow(void* user) { return *static_cast<std::int64_t*>(user); }
 }  // namespace
 

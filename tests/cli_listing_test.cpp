@@ -1,6 +1,6 @@
 // The CLI's listings (docs/cli.md, docs/listing.md): `leads list`, `leads
 // count`, `campaign list`, `workspace list` and `messages list` with paging,
-// run as the real binary.
+// and `leads export` (docs/export.md), run as the real binary.
 #define BOOST_TEST_MODULE cli_listing
 #include <boost/test/unit_test.hpp>
 
@@ -334,6 +334,62 @@ BOOST_AUTO_TEST_CASE(messages_list_keeps_its_shape_and_pages_with_limit_or_after
   const Json last = cli({"messages", "list", "--campaign", kCampaign, "--limit", "5"}).json();
   BOOST_TEST(last["messages"].size() == 5U);
   BOOST_TEST(last["nextCursor"].is_null());
+}
+
+// ---- leads export ----
+
+BOOST_AUTO_TEST_CASE(leads_export_prints_the_file_text_and_jsonl_lines_as_leads_get) {
+  Cli cli;
+  cli.seed(2);
+  const Run csv = cli({"leads", "export", "--campaign", kCampaign});
+  BOOST_TEST(csv.status == 0);
+  BOOST_TEST(csv.err == "");
+  BOOST_TEST(csv.out ==
+             "email,firstName,lastName,company,jobTitle,leadterra:status,leadterra:position,leadterra:variant,"
+             "leadterra:lastEvent,leadterra:lastEventAt\r\n"
+             "a0@acme.com,N0,,,,active,0,,enrolled,2025-06-10T15:00:00Z\r\n"
+             "a1@acme.com,N1,,,,active,0,,enrolled,2025-06-10T15:00:00Z\r\n");
+  const Run jsonl = cli({"leads", "export", "--campaign", kCampaign, "--format", "jsonl", "--status", "active"});
+  BOOST_TEST(jsonl.status == 0);
+  const std::string first = jsonl.out.substr(0, jsonl.out.find('\n'));
+  Json lead = cli({"leads", "get", "--campaign", kCampaign, "a0@acme.com"}).json()["lead"];
+  lead["variant"] = nullptr;
+  lead["lastEvent"] = "enrolled";
+  lead["lastEventAt"] = "2025-06-10T15:00:00Z";
+  BOOST_TEST(Json::parse(first) == lead);
+}
+
+BOOST_AUTO_TEST_CASE(leads_export_out_writes_a_file_that_imports_back) {
+  Cli cli;
+  cli.seed(3);
+  const std::string file = cli.dir.file("leads.csv");
+  const Run r = cli({"leads", "export", "--campaign", kCampaign, "--out", file});
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(r.json() == Json::parse(R"({"export": {"file": ")" + file + R"(", "format": "csv", "leads": 3}})"));
+  BOOST_REQUIRE_EQUAL(
+      cli({"campaign", "create", "--workspace", "ws_1", "--id", "camp_2", "--name", "Two", "--steps", "-"}, kSteps)
+          .status,
+      0);
+  const Run imported = cli({"leads", "import", "--campaign", "camp_2", file});
+  BOOST_TEST(imported.status == 0);
+  BOOST_TEST(imported.json()["result"]["enrolled"] == 3);
+  std::vector<Json> again = itemsOf(cli({"leads", "list", "--campaign", "camp_2"}).json()["leads"]);
+  BOOST_TEST(field(again, "email") == (std::vector<std::string>{"a0@acme.com", "a1@acme.com", "a2@acme.com"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(field(again, "firstName") == (std::vector<std::string>{"N0", "N1", "N2"}), boost::test_tools::per_element());
+  BOOST_TEST(again[0]["customFields"] == Json::object());
+}
+
+BOOST_AUTO_TEST_CASE(leads_export_of_an_unknown_campaign_fails_and_leaves_no_file) {
+  Cli cli;
+  cli.seed(1);
+  const std::string file = cli.dir.file("none.csv");
+  const Run r = cli({"leads", "export", "--campaign", "camp_9", "--out", file});
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.code() == "not_found");
+  BOOST_TEST(r.out == "");
+  BOOST_TEST(!std::filesystem::exists(file));
+  BOOST_TEST(cli({"leads", "export", "--campaign", kCampaign, "--format", "xml"}).status == 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -336,6 +336,32 @@ BOOST_AUTO_TEST_CASE(retention_by_age) {
   BOOST_TEST(allEvents(*engine, "ws_test").size() == 6u);
 }
 
+BOOST_AUTO_TEST_CASE(an_engine_opened_without_the_log_writes_no_event) {
+  seedCampaign();
+  Options options;
+  options.clock = clock.clock();
+  options.eventLog = false;
+  engine.reset();
+  engine = CampaignEngine::open(path, options);
+  (void)engine->bulkUpsert("camp_01HZA1TPNQ8RD4KF", seedLeads());
+  engine->startCampaign("camp_01HZA1TPNQ8RD4KF");
+  for (const Message& m : engine->claimDue(10)) engine->markSent(m.id);
+  BOOST_TEST(kindsOf(allEvents(*engine, "ws_test")) == (Kinds{"campaign_created"}), boost::test_tools::per_element());
+
+  // Opened with it again, the log goes on where it was.
+  reopen();
+  SignalInput reply;
+  reply.kind = SignalKind::reply;
+  reply.workspaceId = "ws_test";
+  reply.campaignId = "camp_01HZA1TPNQ8RD4KF";
+  reply.email = "ava@acmecorp.com";
+  (void)engine->reportSignal(reply);
+  const std::vector<Event> ev = allEvents(*engine, "ws_test");
+  BOOST_TEST(kindsOf(ev, 1) == (Kinds{"signal:reply", "message_cancelled", "lead_status:replied"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(ev[1].cursor == ev[0].cursor + 1);
+}
+
 // A reader polling while three engines write on the same file never finds an
 // event below a cursor it has passed: what it collects, page by page, is
 // exactly the log at the end, in order.

@@ -25,6 +25,7 @@
 #include "leadterra/campaign.hpp"
 #include "leadterra/event.hpp"
 #include "leadterra/export.hpp"
+#include "leadterra/export_leads.hpp"
 #include "leadterra/lead.hpp"
 #include "leadterra/lead_row.hpp"
 #include "leadterra/listing.hpp"
@@ -166,6 +167,19 @@ class LEADTERRA_EXPORT CampaignEngine {
   // The campaign's leads counted by status, from an index: the leads' rows
   // are not read.
   [[nodiscard]] LeadCounts countLeads(std::string_view campaignId, const Scope& scope = {});
+
+  // ---- Export (export_leads.hpp, docs/export.md) ----
+
+  // Writes the campaign's leads matching options.filter, in the order they
+  // were enrolled, as CSV or JSON Lines to `sink`, a page at a time inside
+  // one read transaction: memory does not grow with the campaign. Returns
+  // how many leads it wrote. Writes nothing to the database. The engine's
+  // lock is held throughout: the sink must not call this engine. not_found
+  // for an unknown campaign or one outside the scope; invalid_argument for a
+  // format or a filter's status out of range (before the sink is called). An
+  // exception thrown by the sink ends the export and propagates as it is.
+  std::int64_t exportLeads(std::string_view campaignId, ExportFormat format, const ExportSink& sink,
+                   const ExportOptions& options = {}, const Scope& scope = {});
 
   // ---- Suppression ----
 

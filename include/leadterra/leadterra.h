@@ -128,7 +128,7 @@ LT_API lt_status lt_open(const char* location, lt_engine** out);
 /* The same with options, a JSON object of any of (absent keys: defaults,
  * options.hpp): {"createIfMissing": true, "busyTimeoutMs": 5000,
  * "cacheSizeKiB": 16384, "walAutocheckpointPages": 10000, "fullSync": false,
- * "idempotencyTtlSeconds": 86400, "eventMaxAgeSeconds": 7776000,
+ * "idempotencyTtlSeconds": 86400, "eventLog": true, "eventMaxAgeSeconds": 7776000,
  * "eventMaxCount": 0, "now": "2025-06-10T15:00:00Z"}. "now" fixes
  * the engine's clock at that time (tests, demos); without it the system clock
  * is used. An unknown key or a value of the wrong type is LT_INVALID_ARGUMENT.
@@ -249,6 +249,26 @@ LT_API lt_status lt_list_leads(lt_engine* engine, const char* campaign_id, const
                                char** out);
 /* *out: {"campaignId", "total", "byStatus": {...}}. */
 LT_API lt_status lt_count_leads(lt_engine* engine, const char* campaign_id, const char* scope, char** out);
+
+/* ---- Export (docs/export.md) ---- */
+
+/* Receives an export's text a piece at a time, in order: whole rows, `size`
+ * bytes at `data`, not NUL-terminated and valid only during the call (copy
+ * or write it out; do not free it). Called on the calling thread while the
+ * engine holds its lock: it must not call the engine. Return 0 to go on, any
+ * other value to stop the export. */
+typedef int (*lt_sink_fn)(const char* data, size_t size, void* user_data);
+
+/* Streams the campaign's leads to sink(..., user_data) as CSV or JSON Lines,
+ * a page at a time in one read transaction: memory does not grow with the
+ * campaign, and nothing is written to the database. format: "csv" or
+ * "jsonl". status, updated_since: filters as lt_list_leads's, NULL for
+ * none. *out: {"leads": N}, how many leads were written. A sink that
+ * returns non-zero stops the export: LT_STORAGE_ERROR, and the text it
+ * received so far is not the whole export. */
+LT_API lt_status lt_export_leads(lt_engine* engine, const char* campaign_id, const char* format, const char* status,
+                                 const char* updated_since, lt_sink_fn sink, void* user_data, const char* scope,
+                                 char** out);
 
 /* ---- Suppression ---- */
 

@@ -12,6 +12,7 @@
 #include "leadterra/error.hpp"
 #include "leadterra/event.hpp"
 #include "leadterra/export.hpp"
+#include "leadterra/export_leads.hpp"
 #include "leadterra/import.hpp"
 #include "leadterra/json.hpp"
 #include "leadterra/lead.hpp"

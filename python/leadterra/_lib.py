@@ -68,6 +68,9 @@ c_engine_out = ctypes.POINTER(ctypes.c_void_p)
 c_entries = ctypes.POINTER(ctypes.c_char_p)
 
 CLOCK_FN = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p)
+# lt_sink_fn: the data as a pointer (not c_char_p, which would stop at a NUL
+# byte and copy), its size, the user data.
+SINK_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
 
 # Every function of leadterra.h: name -> (restype, argtypes). The test suite
 # checks this table, and the Engine's methods, against the header.
@@ -102,6 +105,7 @@ PROTOTYPES = {
     "lt_list_campaigns": (c_status, [c_engine, c_str, c_i64, c_str, c_str, c_out]),
     "lt_list_leads": (c_status, [c_engine, c_str, c_str, c_str, c_i64, c_str, c_str, c_out]),
     "lt_count_leads": (c_status, [c_engine, c_str, c_str, c_out]),
+    "lt_export_leads": (c_status, [c_engine, c_str, c_str, c_str, c_str, SINK_FN, ctypes.c_void_p, c_str, c_out]),
     "lt_add_suppressions": (c_status, [c_engine, c_str, c_entries, c_size, c_out]),
     "lt_remove_suppressions": (c_status, [c_engine, c_str, c_entries, c_size, c_out]),
     "lt_remove_suppressions_by": (c_status, [c_engine, c_str, c_str, c_str, c_str, c_out]),

@@ -176,7 +176,7 @@ class Engine:
     @classmethod
     def open(cls, path, *, clock=None, create_if_missing=None, busy_timeout_ms=None, cache_size_kib=None,
              wal_autocheckpoint_pages=None, full_sync=None, idempotency_ttl_seconds=None,
-             event_max_age_seconds=None, event_max_count=None, now=None):
+             event_log=None, event_max_age_seconds=None, event_max_count=None, now=None):
         """Opens (or creates) the database file at ``path``.
 
         ``now`` (a datetime or "2025-06-10T15:00:00Z") fixes the engine's
@@ -186,7 +186,8 @@ class Engine:
         options = _doc(create_if_missing=create_if_missing, busy_timeout_ms=busy_timeout_ms,
                        wal_autocheckpoint_pages=wal_autocheckpoint_pages, full_sync=full_sync,
                        idempotency_ttl_seconds=idempotency_ttl_seconds,
-                       event_max_age_seconds=event_max_age_seconds, event_max_count=event_max_count, now=now)
+                       event_log=event_log, event_max_age_seconds=event_max_age_seconds,
+                       event_max_count=event_max_count, now=now)
         if cache_size_kib is not None:
             options["cacheSizeKiB"] = cache_size_kib
         handle = ctypes.c_void_p()
@@ -428,6 +429,35 @@ class Engine:
     def count_leads(self, campaign_id, *, scope=None):
         """{"campaignId", "total", "byStatus": {...}}."""
         return self._run("lt_count_leads", _b(campaign_id), _b(scope))
+
+    # ---- export ----
+
+    def export_leads(self, campaign_id, sink, *, format="csv", status=None, updated_since=None, scope=None):
+        """Streams the campaign's leads as CSV or JSON Lines (UTF-8 bytes) to
+        ``sink``, a binary file (anything with ``write``) or a callable taking
+        bytes, a page at a time: memory does not grow with the campaign. The
+        sink must not call this engine. An exception the sink raises stops the
+        export and is raised here as it was. Returns how many leads were written."""
+        write = sink.write if hasattr(sink, "write") else sink
+        raised = []
+
+        def piece(data, size, _user):
+            try:
+                write(ctypes.string_at(data, size))
+                return 0
+            except BaseException as e:  # noqa: BLE001 - raised again once the C call has returned
+                raised.append(e)
+                return 1
+
+        callback = _lib.SINK_FN(piece)
+        try:
+            result = self._run("lt_export_leads", _b(campaign_id), _b(format), _b(status), _b(updated_since),
+                               callback, None, _b(scope))
+        except Exception:
+            if raised:
+                raise raised[0] from None
+            raise
+        return result["leads"]
 
     # ---- suppression ----
 

@@ -56,7 +56,12 @@ def test_follow_events_polls_until_stopped(engine, campaign):
     assert [e["kind"] for e in seen] == ["campaign_created", "leads_upserted"]
 
 
-def test_retention_options_are_accepted(db):
+def test_log_options_are_accepted(db):
     with leadterra.open(db, event_max_age_seconds=3600, event_max_count=10) as e:
         e.create_workspace("ws_demo", "Demo")
+        assert e.events("ws_demo")["events"] == []
+    with leadterra.open(db, event_log=False) as e:
+        e.create_campaign("ws_demo", "camp_quiet", "Quiet", [{"subject": "Hi", "body": "Hi"}])
+        e.bulk_upsert("camp_quiet", [{"email": "ava@acmecorp.com"}])
+        e.start_campaign("camp_quiet")
         assert e.events("ws_demo")["events"] == []

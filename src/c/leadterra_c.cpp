@@ -386,6 +386,8 @@ leadterra::Options openOptionsOf(const char* optionsJson) {
       options.fullSync = boolAt(doc, key);
     } else if (key == "idempotencyTtlSeconds") {
       options.idempotencyTtl = std::chrono::seconds(intAt(doc, key));
+    } else if (key == "eventLog") {
+      options.eventLog = boolAt(doc, key);
     } else if (key == "eventMaxAgeSeconds") {
       options.eventMaxAge = std::chrono::seconds(intAt(doc, key));
     } else if (key == "eventMaxCount") {
@@ -722,6 +724,35 @@ lt_status lt_count_leads(lt_engine* engine, const char* campaign_id, const char*
   return guarded([&] {
     output(out);
     emit(out, leadterra::json::toJson(engineOf(engine).countLeads(text(campaign_id, "campaign_id"), scopeOf(scope))));
+  });
+}
+
+// ---- Export ----
+
+lt_status lt_export_leads(lt_engine* engine, const char* campaign_id, const char* format, const char* status,
+                          const char* updated_since, lt_sink_fn sink, void* user_data, const char* scope, char** out) {
+  return guarded([&] {
+    output(out);
+    leadterra::CampaignEngine& e = engineOf(engine);
+    const std::string_view id = text(campaign_id, "campaign_id");
+    const std::string_view name = text(format, "format");
+    if (name != "csv" && name != "jsonl") invalid("format must be \"csv\" or \"jsonl\"");
+    required(sink, "sink");
+    leadterra::ExportOptions options;
+    options.filter.status = nameOf<leadterra::LeadStatus>(status, leadterra::parseLeadStatus, "a lead status");
+    options.filter.updatedSince = timeOf(updated_since);
+    const std::int64_t leads = e.exportLeads(
+        id, name == "csv" ? leadterra::ExportFormat::csv : leadterra::ExportFormat::jsonl,
+        [&](std::string_view chunk) {
+          if (const int stop = sink(chunk.data(), chunk.size(), user_data); stop != 0) {
+            throw Error(ErrorCode::storage_error,
+                        "the sink stopped the export (it returned " + std::to_string(stop) + ")");
+          }
+        },
+        options, scopeOf(scope));
+    Json doc = Json::object();
+    doc["leads"] = leads;
+    emit(out, dump(doc));
   });
 }
 

@@ -47,6 +47,13 @@ CLI::App* addGroup(CLI::App& app, Context& ctx, const std::string& name, const s
   return group;
 }
 
+const CLI::Validator kFormatName(
+    [](const std::string& text) -> std::string {
+      if (text == "csv" || text == "jsonl") return {};
+      return fmt::format("\"{}\" is not a format: csv or jsonl", text);
+    },
+    "csv|jsonl");
+
 const CLI::Validator kPositiveInteger(
     [](const std::string& text) -> std::string {
       std::int64_t value = 0;
@@ -79,6 +86,16 @@ const CLI::Validator kTimestamp(
       }
     },
     "TIME");
+
+const CLI::Validator kLeadStatusName = CLI::IsMember({"active", "completed", "suppressed", "replied", "bounced",
+                                                      "unsubscribed", "paused"});
+
+LeadFilter leadFilterOf(const std::string& status, const std::string& updatedSince) {
+  LeadFilter filter;
+  if (!status.empty()) filter.status = parseLeadStatus(status);
+  filter.updatedSince = timeOption(updatedSince);
+  return filter;
+}
 
 std::optional<Timestamp> timeOption(const std::string& text) {
   if (text.empty()) return std::nullopt;
@@ -398,6 +415,7 @@ void addLeads(CLI::App& app, Context& ctx) {
   });
 
   addLeadsList(*group, ctx);
+  addLeadsExport(*group, ctx);
 }
 
 // ---- suppression ----

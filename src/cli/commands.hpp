@@ -28,6 +28,13 @@ void addCampaignSteps(CLI::App& campaign, Context& ctx);
 // A whole number >= 1, said in words (CLI11's own check prints its range as
 // a 300-digit double).
 extern const CLI::Validator kPositiveInteger;
+// A lead file's format: csv or jsonl.
+extern const CLI::Validator kFormatName;
+// A lead status's name, as the library spells it (lead.hpp).
+extern const CLI::Validator kLeadStatusName;
+// The filter of --status (checked with kLeadStatusName) and --updated-since
+// (checked with kTimestamp); either may be empty.
+[[nodiscard]] LeadFilter leadFilterOf(const std::string& status, const std::string& updatedSince);
 // A merge mode's name, as the library spells it (bulk.hpp).
 extern const CLI::Validator kMergeModeName;
 // Any text but the empty string.
@@ -43,6 +50,9 @@ void addCrossCampaignFlags(CLI::App* sub, CrossCampaignRules& rules);
 
 // `leads import` (import_command.cpp), added to the `leads` group.
 void addLeadsImport(CLI::App& leads, Context& ctx);
+
+// `leads export` (export_command.cpp), added to the `leads` group.
+void addLeadsExport(CLI::App& leads, Context& ctx);
 
 // The listings (list_commands.cpp), each added to its group: `workspace
 // list`, `campaign list`, `leads list` and `leads count`, `messages list`.

@@ -102,13 +102,6 @@ const CLI::Validator kDelimiterName(
     },
     ",|;|tab");
 
-const CLI::Validator kFormatName(
-    [](const std::string& text) -> std::string {
-      if (text == "csv" || text == "jsonl") return {};
-      return fmt::format("\"{}\" is not a format: csv or jsonl", text);
-    },
-    "csv|jsonl");
-
 ImportOptions optionsOf(const ImportArgs& a) {
   ImportOptions options;
   if (!a.format.empty()) options.format = a.format == "csv" ? LeadFileFormat::csv : LeadFileFormat::jsonl;

@@ -183,14 +183,11 @@ void addLeadsList(CLI::App& leads, Context& ctx) {
   auto* list = leads.add_subcommand(
       "list", R"(Leads of a campaign in the order they were enrolled -> {"leads": [...], "nextCursor"})");
   list->add_option("--campaign", a->campaign, "Campaign id")->required();
-  list->add_option("--status", a->status, "Only this status")
-      ->check(CLI::IsMember({"active", "completed", "suppressed", "replied", "bounced", "unsubscribed", "paused"}));
+  list->add_option("--status", a->status, "Only this status")->check(kLeadStatusName);
   list->add_option("--updated-since", a->updatedSince, "Only leads updated at or after this time")->check(kTimestamp);
   addPageOptions(list, a->page);
   onRun(list, ctx, [&ctx, a] {
-    LeadFilter filter;
-    if (!a->status.empty()) filter.status = parseLeadStatus(a->status);
-    filter.updatedSince = timeOption(a->updatedSince);
+    const LeadFilter filter = leadFilterOf(a->status, a->updatedSince);
     CampaignEngine& engine = ctx.engine(Access::read);
     printPages<Lead>("leads", a->page, true,
                      [&](const PageRequest& p) { return engine.listLeads(a->campaign, filter, p); });

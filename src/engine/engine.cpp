@@ -12,7 +12,7 @@ EngineImpl::EngineImpl(const std::string& path, Options options)
     : backend_(store::openSqlite(path, options)),
       clock_(options.clock ? std::move(options.clock) : Clock(systemNow)),
       ttl_(options.idempotencyTtl),
-      retention_{options.eventMaxAge, options.eventMaxCount, std::nullopt} {}
+      eventLog_{options.eventLog, options.eventMaxAge, options.eventMaxCount, std::nullopt} {}
 
 std::string Call::newId(std::string_view prefix) {
   return engine.ids_.next(prefix, std::chrono::system_clock::time_point(now.time_since_epoch()));
@@ -22,7 +22,7 @@ detail::IdGenerator& Call::ids() { return engine.ids_; }
 
 std::chrono::seconds Call::idempotencyTtl() const { return engine.ttl_; }
 
-EventRetention& Call::eventRetention() { return engine.retention_; }
+EventLogSettings& Call::eventLog() { return engine.eventLog_; }
 
 std::unique_ptr<CampaignEngine> CampaignEngine::open(const std::string& path, Options options) {
   return std::unique_ptr<CampaignEngine>(new CampaignEngine(std::make_unique<EngineImpl>(path, std::move(options))));

@@ -23,9 +23,10 @@ namespace leadterra {
 
 class EngineImpl;
 
-// The event log's retention (Options::eventMaxAge, eventMaxCount) and when
-// this engine last pruned it.
-struct EventRetention {
+// The event log's settings (Options::eventLog, eventMaxAge, eventMaxCount)
+// and when this engine last pruned it.
+struct EventLogSettings {
+  bool enabled = true;
   std::chrono::seconds maxAge{0};
   std::int64_t maxCount = 0;
   std::optional<Timestamp> lastPrune;
@@ -42,7 +43,7 @@ struct Call {
   [[nodiscard]] std::string newId(std::string_view prefix);
   [[nodiscard]] detail::IdGenerator& ids();
   [[nodiscard]] std::chrono::seconds idempotencyTtl() const;
-  [[nodiscard]] EventRetention& eventRetention();
+  [[nodiscard]] EventLogSettings& eventLog();
 };
 
 class EngineImpl {
@@ -90,7 +91,7 @@ class EngineImpl {
   Clock clock_;
   detail::IdGenerator ids_;
   std::chrono::seconds ttl_;  // of idempotency keys
-  EventRetention retention_;
+  EventLogSettings eventLog_;
 };
 
 // ---- Scope checks shared by the services ----

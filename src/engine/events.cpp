@@ -15,6 +15,7 @@ constexpr std::chrono::seconds kPruneEvery{60};
 }  // namespace
 
 void recordEvent(Call& call, Event event) {
+  if (!call.eventLog().enabled) return;
   event.at = call.now;
   std::erase_if(event.counts, [](const auto& count) { return count.second == 0; });
   call.db.events().append(call.tx, event);
@@ -43,7 +44,7 @@ void recordCampaignEvent(Call& call, const store::CampaignRow& campaign, EventKi
 }
 
 void pruneEvents(Call& call) {
-  EventRetention& r = call.eventRetention();
+  EventLogSettings& r = call.eventLog();
   if (r.maxAge.count() <= 0 && r.maxCount <= 0) return;
   if (r.lastPrune && call.now >= *r.lastPrune && call.now - *r.lastPrune < kPruneEvery) return;
   r.lastPrune = call.now;

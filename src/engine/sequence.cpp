@@ -113,7 +113,9 @@ bool Sequencer::queue(const LeadRecord& lead, std::int64_t step, Timestamp base,
                       std::move(text.subject),
                       std::move(text.body),
                       compiled.step.format,
-                      detail::nextOpen(campaign_.schedule, dueAt(lead, base, compiled.step.delayDays))};
+                      detail::nextOpen(campaign_.schedule, dueAt(lead, base, compiled.step.delayDays)),
+                      campaign_.workspaceId,
+                      lead.id};
   if (existing) {
     outbox.requeue(call_.tx, existing->seq, m, call_.now);
     return true;

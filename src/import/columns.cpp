@@ -164,7 +164,12 @@ std::size_t findColumn(const std::vector<std::string>& names, std::string_view w
                               quotedList(names)));
 }
 
-// Each column's draft: from the map, else by alias, else custom.
+// The prefix of the columns of a lead's state in an exported file
+// (docs/export.md): status, position and the like, which an import does not set.
+constexpr std::string_view kExportStatePrefix = "leadterra:";
+
+// Each column's draft: from the map, else left out as an export's state
+// column, else by alias, else custom.
 std::vector<Draft> draftColumns(const std::vector<std::string>& names,
                                 const std::map<std::string, std::string>& columnMap, std::string_view where) {
   std::vector<Draft> drafts(names.size());
@@ -186,7 +191,9 @@ std::vector<Draft> draftColumns(const std::vector<std::string>& names,
   }
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (done[i]) continue;
-    if (const auto field = aliasOf(names[i])) {
+    if (names[i].starts_with(kExportStatePrefix)) {
+      drafts[i].target = CsvTarget::leftOut;  // a lead's state belongs to the engine
+    } else if (const auto field = aliasOf(names[i])) {
       drafts[i].target = *field;
     } else {
       drafts[i].key = safeKey(names[i]);

@@ -89,6 +89,31 @@ struct NewMessage {
   std::string body;
   StepFormat format = StepFormat::text;
   Timestamp scheduledAt{};
+  // For its message_queued event (insert): whose it is.
+  std::string workspaceId;
+  std::string leadId;
+};
+
+// What an export shows of a lead's message that changed last (of two
+// changed at once, as a send queues the next step, the earlier step's): the
+// variant it renders, its status and when it changed.
+struct LatestMessage {
+  std::string variant;
+  MessageStatus status = MessageStatus::queued;
+  Timestamp updatedAt{};
+};
+
+// A place in a campaign's leads: after the lead with this ord and seq
+// ({0, 0}: before every lead).
+struct LeadKey {
+  std::int64_t ord = 0;
+  std::int64_t seq = 0;
+};
+
+// A lead as an export writes it.
+struct ExportedLead {
+  LeadRecord lead;
+  std::optional<LatestMessage> latest;  // none: the lead never had a message
 };
 
 // A stored message with its internal keys.
@@ -263,6 +288,18 @@ class LeadStore {
   [[nodiscard]] virtual std::vector<LeadRecord> page(Tx& tx, std::string_view campaignId, const LeadFilter& filter,
                                                      std::int64_t afterOrd, std::int64_t limit) = 0;
   [[nodiscard]] virtual StatusCounts countByStatus(Tx& tx, std::string_view campaignId) = 0;
+  // Up to `limit` leads of the campaign matching `filter` past `after`, by
+  // (ord, seq), each with its message that changed last. Not by ord alone:
+  // a bulk call's ords run over its rows, failed and repeated ones too, so a
+  // later call's leads can take the ords it left past its last seq, and two
+  // leads can share one.
+  [[nodiscard]] virtual std::vector<ExportedLead> exportPage(Tx& tx, std::string_view campaignId,
+                                                             const LeadFilter& filter, const LeadKey& after,
+                                                             std::int64_t limit) = 0;
+  // Every customFields key of the campaign's leads (top level), each once,
+  // in the order of the first lead that has it and its place there. Reads
+  // every lead of the campaign; holds only the keys.
+  [[nodiscard]] virtual std::vector<std::string> customKeys(Tx& tx, std::string_view campaignId) = 0;
   // The longest value in bytes of each field of the campaign's leads: the
   // standard fields by name ("email", "firstName", ...) and each custom key
   // seen (its value as text: a string's own bytes, else its JSON). Reads
@@ -387,8 +424,9 @@ class IdempotencyStore {
 };
 
 // The event log (migration 0010). Message and lead status events are written
-// by the backend itself, in the statement that changes the row (SQLite:
-// triggers); the services append the others.
+// by the backend itself: OutboxStore::insert records message_queued, and the
+// statements that change a status record theirs (SQLite: TEMP triggers); the
+// services append the others. With Options::eventLog false, none is written.
 class EventStore {
  public:
   virtual ~EventStore() = default;
@@ -401,7 +439,8 @@ class EventStore {
   [[nodiscard]] virtual std::int64_t lastCursor(Tx& tx, std::string_view workspaceId) = 0;
   // Deletes up to `batch` of the oldest events that are older than `cutoff`
   // (none: no age limit) or not among the newest `keep` (0: no count limit),
-  // of every workspace. Returns how many.
+  // of every workspace, never the newest one (the next cursor is one past
+  // it). Returns how many.
   virtual std::int64_t prune(Tx& tx, std::optional<Timestamp> cutoff, std::int64_t keep, std::int64_t batch) = 0;
 };
 

@@ -12,12 +12,14 @@ class SqliteBackend final : public Backend {
         workspaces_(db_),
         campaigns_(db_),
         leads_(db_),
-        outbox_(db_),
+        outbox_(db_, options.eventLog),
         suppressions_(db_),
         signals_(db_),
         unsubscribe_(db_),
         idempotency_(db_),
-        events_(db_) {}
+        events_(db_) {
+    if (options.eventLog) sqlite::installEventTriggers(db_);
+  }
 
   std::unique_ptr<Tx> begin(Tx::Mode mode) override { return db_.begin(mode); }
   [[noreturn]] void rethrowAsError(std::string_view context) override { detail::rethrowAsError(context); }

@@ -33,6 +33,32 @@ void bindText(SQLite::Statement& s, int index, const std::string& text) {
 
 }  // namespace
 
+void installEventTriggers(Database& db) {
+  // A status change after the insert, or a claim again after an expired
+  // lease (attempts grows). claimed -> queued is a retryable failure queued
+  // again: message_failed, detail 'retry'.
+  db.raw().exec(
+      "CREATE TEMP TRIGGER IF NOT EXISTS events_message_update AFTER UPDATE OF status, attempts ON main.messages "
+      "WHEN NEW.status IS NOT OLD.status OR NEW.attempts > OLD.attempts "
+      "BEGIN "
+      "INSERT INTO events (at, workspace_id, kind, campaign_id, lead_id, message_id, step, variant, detail) "
+      "SELECT NEW.updated_at, c.workspace_id, "
+      "CASE WHEN OLD.status = 'claimed' AND NEW.status = 'queued' THEN 'message_failed' "
+      "ELSE 'message_' || NEW.status END, "
+      "NEW.campaign_id, (SELECT l.id FROM leads l WHERE l.seq = NEW.lead_seq), NEW.id, NEW.step, NEW.variant, "
+      "CASE WHEN OLD.status = 'claimed' AND NEW.status = 'queued' THEN 'retry' END "
+      "FROM campaigns c WHERE c.id = NEW.campaign_id; "
+      "END");
+  db.raw().exec(
+      "CREATE TEMP TRIGGER IF NOT EXISTS events_lead_status AFTER UPDATE OF status ON main.leads "
+      "WHEN NEW.status IS NOT OLD.status "
+      "BEGIN "
+      "INSERT INTO events (at, workspace_id, kind, campaign_id, lead_id, detail) "
+      "SELECT NEW.updated_at, c.workspace_id, 'lead_status', NEW.campaign_id, NEW.id, NEW.status "
+      "FROM campaigns c WHERE c.id = NEW.campaign_id; "
+      "END");
+}
+
 SqliteEventStore::SqliteEventStore(Database& db)
     : append_(db,
               "INSERT INTO events (at, workspace_id, kind, campaign_id, lead_id, message_id, step, variant, detail, "
@@ -47,9 +73,12 @@ SqliteEventStore::SqliteEventStore(Database& db)
       oldest_(db, "SELECT cursor, at FROM events ORDER BY cursor LIMIT 1"),
       newest_(db, "SELECT coalesce(max(cursor), 0) FROM events"),
       // Reads at most `batch` rows, the oldest: pruning never scans the log.
+      // The newest event always stays: the next cursor is max + 1, so a
+      // cursor is never given twice.
       prune_(db,
              "DELETE FROM events WHERE cursor IN (SELECT cursor FROM "
-             "(SELECT cursor, at FROM events ORDER BY cursor LIMIT ?3) WHERE at < ?1 OR cursor <= ?2)") {}
+             "(SELECT cursor, at FROM events ORDER BY cursor LIMIT ?3) WHERE (at < ?1 OR cursor <= ?2) "
+             "AND cursor < (SELECT max(cursor) FROM events))") {}
 
 void SqliteEventStore::append(Tx&, const Event& event) {
   auto s = append_.use();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <tuple>
+#include <unordered_set>
 
 #include "storage/row.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
@@ -50,6 +51,30 @@ std::string countsSql() {
   return sql + " FROM leads WHERE campaign_id = ?";
 }
 
+// A page of a campaign's leads (?1) past an ord (?2), by status (?3) and
+// updatedAt (?4) when given, at most ?5 of them; bound by bindPage.
+constexpr const char* kPageWhere =
+    "WHERE leads.campaign_id = ?1 AND leads.ord > ?2 AND (?3 IS NULL OR leads.status = ?3) "
+    "AND (?4 IS NULL OR leads.updated_at >= ?4) ORDER BY leads.ord LIMIT ?5";
+
+void bindPage(SQLite::Statement& s, std::string_view campaignId, const LeadFilter& filter, std::int64_t afterOrd,
+              std::int64_t limit) {
+  s.bind(1, std::string(campaignId));
+  s.bind(2, afterOrd);
+  if (filter.status) s.bindNoCopy(3, toString(*filter.status).data());  // else NULL: any
+  if (filter.updatedSince) s.bind(4, seconds(*filter.updatedSince));
+  s.bind(5, limit);
+}
+
+// The latest message's columns after kLeadColumns; NULL when it has none.
+std::optional<LatestMessage> readLatest(SQLite::Statement& s, int first) {
+  if (s.isColumnNull(first + 1)) return std::nullopt;
+  return LatestMessage{s.getColumn(first).getString(), storedEnum(s, first + 1, parseMessageStatus, "message status"),
+                       timeAt(s, first + 2)};
+}
+
+constexpr int kLeadColumnCount = 14;
+
 LeadRef readRef(SQLite::Statement& s) {
   return {s.getColumn(0).getInt64(), storedEnum(s, 1, parseLeadStatus, "lead status"), s.getColumn(2).getString()};
 }
@@ -92,10 +117,25 @@ SqliteLeadStore::SqliteLeadStore(Database& db)
       refs_(db, "SELECT seq, status, email FROM leads WHERE campaign_id = ?"),
       // Through leads_by_campaign (campaign_id, ord, status): a page is one
       // range of it, and the status is checked in it before a row is read.
-      page_(db, fmt::format("SELECT {} FROM leads WHERE campaign_id = ?1 AND ord > ?2 "
-                            "AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR updated_at >= ?4) "
-                            "ORDER BY ord LIMIT ?5",
-                            kLeadColumns)),
+      page_(db, fmt::format("SELECT {} FROM leads {}", kLeadColumns, kPageWhere)),
+      // The lead's messages by messages_one_per_step (lead_seq, step): one
+      // index range (a message per step at most) per lead of the page.
+      // Keyed by (ord, seq), not ord alone: two leads may share an ord (see
+      // exportPage in stores.hpp), and a page must not end between them.
+      exportPage_(db, fmt::format("SELECT {}, m.variant, m.status, m.updated_at FROM leads "
+                                  "LEFT JOIN messages m ON m.seq = (SELECT seq FROM messages "
+                                  "WHERE lead_seq = leads.seq ORDER BY updated_at DESC, step LIMIT 1) "
+                                  "WHERE leads.campaign_id = ?1 AND leads.ord >= ?2 AND (leads.ord > ?2 OR "
+                                  "leads.seq > ?6) AND (?3 IS NULL OR leads.status = ?3) "
+                                  "AND (?4 IS NULL OR leads.updated_at >= ?4) ORDER BY leads.ord, leads.seq LIMIT ?5",
+                                  kLeadColumns)),
+      // Every key of every lead in creation order, deduplicated by the
+      // caller: a GROUP BY or ORDER BY on the keys would sort one row per key
+      // of every lead, in memory (temp_store=MEMORY), 300 MB for a million
+      // leads; the scan in leads_by_campaign order sorts nothing.
+      customKeys_(db,
+                  "SELECT j.key FROM leads l, json_each(l.custom_fields) j WHERE l.campaign_id = ? "
+                  "ORDER BY l.ord"),
       counts_(db, countsSql()),
       longest_(db,
                "SELECT max(length(CAST(email AS BLOB))), max(length(CAST(first_name AS BLOB))), "
@@ -238,14 +278,32 @@ void SqliteLeadStore::forEachRef(Tx&, std::string_view campaignId, const std::fu
 std::vector<LeadRecord> SqliteLeadStore::page(Tx&, std::string_view campaignId, const LeadFilter& filter,
                                               std::int64_t afterOrd, std::int64_t limit) {
   auto s = page_.use();
-  s->bind(1, std::string(campaignId));
-  s->bind(2, afterOrd);
-  if (filter.status) s->bindNoCopy(3, toString(*filter.status).data());  // else NULL: any
-  if (filter.updatedSince) s->bind(4, seconds(*filter.updatedSince));
-  s->bind(5, limit);
+  bindPage(*s, campaignId, filter, afterOrd, limit);
   std::vector<LeadRecord> out;
   while (s->executeStep()) out.push_back(readLead(*s));
   return out;
+}
+
+std::vector<ExportedLead> SqliteLeadStore::exportPage(Tx&, std::string_view campaignId, const LeadFilter& filter,
+                                                      const LeadKey& after, std::int64_t limit) {
+  auto s = exportPage_.use();
+  bindPage(*s, campaignId, filter, after.ord, limit);
+  s->bind(6, after.seq);
+  std::vector<ExportedLead> out;
+  while (s->executeStep()) out.push_back({readLead(*s), readLatest(*s, kLeadColumnCount)});
+  return out;
+}
+
+std::vector<std::string> SqliteLeadStore::customKeys(Tx&, std::string_view campaignId) {
+  auto s = customKeys_.use();
+  s->bind(1, std::string(campaignId));
+  std::vector<std::string> keys;
+  std::unordered_set<std::string> seen;
+  while (s->executeStep()) {
+    const char* key = s->getColumn(0).getText();
+    if (seen.insert(key).second) keys.emplace_back(key);
+  }
+  return keys;
 }
 
 StatusCounts SqliteLeadStore::countByStatus(Tx&, std::string_view campaignId) {

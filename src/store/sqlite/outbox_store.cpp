@@ -62,7 +62,7 @@ void bindText(SQLite::Statement& s, const NewMessage& m) {
 
 }  // namespace
 
-SqliteOutboxStore::SqliteOutboxStore(Database& db)
+SqliteOutboxStore::SqliteOutboxStore(Database& db, bool events)
     : nextSeq_(db, "SELECT coalesce(max(seq), 0) + 1 FROM messages"),
       insert_(db,
               "INSERT INTO messages (subject, body, format, scheduled_at, variant, seq, id, campaign_id, lead_seq, step, "
@@ -130,7 +130,11 @@ SqliteOutboxStore::SqliteOutboxStore(Database& db)
                "OR (l.status = 'replied' AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.lead_seq = m.lead_seq "
                "AND n.status = 'sent' AND (n.sent_at > m.sent_at OR (n.sent_at = m.sent_at AND n.seq > m.seq))))) "
                "FROM messages m JOIN leads l ON l.seq = m.lead_seq "
-               "WHERE m.campaign_id = ? AND m.step = ? AND m.status = 'sent' GROUP BY m.variant ORDER BY m.variant") {}
+               "WHERE m.campaign_id = ? AND m.step = ? AND m.status = 'sent' GROUP BY m.variant ORDER BY m.variant"),
+      queuedEvent_(db,
+                   "INSERT INTO events (at, workspace_id, kind, campaign_id, lead_id, message_id, step, variant) "
+                   "VALUES (?, ?, 'message_queued', ?, ?, ?, ?, ?)"),
+      events_(events) {}
 
 std::int64_t SqliteOutboxStore::nextSeq(Tx&) {
   auto s = nextSeq_.use();
@@ -150,6 +154,16 @@ void SqliteOutboxStore::insert(Tx&, std::optional<std::int64_t> seq, const NewMe
   s->bind(12, seconds(now));
   s->bind(13, seconds(now));
   s->exec();
+  if (!events_) return;
+  auto e = queuedEvent_.use();
+  e->bind(1, seconds(now));
+  e->bind(2, m.workspaceId);
+  e->bind(3, m.campaignId);
+  e->bind(4, m.leadId);
+  e->bind(5, m.id);
+  e->bind(6, m.step);
+  e->bind(7, m.variant);
+  e->exec();
 }
 
 std::optional<MessageState> SqliteOutboxStore::live(Tx&, std::int64_t leadSeq) {

@@ -88,18 +88,22 @@ class SqliteLeadStore final : public LeadStore {
   std::vector<LeadRecord> page(Tx& tx, std::string_view campaignId, const LeadFilter& filter, std::int64_t afterOrd,
                                std::int64_t limit) override;
   StatusCounts countByStatus(Tx& tx, std::string_view campaignId) override;
+  std::vector<ExportedLead> exportPage(Tx& tx, std::string_view campaignId, const LeadFilter& filter,
+                                       const LeadKey& after, std::int64_t limit) override;
+  std::vector<std::string> customKeys(Tx& tx, std::string_view campaignId) override;
   std::map<std::string, std::int64_t, std::less<>> longestValues(
       Tx& tx, std::string_view campaignId, std::map<std::string, std::int64_t, std::less<>>& custom) override;
 
  private:
   Database& db_;
   Statement nextSeq_, insert_, find_, get_, update_, setStatus_, pause_, resume_, setPosition_, countPast_,
-      awaiting_, findRef_, inWorkspace_, refs_, page_, counts_, longest_, longestCustom_;
+      awaiting_, findRef_, inWorkspace_, refs_, page_, exportPage_, customKeys_, counts_, longest_, longestCustom_;
 };
 
 class SqliteOutboxStore final : public OutboxStore {
  public:
-  explicit SqliteOutboxStore(Database& db);
+  // `events`: record each inserted message's message_queued event.
+  SqliteOutboxStore(Database& db, bool events);
   std::int64_t nextSeq(Tx& tx) override;
   void insert(Tx& tx, std::optional<std::int64_t> seq, const NewMessage& message, Timestamp now) override;
   std::optional<MessageState> live(Tx& tx, std::int64_t leadSeq) override;
@@ -131,7 +135,8 @@ class SqliteOutboxStore final : public OutboxStore {
  private:
   Statement nextSeq_, insert_, live_, forStep_, requeue_, setText_, cancelLive_, cancelStep_, queued_, queuedStep_,
       queuedTimes_, reschedule_, countQueued_, list_, page_, pageStatus_, due_, claim_, find_, get_, sent_, retry_, failed_,
-      recentSent_, recentSends_, firstSent_, figures_;
+      recentSent_, recentSends_, firstSent_, figures_, queuedEvent_;
+  bool events_;
 };
 
 class SqliteSuppressionStore final : public SuppressionStore {
@@ -185,6 +190,10 @@ class SqliteIdempotencyStore final : public IdempotencyStore {
  private:
   Statement find_, purge_, put_;
 };
+
+// Creates this connection's TEMP triggers that record message and lead
+// status changes (schema/0010_events.sql says why).
+void installEventTriggers(Database& db);
 
 class SqliteEventStore final : public EventStore {
  public:
