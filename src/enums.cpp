@@ -48,7 +48,8 @@ constexpr std::array<std::string_view, 8> kSignalKinds = {"reply",     "autoRepl
                                                           "complaint", "unsubscribe", "click",      "open"};
 constexpr std::array<std::string_view, 2> kUnsubscribeScopes = {"workspace", "campaign"};
 constexpr std::array<std::string_view, 3> kMergeModes = {"merge", "fillEmpty", "replace"};
-constexpr std::array<std::string_view, 4> kRowOutcomes = {"enrolled", "updated", "skipped", "failed"};
+constexpr std::array<std::string_view, 6> kRowOutcomes = {"enrolled", "updated", "skipped", "failed",
+                                                          "skippedActiveElsewhere", "skippedRecentlyContacted"};
 constexpr std::array<std::string_view, 5> kRowCodes = {"missing_email", "invalid_email", "invalid_field",
                                                        "field_too_long", "malformed_row"};
 constexpr std::array<std::string_view, 15> kEventKinds = {

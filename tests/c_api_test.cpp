@@ -217,6 +217,12 @@ BOOST_AUTO_TEST_CASE(bad_json_and_bad_values_are_invalid_argument_never_an_excep
     invalid(lt_bulk_upsert(e.engine, "camp_1", R"({"leads": []})", R"({"dryRun": 1})", nullptr, &out), "dryRun");
     invalid(lt_bulk_upsert(e.engine, "camp_1", R"({"leads": []})", R"({"dry_run": true})", nullptr, &out), "key");
     invalid(lt_bulk_upsert(e.engine, "camp_1", R"({"leads": []})", "[1]", nullptr, &out), "options array");
+    invalid(lt_bulk_upsert(e.engine, "camp_1", R"({"leads": []})", R"({"skipActiveElsewhere": 1})", nullptr, &out),
+            "skipActiveElsewhere");
+    invalid(lt_bulk_upsert(e.engine, "camp_1", R"({"leads": []})", R"({"skipContactedWithinDays": -1})", nullptr,
+                           &out),
+            "skipContactedWithinDays");
+    invalid(lt_set_workspace_rules(e.engine, "ws_1", R"({"frequencyCap": {"maxSends": 1}})", &out), "frequencyCap");
     invalid(lt_add_step(e.engine, "camp_1", R"({"subject": 3})", nullptr, &out), "step");
     invalid(lt_add_step(e.engine, "camp_1", "\xff\xfe", nullptr, &out), "step bytes");
     invalid(lt_create_campaign(e.engine, "ws_1", "c2", "x", R"({"steps": 1})", &out), "steps");
@@ -390,6 +396,27 @@ BOOST_AUTO_TEST_CASE(the_other_operations_round_trip) {
                                R"({"dryRun": true, "details": true})", nullptr, &out) == LT_OK);
   BOOST_TEST(out.json()["dryRun"] == true);
   BOOST_TEST(out.json()["rows"][0]["outcome"] == "enrolled");
+
+  // The cross-campaign rules: camp_2, started, still mails ava.
+  BOOST_REQUIRE(lt_create_campaign(e.engine, "ws_1", "camp_2", "Two", R"({"steps": [{"subject": "S", "body": "B"}]})",
+                                   &out) == LT_OK);
+  BOOST_REQUIRE(lt_bulk_upsert(e.engine, "camp_2",
+                               R"({"leads": [{"email": "ava@acme.com"}, {"email": "zed@acme.com"}]})", nullptr,
+                               nullptr, &out) == LT_OK);
+  BOOST_REQUIRE(lt_start_campaign(e.engine, "camp_2", nullptr, &out) == LT_OK);
+  BOOST_REQUIRE(lt_bulk_upsert(e.engine, "camp_1",
+                               R"({"leads": [{"email": "ava@acme.com"}, {"email": "eve@acme.com"},)"
+                               R"( {"email": "zed@acme.com"}]})",
+                               R"({"skipActiveElsewhere": true, "skipContactedWithinDays": 30, "dryRun": true})",
+                               nullptr, &out) == LT_OK);
+  BOOST_TEST(out.json()["updated"] == 1);  // camp_1 already holds ava: the rules gate new leads only
+  BOOST_TEST(out.json()["enrolled"] == 1);
+  BOOST_TEST(out.json()["skippedActiveElsewhere"] == 1);
+  BOOST_REQUIRE(lt_set_workspace_rules(e.engine, "ws_1", R"({"frequencyCap": {"maxSends": 3, "perDays": 10}})",
+                                       &out) == LT_OK);
+  BOOST_TEST(out.json()["rules"]["frequencyCap"]["perDays"] == 10);
+  BOOST_REQUIRE(lt_set_workspace_rules(e.engine, "ws_1", R"({"frequencyCap": null})", &out) == LT_OK);
+  BOOST_REQUIRE(lt_pause_campaign(e.engine, "camp_2", nullptr, &out) == LT_OK);  // claims below are camp_1's
 
   const char* entries[] = {"bob@acme.com", "@beta.io"};
   BOOST_REQUIRE(lt_add_suppressions(e.engine, "ws_1", entries, 2, &out) == LT_OK);

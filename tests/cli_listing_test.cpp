@@ -309,7 +309,7 @@ BOOST_AUTO_TEST_CASE(campaign_and_workspace_lists_page_like_get_prints) {
   const std::vector<Json> workspaces = cli.pages({"workspace", "list"}, "workspaces", 1);
   BOOST_TEST(field(workspaces, "id") == (std::vector<std::string>{"ws_1", "ws_2"}), boost::test_tools::per_element());
   BOOST_TEST(workspaces[0] == Json::parse(R"({"id": "ws_1", "name": "Acme", "createdAt": "2025-06-10T15:00:00Z",)"
-                                           R"( "rules": {"replyStopsAllCampaigns": true}})"));
+                                           R"( "rules": {"replyStopsAllCampaigns": true, "frequencyCap": null}})"));
 }
 
 BOOST_AUTO_TEST_CASE(messages_list_keeps_its_shape_and_pages_with_limit_or_after) {

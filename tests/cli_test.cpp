@@ -200,7 +200,7 @@ BOOST_AUTO_TEST_CASE(workspace_create_prints_the_workspace_indented) {
   BOOST_TEST(r.status == 0);
   BOOST_TEST(r.out == "{\n  \"workspace\": {\n    \"id\": \"ws_1\",\n    \"name\": \"Acme\",\n"
                       "    \"createdAt\": \"2025-06-10T15:00:00Z\",\n    \"rules\": {\n"
-                      "      \"replyStopsAllCampaigns\": true\n    }\n  }\n}\n");
+                      "      \"replyStopsAllCampaigns\": true,\n      \"frequencyCap\": null\n    }\n  }\n}\n");
   const std::string generated = cli({"workspace", "create"}).json()["workspace"]["id"].get<std::string>();
   BOOST_TEST(generated.rfind("ws_", 0) == 0);
   BOOST_TEST(generated.size() == 3 + 26);
@@ -354,6 +354,50 @@ BOOST_AUTO_TEST_CASE(leads_bulk_reports_failed_rows_and_unknown_fields) {
   BOOST_TEST(result["errors"][2]["index"] == 3);  // invalid UTF-8 fails its row alone
   BOOST_TEST(result["errors"][2]["code"] == "invalid_field");
   BOOST_TEST(result["unknownFields"]["firstname"] == 1);
+}
+
+BOOST_AUTO_TEST_CASE(leads_bulk_and_import_take_the_cross_campaign_rules) {
+  Cli cli;
+  cli.seedRunning();
+  const Run created =
+      cli({"campaign", "create", "--workspace", "ws_1", "--id", "camp_b", "--name", "B", "--steps", "-"}, kSteps);
+  BOOST_REQUIRE_EQUAL(created.status, 0);
+  const std::string body = R"({"leads": [{"email": "ava@acmecorp.com"}, {"email": "lee@acmecorp.com"}]})";
+  const Json result =
+      cli({"leads", "bulk", "--campaign", "camp_b", "--skip-active-elsewhere", "--details", "--dry-run"}, body)
+          .json()["result"];
+  const std::vector<std::string> keys = keysOf(result);
+  BOOST_REQUIRE_GE(keys.size(), 8u);
+  BOOST_TEST((std::vector<std::string>(keys.begin(), keys.begin() + 8)) ==
+                 (std::vector<std::string>{"enrolled", "updated", "skipped", "totalInCampaign", "failed", "queued",
+                                           "skippedActiveElsewhere", "errors"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(result["skippedActiveElsewhere"] == 1);
+  BOOST_TEST(result["rows"][0]["outcome"] == "skippedActiveElsewhere");
+  const Json imported = cli({"leads", "import", "--campaign", "camp_b", "--skip-contacted-within", "30",
+                             "--skip-active-elsewhere", cli.file("b.jsonl", "{\"email\": \"ava@acmecorp.com\"}\n")})
+                            .json()["result"];
+  BOOST_TEST(imported["enrolled"] == 0);
+  BOOST_TEST(imported["skippedActiveElsewhere"] == 1);
+  const Run zero = cli({"leads", "bulk", "--campaign", "camp_b", "--skip-contacted-within", "0"}, body);
+  BOOST_TEST(zero.status == 2);  // a usage error: DAYS is at least 1
+}
+
+BOOST_AUTO_TEST_CASE(workspace_rules_set_and_clear_a_frequency_cap) {
+  Cli cli;
+  cli.seedCampaign();
+  const Json rules =
+      cli({"workspace", "rules", "ws_1", "--set", R"({"frequencyCap": {"maxSends": 2, "perDays": 7}})"})
+          .json()["workspace"]["rules"];
+  BOOST_TEST(rules.dump() == R"({"replyStopsAllCampaigns":true,"frequencyCap":{"maxSends":2,"perDays":7}})");
+  // Keys not given stay.
+  BOOST_TEST(cli({"workspace", "rules", "ws_1", "--set", R"({"replyStopsAllCampaigns": false})"})
+                 .json()["workspace"]["rules"]["frequencyCap"]["maxSends"] == 2);
+  BOOST_TEST(cli({"workspace", "rules", "ws_1", "--set", R"({"frequencyCap": null})"})
+                 .json()["workspace"]["rules"]["frequencyCap"]
+                 .is_null());
+  BOOST_TEST(cli({"workspace", "rules", "ws_1", "--set", R"({"frequencyCap": {"maxSends": 0, "perDays": 7}})"})
+                 .status == 1);
 }
 
 BOOST_AUTO_TEST_CASE(leads_bulk_strict_exits_3_when_a_row_failed_and_prints_the_result_all_the_same) {

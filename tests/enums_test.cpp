@@ -170,7 +170,9 @@ BOOST_AUTO_TEST_CASE(row_outcome_round_trips) {
   roundTrips<RowOutcome>({{RowOutcome::enrolled, "enrolled"},
                           {RowOutcome::updated, "updated"},
                           {RowOutcome::skipped, "skipped"},
-                          {RowOutcome::failed, "failed"}},
+                          {RowOutcome::failed, "failed"},
+                          {RowOutcome::skippedActiveElsewhere, "skippedActiveElsewhere"},
+                          {RowOutcome::skippedRecentlyContacted, "skippedRecentlyContacted"}},
                          parseRowOutcome);
 }
 

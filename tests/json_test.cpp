@@ -535,6 +535,22 @@ BOOST_AUTO_TEST_CASE(bulk_result_with_rows_and_flags_keeps_the_seed_order_and_ad
   BOOST_TEST(doc["replayed"] == true);
 }
 
+BOOST_AUTO_TEST_CASE(bulk_result_adds_cross_campaign_counts_after_queued_when_not_zero) {
+  BulkResult r;
+  r.skippedActiveElsewhere = 2;
+  r.rows.push_back({0, "a@b.co", RowOutcome::skippedActiveElsewhere, std::nullopt});
+  r.rows.push_back({1, "c@d.co", RowOutcome::skippedRecentlyContacted, std::nullopt});
+  std::string text = leadterra::json::toJson(r);
+  BOOST_TEST(keysOf(text) == (std::vector<std::string>{"enrolled", "updated", "skipped", "totalInCampaign", "failed",
+                                                      "queued", "skippedActiveElsewhere", "errors", "rows"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(Ordered::parse(text)["rows"][1]["outcome"] == "skippedRecentlyContacted");
+  r.skippedRecentlyContacted = 1;
+  text = leadterra::json::toJson(r);
+  BOOST_TEST(keysOf(text)[7] == "skippedRecentlyContacted");
+  BOOST_TEST(Ordered::parse(text)["skippedRecentlyContacted"] == 1);
+}
+
 BOOST_AUTO_TEST_CASE(bulk_result_omits_false_flags_and_empty_rows) {
   BulkResult r;
   r.rows.push_back({0, "a@b.co", RowOutcome::skipped, std::nullopt});
@@ -665,7 +681,8 @@ BOOST_AUTO_TEST_CASE(message_shape_adds_lease_sent_and_error_only_where_set) {
 
 BOOST_AUTO_TEST_CASE(workspace_and_suppression_entry_shapes) {
   BOOST_TEST(leadterra::json::toJson(Workspace{"ws_1", "Acme", at(test::kSeedEpoch), {}}) ==
-             R"({"id":"ws_1","name":"Acme","createdAt":"2025-06-10T15:00:00Z","rules":{"replyStopsAllCampaigns":true}})");
+             R"({"id":"ws_1","name":"Acme","createdAt":"2025-06-10T15:00:00Z","rules":{"replyStopsAllCampaigns":true,)"
+             R"("frequencyCap":null}})");
   SuppressionEntry manual{"acme.com", SuppressionKind::domain, at(test::kSeedEpoch), SuppressionReason::manual, {}, {}};
   BOOST_TEST(leadterra::json::toJson(manual) ==
              R"({"entry":"acme.com","kind":"domain","createdAt":"2025-06-10T15:00:00Z","reason":"manual"})");

@@ -1,8 +1,9 @@
 // leadterra/bulk.hpp: the result of CampaignEngine::bulkUpsert.
 //
 // A bulk upsert applies its rows one by one in order, in one transaction.
-// Every row ends in exactly one of enrolled, updated, skipped or failed, so
-// enrolled + updated + skipped + failed == number of rows. Plain values.
+// Every row ends in exactly one outcome (RowOutcome), each with its count, so
+// enrolled + updated + skipped + skippedActiveElsewhere +
+// skippedRecentlyContacted + failed == number of rows. Plain values.
 #pragma once
 
 #include <cstddef>
@@ -40,8 +41,11 @@ enum class MergeMode {
 [[nodiscard]] LEADTERRA_EXPORT std::string_view toString(MergeMode mode) noexcept;
 [[nodiscard]] LEADTERRA_EXPORT std::optional<MergeMode> parseMergeMode(std::string_view name) noexcept;
 
-// What happened to one row. Printed by name; do not rename.
-enum class RowOutcome { enrolled, updated, skipped, failed };
+// What happened to one row. Printed by name; do not rename (only append).
+// skipped: the email or its domain is suppressed. The two cross-campaign
+// outcomes come only from the rules of CrossCampaignRules, and only for a
+// row that would have enrolled a new lead.
+enum class RowOutcome { enrolled, updated, skipped, failed, skippedActiveElsewhere, skippedRecentlyContacted };
 
 [[nodiscard]] LEADTERRA_EXPORT std::string_view toString(RowOutcome outcome) noexcept;
 [[nodiscard]] LEADTERRA_EXPORT std::optional<RowOutcome> parseRowOutcome(std::string_view name) noexcept;
@@ -53,18 +57,38 @@ struct RowResult {
   std::optional<RowCode> code;  // with failed
 };
 
+// Rules that keep a new lead out of the campaign because of the same person's
+// life in the workspace's other campaigns (docs/enroll.md). They gate new
+// enrollments only: a row whose email the campaign already holds updates its
+// lead whatever they say. Both off by default, and then they cost nothing.
+struct CrossCampaignRules {
+  // Skip (skippedActiveElsewhere) a new email that another started campaign
+  // (running or paused) of the workspace holds as a lead that still gets
+  // mail (active or paused).
+  bool skipActiveElsewhere = false;
+  // When > 0: skip (skippedRecentlyContacted) a new email that any campaign
+  // of the workspace sent a message to in the last this many days (a message
+  // marked sent with sentAt >= now - days). 0: off; at most 3650.
+  std::int64_t skipContactedWithinDays = 0;
+
+  [[nodiscard]] bool any() const noexcept { return skipActiveElsewhere || skipContactedWithinDays > 0; }
+  friend bool operator==(const CrossCampaignRules&, const CrossCampaignRules&) = default;
+};
+
 struct BulkOptions {
   // Default: merge.
   MergeMode mode = MergeMode::merge;
   // Compute the full result, write nothing. Default: false.
   bool dryRun = false;
-  // When set: a repeat with the same key and the same rows and mode returns
-  // the stored result and writes nothing; the same key with other rows or
-  // another mode is a conflict. Keys are kept Options::idempotencyTtl and
-  // scoped to the campaign. Default: empty (none).
+  // When set: a repeat with the same key and the same rows, mode and
+  // crossCampaign rules returns the stored result and writes nothing; the
+  // same key with other rows, mode or rules is a conflict. Keys are kept
+  // Options::idempotencyTtl and scoped to the campaign. Default: empty (none).
   std::string idempotencyKey;
   // Fill BulkResult::rows with every row's outcome. Default: false.
   bool details = false;
+  // Default: none (both rules off).
+  CrossCampaignRules crossCampaign;
 };
 
 struct RowError {
@@ -83,6 +107,10 @@ struct BulkResult {
   // Extras.
   std::int64_t failed = 0;  // rows rejected; see errors
   std::int64_t queued = 0;  // messages queued by this call (running campaigns)
+  // New emails kept out by CrossCampaignRules; never suppressed ones (those
+  // are `skipped`). In the JSON result only when not zero.
+  std::int64_t skippedActiveElsewhere = 0;    // active in another campaign of the workspace
+  std::int64_t skippedRecentlyContacted = 0;  // sent to by the workspace in the last N days
   std::vector<RowError> errors;
   // For each token used by the campaign's steps without a fallback outside
   // any section, how many distinct enrolled or updated leads render it empty.

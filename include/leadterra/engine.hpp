@@ -210,9 +210,12 @@ class LEADTERRA_EXPORT CampaignEngine {
   // leaseSeconds. A message is never handed to two callers while its lease
   // holds. A campaign outside its send window hands out nothing, and none
   // hands out more than its daily cap per calendar day. Within one
-  // scheduledAt, messages come in the order they were queued. It also
-  // deletes events past the retention of Options::eventMaxAge and
-  // eventMaxCount (at most 10,000 a call, once a minute).
+  // scheduledAt, messages come in the order they were queued. A message past
+  // its workspace's frequency cap (WorkspaceRules::frequencyCap) is held back:
+  // it stays queued, due again when the cap could let it go, and the batch
+  // is that much shorter (docs/dispatch.md). It also deletes events past the
+  // retention of Options::eventMaxAge and eventMaxCount (at most 10,000 a
+  // call, once a minute).
   [[nodiscard]] std::vector<Message> claimDue(std::int64_t limit = 100, std::int64_t leaseSeconds = 300,
                                               const Scope& scope = {});
   // The message was sent: the lead's position advances and its next step is

@@ -119,6 +119,9 @@ struct ImportOptions : LeadFileOptions {
   // empty cells are absent fields, `replace` clears every field left empty.
   // Default: merge.
   MergeMode mode = MergeMode::merge;
+  // Rules that keep new emails out because of the workspace's other
+  // campaigns, applied to every batch (bulk.hpp). Default: none.
+  CrossCampaignRules crossCampaign;
   // When set: the file (created or emptied) receives one JSON line per failed
   // row, {"index", "line", "code", "message", "row"}, written after each batch.
   // Default: empty (none).

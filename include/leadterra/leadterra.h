@@ -155,7 +155,8 @@ LT_API void lt_close(lt_engine* engine);
  * Each `char** out` receives the JSON result (free it with lt_free). */
 
 /* id: NULL or "" to generate "ws_" + ULID. name: NULL for "". rules_json:
- * NULL, or {"replyStopsAllCampaigns": bool}. *out: the workspace object. */
+ * NULL, or any of {"replyStopsAllCampaigns": bool, "frequencyCap": {"maxSends":
+ * K, "perDays": M} | null}. *out: the workspace object. */
 LT_API lt_status lt_create_workspace(lt_engine* engine, const char* id, const char* name, const char* rules_json,
                                      char** out);
 /* *out: the workspace object; LT_NOT_FOUND when there is none. */
@@ -221,9 +222,10 @@ LT_API lt_status lt_pause_campaign(lt_engine* engine, const char* campaign_id, c
 
 /* Upserts a bulk body, {"leads": [...]} (json::parseLeads), in one
  * transaction. options_json: NULL, or any of {"mode": "merge" | "fillEmpty" |
- * "replace", "dryRun": bool, "idempotencyKey": "...", "details": bool}
- * (BulkOptions). Row problems are in the result, not a status. *out: the
- * bulk result {"enrolled", "updated", "skipped", "totalInCampaign", ...}. */
+ * "replace", "dryRun": bool, "idempotencyKey": "...", "details": bool,
+ * "skipActiveElsewhere": bool, "skipContactedWithinDays": N} (BulkOptions).
+ * Row problems are in the result, not a status. *out: the bulk result
+ * {"enrolled", "updated", "skipped", "totalInCampaign", ...}. */
 LT_API lt_status lt_bulk_upsert(lt_engine* engine, const char* campaign_id, const char* body_json,
                                 const char* options_json, const char* scope, char** out);
 /* *out: the lead object; LT_NOT_FOUND when the campaign has no such lead. */
@@ -354,7 +356,8 @@ LT_API lt_status lt_apply_unsubscribe(lt_engine* engine, const char* token, cons
 /* Streams a .csv, .tsv or .jsonl file into the campaign in batches.
  * options_json: NULL, or any of {"format": "csv" | "jsonl", "delimiter": ","
  * | ";" | "tab", "columns": {"Work Email": "email", ...}, "batchSize": 5000,
- * "mode": "merge", "rejectsPath": "...", "keptErrors": 1000}. *out: the bulk
+ * "mode": "merge", "rejectsPath": "...", "keptErrors": 1000,
+ * "skipActiveElsewhere": bool, "skipContactedWithinDays": N}. *out: the bulk
  * result of all batches. */
 LT_API lt_status lt_import_file(lt_engine* engine, const char* campaign_id, const char* path,
                                 const char* options_json, const char* scope, char** out);

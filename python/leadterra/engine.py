@@ -109,6 +109,12 @@ def _entries(entries):
     return (ctypes.c_char_p * len(items))(*items), len(items)
 
 
+# The counts of a bulk result that chunks add up.
+_COUNTS = ("enrolled", "updated", "skipped", "failed", "queued", "skippedActiveElsewhere", "skippedRecentlyContacted")
+# Counts the C API leaves out when they are 0.
+_OPTIONAL_COUNTS = ("skippedActiveElsewhere", "skippedRecentlyContacted")
+
+
 def _merge(total, part, offset):
     """Adds the bulk result of one chunk (rows from ``offset``) to ``total``."""
     if total is None:
@@ -117,9 +123,9 @@ def _merge(total, part, offset):
         total["rows"] = [] if "rows" in part else None
         total["missingTokens"] = {}
         total["unknownFields"] = {}
-        for key in ("enrolled", "updated", "skipped", "failed", "queued"):
+        for key in _COUNTS:
             total[key] = 0
-    for key in ("enrolled", "updated", "skipped", "failed", "queued"):
+    for key in _COUNTS:
         total[key] = total.get(key, 0) + part.get(key, 0)
     total["totalInCampaign"] = part.get("totalInCampaign", total.get("totalInCampaign"))
     for key in ("missingTokens", "unknownFields"):
@@ -142,6 +148,9 @@ def _tidy(total):
         if not total.get(key) and key in total:
             if key != "rows" or total[key] is None:
                 del total[key]
+    for key in _OPTIONAL_COUNTS:
+        if not total.get(key):
+            total.pop(key, None)
     return total
 
 
@@ -264,18 +273,23 @@ class Engine:
 
     # ---- workspaces and campaigns ----
 
-    def create_workspace(self, id=None, name=None, *, rules=None, reply_stops_all_campaigns=None):
-        """A new workspace (``id`` None: "ws_" + a ULID). Returns the workspace."""
-        doc = _doc(rules, reply_stops_all_campaigns=reply_stops_all_campaigns)
+    def create_workspace(self, id=None, name=None, *, rules=None, reply_stops_all_campaigns=None,
+                         frequency_cap=None):
+        """A new workspace (``id`` None: "ws_" + a ULID). Returns the workspace.
+        ``frequency_cap``: {"maxSends": K, "perDays": M} (docs/dispatch.md)."""
+        doc = _doc(rules, reply_stops_all_campaigns=reply_stops_all_campaigns, frequency_cap=frequency_cap)
         return self._run("lt_create_workspace", _b(id), _b(name), _json(doc) if doc else None)
 
     def get_workspace(self, id):
         return self._run("lt_get_workspace", _b(id))
 
-    def set_workspace_rules(self, workspace_id, rules=None, *, reply_stops_all_campaigns=None):
-        """Lays the rules given over the workspace's current ones."""
+    def set_workspace_rules(self, workspace_id, rules=None, *, reply_stops_all_campaigns=None, frequency_cap=None):
+        """Lays the rules given over the workspace's current ones.
+        ``frequency_cap``: {"maxSends": K, "perDays": M}; to remove a cap,
+        pass ``rules={"frequencyCap": None}``."""
         return self._run("lt_set_workspace_rules", _b(workspace_id),
-                         _json(_doc(rules, reply_stops_all_campaigns=reply_stops_all_campaigns)))
+                         _json(_doc(rules, reply_stops_all_campaigns=reply_stops_all_campaigns,
+                                    frequency_cap=frequency_cap)))
 
     def create_campaign(self, workspace_id, id=None, name=None, steps=None, *, time_zone=None, send_window=None,
                         daily_cap=None):
@@ -352,7 +366,8 @@ class Engine:
     # ---- leads ----
 
     def bulk_upsert(self, campaign_id, leads, *, mode=None, dry_run=None, idempotency_key=None, details=None,
-                    scope=None, chunk_size=DEFAULT_CHUNK_SIZE):
+                    skip_active_elsewhere=None, skip_contacted_within_days=None, scope=None,
+                    chunk_size=DEFAULT_CHUNK_SIZE):
         """Upserts leads (dicts as in a bulk body: {"email", "firstName", ...}).
 
         A list or tuple is one C call: one transaction, all or nothing.
@@ -362,8 +377,14 @@ class Engine:
         up (error and row indexes count from the first row of the stream).
         With an iterable, ``idempotency_key`` K becomes "K:0", "K:1", ... per
         chunk, so the same stream retried with the same key replays the
-        chunks already written."""
-        options = _doc(mode=mode, dry_run=dry_run, idempotency_key=idempotency_key, details=details)
+        chunks already written.
+
+        ``skip_active_elsewhere`` and ``skip_contacted_within_days`` (N days)
+        keep new emails out because of the workspace's other campaigns
+        (docs/enroll.md, cross-campaign rules)."""
+        options = _doc(mode=mode, dry_run=dry_run, idempotency_key=idempotency_key, details=details,
+                       skip_active_elsewhere=skip_active_elsewhere,
+                       skip_contacted_within_days=skip_contacted_within_days)
         if isinstance(leads, (list, tuple)):
             return self._run("lt_bulk_upsert", _b(campaign_id), _dumps({"leads": leads}).encode("utf-8"),
                              _json(options) if options else None, _b(scope))
@@ -574,17 +595,23 @@ class Engine:
     # ---- import ----
 
     def import_file(self, campaign_id, path, *, format=None, delimiter=None, columns=None, batch_size=None,
-                    mode=None, rejects_path=None, kept_errors=None, scope=None):
+                    mode=None, rejects_path=None, kept_errors=None, skip_active_elsewhere=None,
+                    skip_contacted_within_days=None, scope=None):
         """Streams a .csv, .tsv or .jsonl file into the campaign in batches
         (the engine reads the file itself). Returns the bulk result of all batches."""
         doc = _doc(format=format, delimiter=delimiter, columns=columns, batch_size=batch_size, mode=mode,
-                   rejects_path=None if rejects_path is None else str(rejects_path), kept_errors=kept_errors)
+                   rejects_path=None if rejects_path is None else str(rejects_path), kept_errors=kept_errors,
+                   skip_active_elsewhere=skip_active_elsewhere,
+                   skip_contacted_within_days=skip_contacted_within_days)
         return self._run("lt_import_file", _b(campaign_id), _b(str(path)), _json(doc) if doc else None, _b(scope))
 
     def preview_file(self, campaign_id, path, *, rows=10, format=None, delimiter=None, columns=None,
-                     batch_size=None, mode=None, scope=None):
+                     batch_size=None, mode=None, skip_active_elsewhere=None, skip_contacted_within_days=None,
+                     scope=None):
         """What importing the first ``rows`` rows would do, writing nothing."""
-        doc = _doc(format=format, delimiter=delimiter, columns=columns, batch_size=batch_size, mode=mode)
+        doc = _doc(format=format, delimiter=delimiter, columns=columns, batch_size=batch_size, mode=mode,
+                   skip_active_elsewhere=skip_active_elsewhere,
+                   skip_contacted_within_days=skip_contacted_within_days)
         return self._run("lt_preview_file", _b(campaign_id), _b(str(path)), _json(doc) if doc else None,
                          int(rows), _b(scope))
 

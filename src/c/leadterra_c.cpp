@@ -200,6 +200,19 @@ std::vector<std::string> entriesOf(const char* const* entries, size_t count) {
   return out;
 }
 
+// The cross-campaign rules' keys, which bulk and import options share; false
+// for any other key.
+bool crossCampaignKey(const Json& doc, const std::string& key, leadterra::CrossCampaignRules& rules) {
+  if (key == "skipActiveElsewhere") {
+    rules.skipActiveElsewhere = boolAt(doc, key);
+  } else if (key == "skipContactedWithinDays") {
+    rules.skipContactedWithinDays = intAt(doc, key);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 leadterra::BulkOptions bulkOptionsOf(const char* optionsJson) {
   leadterra::BulkOptions options;
   const Json doc = objectOf(optionsJson, "options");
@@ -215,7 +228,7 @@ leadterra::BulkOptions bulkOptionsOf(const char* optionsJson) {
       options.idempotencyKey = stringAt(doc, key);
     } else if (key == "details") {
       options.details = boolAt(doc, key);
-    } else {
+    } else if (!crossCampaignKey(doc, key, options.crossCampaign)) {
       unknownKey(key, "options");
     }
   }
@@ -265,7 +278,7 @@ leadterra::ImportOptions importOptionsOf(const char* optionsJson) {
       const std::int64_t n = intAt(doc, key);
       if (n < 0) invalid("\"keptErrors\" must be >= 0");
       options.keptErrors = static_cast<std::size_t>(n);
-    } else {
+    } else if (!crossCampaignKey(doc, key, options.crossCampaign)) {
       unknownKey(key, "options");
     }
   }

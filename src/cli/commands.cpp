@@ -107,6 +107,15 @@ void addLint(Json& doc, CampaignEngine& engine, const std::string& campaignId) {
   if (!findings.empty()) doc["lint"] = arrayOf(findings);
 }
 
+void addCrossCampaignFlags(CLI::App* sub, CrossCampaignRules& rules) {
+  sub->add_flag("--skip-active-elsewhere", rules.skipActiveElsewhere,
+                "Skip a new email that another started campaign of the workspace is still mailing");
+  sub->add_option("--skip-contacted-within", rules.skipContactedWithinDays,
+                  "Skip a new email the workspace sent a message to in the last DAYS days (at most 3650)")
+      ->check(kPositiveInteger)
+      ->option_text("DAYS");
+}
+
 namespace {
 
 
@@ -125,7 +134,9 @@ void addWorkspace(CLI::App& app, Context& ctx) {
   auto* rules = group->add_subcommand(
       "rules", R"(Set rules across the workspace's campaigns (given keys only) -> {"workspace": {...}})");
   rules->add_option("id", rulesArgs->first, "Workspace id")->required();
-  rules->add_option("--set", rulesArgs->second, R"(JSON object, e.g. {"replyStopsAllCampaigns": false})")
+  rules->add_option("--set", rulesArgs->second,
+                    R"(JSON object, e.g. {"replyStopsAllCampaigns": false,)"
+                    R"( "frequencyCap": {"maxSends": 2, "perDays": 7}})")
       ->required();
   onRun(rules, ctx, [&ctx, rulesArgs] {
     CampaignEngine& engine = ctx.engine();
@@ -351,6 +362,7 @@ struct LeadsArgs {
   bool dryRun = false;
   bool details = false;
   bool strict = false;
+  CrossCampaignRules crossCampaign;
 };
 
 void addLeads(CLI::App& app, Context& ctx) {
@@ -368,6 +380,7 @@ void addLeads(CLI::App& app, Context& ctx) {
                    "A repeat with this key and the same body replays the first result; another body is a conflict")
       ->check(kNotEmpty);
   bulk->add_flag("--details", a->details, "Add rows: [{index, email, outcome, code}] for every row");
+  addCrossCampaignFlags(bulk, a->crossCampaign);
   bulk->add_flag("--strict", a->strict, "Exit with status 3 when any row failed (the result is printed all the same)");
   onRun(bulk, ctx, [&ctx, a] {
     BulkOptions options;
@@ -375,6 +388,7 @@ void addLeads(CLI::App& app, Context& ctx) {
     options.dryRun = a->dryRun;
     options.idempotencyKey = a->idempotencyKey;
     options.details = a->details;
+    options.crossCampaign = a->crossCampaign;
     std::vector<LeadRow> leads;
     {
       // Read where it is (readInput leaves room for the parser's padding),

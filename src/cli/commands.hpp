@@ -44,6 +44,10 @@ extern const CLI::Validator kTimestamp;
 // The time of an option checked with kTimestamp; none when it was not given.
 [[nodiscard]] std::optional<Timestamp> timeOption(const std::string& text);
 
+// --skip-active-elsewhere and --skip-contacted-within DAYS, the
+// cross-campaign rules of `leads bulk` and `leads import` (bulk.hpp).
+void addCrossCampaignFlags(CLI::App* sub, CrossCampaignRules& rules);
+
 // `leads import` (import_command.cpp), added to the `leads` group.
 void addLeadsImport(CLI::App& leads, Context& ctx);
 

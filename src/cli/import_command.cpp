@@ -35,6 +35,7 @@ struct ImportArgs {
   std::vector<std::string> maps;
   bool dryRun = false;
   bool strict = false;
+  CrossCampaignRules crossCampaign;
 };
 
 // Draws "[#####     ]  50%  1200 rows" over itself on a terminal's stderr;
@@ -109,6 +110,7 @@ ImportOptions optionsOf(const ImportArgs& a) {
   options.batchSize = a.batchSize;
   options.mode = *parseMergeMode(a.mode);  // checked while parsing
   options.rejectsPath = a.rejects;
+  options.crossCampaign = a.crossCampaign;
   return options;
 }
 
@@ -181,6 +183,7 @@ void addLeadsImport(CLI::App& leads, Context& ctx) {
   import->add_flag("--dry-run", a->dryRun, "Print how the file is read and the first 10 rows' outcomes; write nothing")
       ->excludes(rejects);
   import->add_flag("--strict", a->strict, "Exit 3 when any row failed (the result is printed all the same)");
+  addCrossCampaignFlags(import, a->crossCampaign);
   onRun(import, ctx, [&ctx, a] { runImport(ctx, *a); });
 }
 

@@ -101,6 +101,17 @@ void requireStepNumber(const store::CampaignRow& c, std::int64_t number, std::si
   }
 }
 
+// A cap counts whole days, at most ten years back (docs/dispatch.md).
+void checkWorkspaceRules(const WorkspaceRules& rules) {
+  if (!rules.frequencyCap) return;
+  if (rules.frequencyCap->maxSends < 1) {
+    throw Error(ErrorCode::invalid_argument, "workspace rules: frequencyCap.maxSends must be at least 1");
+  }
+  if (rules.frequencyCap->perDays < 1 || rules.frequencyCap->perDays > 3650) {
+    throw Error(ErrorCode::invalid_argument, "workspace rules: frequencyCap.perDays must be 1 to 3650");
+  }
+}
+
 void checkStopRules(const StopRules& rules) {
   const auto atLeastOne = [](std::int64_t n, std::string_view name) {
     if (n < 1) throw Error(ErrorCode::invalid_argument, fmt::format("stop rules: {} must be at least 1", name));
@@ -185,6 +196,7 @@ void requireWorkspaceInScope(Call& call, std::string_view workspaceId, const Sco
 
 Workspace CampaignEngine::createWorkspace(const WorkspaceSpec& spec) {
   if (!spec.id.empty()) checkId(spec.id, "workspace");
+  checkWorkspaceRules(spec.rules);
   return impl_->write([&](Call& call) {
     Workspace ws{spec.id.empty() ? call.newId("ws_") : spec.id, spec.name, call.now, spec.rules};
     if (call.db.workspaces().find(call.tx, ws.id)) {
@@ -200,6 +212,7 @@ std::optional<Workspace> CampaignEngine::getWorkspace(std::string_view id) {
 }
 
 Workspace CampaignEngine::setWorkspaceRules(std::string_view id, const WorkspaceRules& rules) {
+  checkWorkspaceRules(rules);
   return impl_->write([&](Call& call) {
     auto ws = call.db.workspaces().find(call.tx, id);
     if (!ws) throw Error(ErrorCode::not_found, fmt::format("workspace '{}' not found", id));

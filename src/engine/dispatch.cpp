@@ -3,6 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "engine/dispatch.hpp"
 #include "engine/engine_impl.hpp"
@@ -41,6 +46,52 @@ struct Candidate {
   std::size_t campaign;  // index into the running campaigns
 };
 
+// The workspaces' frequency caps (docs/dispatch.md), read once per claim for
+// the workspaces with a candidate. A message to an address that already has
+// maxSends sends counting is held back. A send counts for perDays days from
+// its sentAt; a claim whose lease still runs counts too, so two messages to
+// one address in one batch (or in two batches) cannot both pass the last slot.
+class FrequencyCaps {
+ public:
+  explicit FrequencyCaps(Call& call) : call_(call) {}
+
+  // None when the message may go now; else the earliest time the cap could
+  // let it go: when enough of the sends counting stop counting, a claim at
+  // the end of its lease (it may yet fail). A lower bound: it is checked again then.
+  [[nodiscard]] std::optional<Timestamp> holds(const std::string& workspaceId, std::int64_t messageSeq) {
+    const std::optional<FrequencyCap> cap = capOf(workspaceId);
+    if (!cap) return std::nullopt;
+    const std::string email = call_.db.outbox().get(call_.tx, messageSeq).message.email;
+    const std::chrono::days window{cap->perDays};
+    // A send at `t` counts while now < t + window.
+    const Timestamp since = call_.now - window + std::chrono::seconds{1};
+    std::vector<Timestamp> ends;  // when each counting send stops counting
+    for (const store::AddressLead& lead : call_.db.leads().inWorkspace(call_.tx, workspaceId, email)) {
+      for (const store::RecentSend& send : call_.db.outbox().recentSends(call_.tx, lead.seq, since, call_.now)) {
+        ends.push_back(send.status == MessageStatus::sent ? send.at + window : send.at);
+      }
+    }
+    const auto limit = static_cast<std::size_t>(cap->maxSends);
+    if (ends.size() < limit) return std::nullopt;
+    // Below the cap once all but limit - 1 of them have stopped counting.
+    std::sort(ends.begin(), ends.end());
+    return ends[ends.size() - limit];
+  }
+
+ private:
+  std::optional<FrequencyCap> capOf(const std::string& workspaceId) {
+    auto it = caps_.find(workspaceId);
+    if (it == caps_.end()) {
+      const std::optional<Workspace> ws = call_.db.workspaces().find(call_.tx, workspaceId);
+      it = caps_.emplace(workspaceId, ws ? ws->rules.frequencyCap : std::nullopt).first;
+    }
+    return it->second;
+  }
+
+  Call& call_;
+  std::map<std::string, std::optional<FrequencyCap>, std::less<>> caps_;
+};
+
 std::vector<Message> claim(Call& call, std::int64_t limit, std::int64_t leaseSeconds, std::string_view workspace) {
   // Each running campaign that may send contributes its first due messages,
   // read through its own index: a backlog a campaign may not send (window
@@ -64,10 +115,19 @@ std::vector<Message> claim(Call& call, std::int64_t limit, std::int64_t leaseSec
   });
   if (static_cast<std::int64_t>(candidates.size()) > limit) candidates.resize(static_cast<std::size_t>(limit));
 
+  // Held back by its workspace's frequency cap, a message stays where it is
+  // (queued) with its due time moved to when the cap could let it go; the
+  // batch is that much shorter, and the messages behind it come next time.
+  FrequencyCaps caps(call);
   std::vector<std::int64_t> handed(running.size(), 0);
   std::vector<Message> out;
   out.reserve(candidates.size());
   for (const Candidate& c : candidates) {
+    const store::CampaignRow& campaign = running[c.campaign];
+    if (const auto until = caps.holds(campaign.workspaceId, c.due.seq)) {
+      call.db.outbox().reschedule(call.tx, c.due.seq, detail::nextOpen(campaign.schedule, *until), call.now);
+      continue;
+    }
     call.db.outbox().claim(call.tx, c.due.seq, call.now + std::chrono::seconds{leaseSeconds}, call.now);
     ++handed[c.campaign];
     out.push_back(call.db.outbox().get(call.tx, c.due.seq).message);

@@ -23,8 +23,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <numeric>
+#include <optional>
+#include <vector>
 
 #include "engine/events.hpp"
 #include "engine/idempotency.hpp"
@@ -111,19 +114,70 @@ class RowKeys {
 };
 
 
+// The cross-campaign rules (docs/enroll.md): whether they keep a new email
+// out of the campaign, and with which outcome. Asked only for a row that
+// would create a lead; with the rules off it reads nothing. With them on, one
+// lookup of the address's leads in the workspace (the (campaign_id, email)
+// key once per campaign that has leads), then, for the recent-contact rule,
+// the messages of each lead found.
+class CrossCampaignCheck {
+ public:
+  CrossCampaignCheck(Call& call, const store::CampaignRow& campaign, const CrossCampaignRules& rules)
+      : call_(call),
+        campaign_(campaign),
+        rules_(rules),
+        contactedSince_(call.now - std::chrono::days{rules.skipContactedWithinDays}) {}
+
+  // skippedActiveElsewhere before skippedRecentlyContacted when both hold.
+  [[nodiscard]] std::optional<RowOutcome> keepsOut(const std::string& email) {
+    if (!rules_.any()) return std::nullopt;
+    const std::vector<store::AddressLead> leads = call_.db.leads().inWorkspace(call_.tx, campaign_.workspaceId, email);
+    if (rules_.skipActiveElsewhere && std::any_of(leads.begin(), leads.end(), [&](const store::AddressLead& l) {
+          return activeElsewhere(l);
+        })) {
+      return RowOutcome::skippedActiveElsewhere;
+    }
+    if (rules_.skipContactedWithinDays > 0 && std::any_of(leads.begin(), leads.end(), [&](const store::AddressLead& l) {
+          return sentSince(l.seq);
+        })) {
+      return RowOutcome::skippedRecentlyContacted;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  // A draft's leads are in no sequence yet; a paused campaign's resume.
+  bool activeElsewhere(const store::AddressLead& l) const {
+    return l.campaignId != campaign_.id && l.campaignStatus != CampaignStatus::draft && getsMail(l.status);
+  }
+  // Sent only: a claimed message may still fail.
+  bool sentSince(std::int64_t leadSeq) {
+    const std::vector<store::RecentSend> sends =
+        call_.db.outbox().recentSends(call_.tx, leadSeq, contactedSince_, call_.now);
+    return std::any_of(sends.begin(), sends.end(),
+                       [](const store::RecentSend& s) { return s.status == MessageStatus::sent; });
+  }
+
+  Call& call_;
+  const store::CampaignRow& campaign_;
+  CrossCampaignRules rules_;
+  Timestamp contactedSince_;
+};
+
 // One bulk call in flight.
 class Upsert {
  public:
-  Upsert(Call& call, const store::CampaignRow& campaign, const detail::RowSource& rows, MergeMode mode,
+  Upsert(Call& call, const store::CampaignRow& campaign, const detail::RowSource& rows, const BulkOptions& options,
          bool details)
       : call_(call),
         campaign_(campaign),
         rows_(rows),
-        mode_(mode),
+        mode_(options.mode),
         details_(details),
         running_(campaign.status == CampaignStatus::running),
         sequencer_(call, campaign),
         suppressed_(call, campaign.workspaceId, rows.size()),
+        crossCampaign_(call, campaign, options.crossCampaign),
         missing_(sequencer_.steps()),
         leadIds_(call.ids().reserve(rows.size(), sysTime(call.now))),
         messageIds_(call.ids().reserve(rows.size(), sysTime(call.now))),
@@ -143,6 +197,7 @@ class Upsert {
   void insertNew();
   void writeLead(const LeadRecord& lead);
   void update(std::size_t index, LeadRecord& lead);
+  void skip(std::size_t index, RowOutcome o);
   void outcome(std::size_t index, RowOutcome o, std::optional<RowCode> code = std::nullopt);
   void fail(std::size_t index, RowFailure failure);
   // The i-th row's message slot: its place in the caller's order.
@@ -166,6 +221,7 @@ class Upsert {
   bool running_;
   Sequencer sequencer_;
   SuppressionCheck suppressed_;
+  CrossCampaignCheck crossCampaign_;
   MissingTokens missing_;
   detail::IdGenerator::Block leadIds_, messageIds_;
   std::int64_t leadSeqs_, messageSeqs_;  // the first of each the call may take
@@ -208,10 +264,7 @@ void Upsert::apply(std::size_t index, std::string_view key, detail::EmailCheck c
     for (const std::string& name : report->unknownFields) ++result_.unknownFields[name];
   }
   if (auto failure = validateRow(in, report, key, check, row_)) return fail(index, std::move(*failure));
-  if (suppressed_.matches(row_.email)) {
-    ++result_.skipped;
-    return outcome(index, RowOutcome::skipped);
-  }
+  if (suppressed_.matches(row_.email)) return skip(index, RowOutcome::skipped);
   // Rows of one email are adjacent: a later row of a lead this call creates
   // updates it before it is written.
   if (!new_.empty() && new_.back().lead.email == row_.email) return updateNew(index, new_.back().lead);
@@ -219,7 +272,18 @@ void Upsert::apply(std::size_t index, std::string_view key, detail::EmailCheck c
   std::optional<LeadRecord> existing;
   if (campaign_.leadCount > 0) existing = call_.db.leads().find(call_.tx, campaign_.id, row_.email);
   if (existing) return update(index, *existing);
+  // The cross-campaign rules gate new leads only; a later row of the same
+  // email meets the same answer.
+  if (const auto kept = crossCampaign_.keepsOut(row_.email)) return skip(index, *kept);
   createNew(index);
+}
+
+// A row kept out: suppressed (skipped) or by a cross-campaign rule.
+void Upsert::skip(std::size_t index, RowOutcome o) {
+  ++(o == RowOutcome::skipped                  ? result_.skipped
+     : o == RowOutcome::skippedActiveElsewhere ? result_.skippedActiveElsewhere
+                                               : result_.skippedRecentlyContacted);
+  outcome(index, o);
 }
 
 void Upsert::createNew(std::size_t index) {
@@ -314,11 +378,16 @@ void Upsert::fail(std::size_t index, RowFailure failure) {
 // The call's one event: counts, not a row per lead. Only the messages it
 // queued have events of their own (written with them).
 BulkResult recorded(Call& call, const store::CampaignRow& campaign, BulkResult result) {
-  if (result.enrolled + result.updated + result.skipped + result.failed == 0) return result;  // no rows
+  // Every row has one outcome (bulk.hpp).
+  const std::int64_t rows = result.enrolled + result.updated + result.skipped + result.skippedActiveElsewhere +
+                            result.skippedRecentlyContacted + result.failed;
+  if (rows == 0) return result;
   recordCampaignEvent(call, campaign, EventKind::leads_upserted, {}, 0,
                       {{"enrolled", result.enrolled},
                        {"updated", result.updated},
                        {"skipped", result.skipped},
+                       {"skippedActiveElsewhere", result.skippedActiveElsewhere},
+                       {"skippedRecentlyContacted", result.skippedRecentlyContacted},
                        {"failed", result.failed},
                        {"queued", result.queued}});
   return result;
@@ -331,7 +400,7 @@ BulkResult upsertIdempotent(Call& call, const store::CampaignRow& campaign, cons
     throw Error(ErrorCode::invalid_argument, "an idempotency key is at most 255 bytes");
   }
   store::IdempotencyStore& keys = call.db.idempotency();
-  const std::string fingerprint = detail::payloadFingerprint(options.mode, rows);
+  const std::string fingerprint = detail::payloadFingerprint(options.mode, options.crossCampaign, rows);
   const Timestamp expired = call.now - call.idempotencyTtl();
   if (auto stored = keys.find(call.tx, campaign.id, options.idempotencyKey, expired)) {
     if (stored->fingerprint != fingerprint) {
@@ -343,7 +412,7 @@ BulkResult upsertIdempotent(Call& call, const store::CampaignRow& campaign, cons
     return result;
   }
   // Rows are always kept with the key, so a repeat that asks for details gets them.
-  BulkResult result = recorded(call, campaign, Upsert(call, campaign, rows, options.mode, /*details=*/true).run());
+  BulkResult result = recorded(call, campaign, Upsert(call, campaign, rows, options, /*details=*/true).run());
   keys.purge(call.tx, expired);
   keys.put(call.tx, campaign.id, options.idempotencyKey, {fingerprint, detail::storedResult(result)}, call.now);
   return result;
@@ -353,8 +422,11 @@ BulkResult upsertIdempotent(Call& call, const store::CampaignRow& campaign, cons
 
 BulkResult bulkUpsert(Call& call, const store::CampaignRow& campaign, const detail::RowSource& rows,
                       const BulkOptions& options) {
+  if (options.crossCampaign.skipContactedWithinDays < 0 || options.crossCampaign.skipContactedWithinDays > 3650) {
+    throw Error(ErrorCode::invalid_argument, "skipContactedWithinDays must be 0 (off) to 3650");
+  }
   if (!options.idempotencyKey.empty()) return upsertIdempotent(call, campaign, rows, options);
-  return recorded(call, campaign, Upsert(call, campaign, rows, options.mode, options.details).run());
+  return recorded(call, campaign, Upsert(call, campaign, rows, options, options.details).run());
 }
 
 }  // namespace leadterra

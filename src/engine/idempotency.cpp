@@ -50,9 +50,14 @@ class Fingerprint {
 
 }  // namespace
 
-std::string payloadFingerprint(MergeMode mode, const RowSource& rows) {
+std::string payloadFingerprint(MergeMode mode, const CrossCampaignRules& rules, const RowSource& rows) {
   Fingerprint fp;
   fp.field(toString(mode));
+  if (rules.any()) {
+    fp.field("crossCampaign");
+    fp.field(rules.skipActiveElsewhere ? "1" : "0");
+    fp.field(std::to_string(rules.skipContactedWithinDays));
+  }
   fp.field(std::to_string(rows.size()));
   std::vector<std::string> unknown;
   for (std::size_t i = 0; i < rows.size(); ++i) {

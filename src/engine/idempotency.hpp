@@ -10,10 +10,12 @@
 
 namespace leadterra::detail {
 
-// A 128-bit fingerprint (hex) of the mode and the rows as JSON values: two
-// payloads that differ only in key order or whitespace of customFields, or in
-// the order of unknown keys, have the same fingerprint.
-[[nodiscard]] std::string payloadFingerprint(MergeMode mode, const RowSource& rows);
+// A 128-bit fingerprint (hex) of the mode, the cross-campaign rules and the
+// rows as JSON values: two payloads that differ only in key order or
+// whitespace of customFields, or in the order of unknown keys, have the same
+// fingerprint. Rules that are off add nothing, so that a call without them
+// keys as it did before they existed.
+[[nodiscard]] std::string payloadFingerprint(MergeMode mode, const CrossCampaignRules& rules, const RowSource& rows);
 
 // The result as kept with its key (the JSON adapter's one codec), and back;
 // unreadable text is Error(storage_error).

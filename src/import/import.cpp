@@ -216,6 +216,7 @@ class Importer {
         reader_(reader),
         rejects_(options.rejectsPath) {
     bulkOptions_.mode = options.mode;
+    bulkOptions_.crossCampaign = options.crossCampaign;
   }
 
   BulkResult run() {
@@ -252,6 +253,8 @@ class Importer {
     total_.enrolled += batch.enrolled;
     total_.updated += batch.updated;
     total_.skipped += batch.skipped;
+    total_.skippedActiveElsewhere += batch.skippedActiveElsewhere;
+    total_.skippedRecentlyContacted += batch.skippedRecentlyContacted;
     total_.failed += batch.failed;
     total_.queued += batch.queued;
     total_.totalInCampaign = batch.totalInCampaign;
@@ -304,6 +307,7 @@ ImportPreview previewFile(CampaignEngine& engine, std::string_view campaignId, c
   for (LeadRow row; batch.size() < rows && reader->next(row, raw);) batch.push_back(std::move(row));
   BulkOptions bulk;
   bulk.mode = options.mode;
+  bulk.crossCampaign = options.crossCampaign;
   bulk.dryRun = true;
   bulk.details = true;
   ImportPreview preview{reader->layout(), engine.bulkUpsert(campaignId, std::span<const LeadRow>(batch), bulk, scope)};

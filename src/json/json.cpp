@@ -988,6 +988,9 @@ Json toJsonValue(const BulkResult& result) {
   out["totalInCampaign"] = result.totalInCampaign;
   out["failed"] = result.failed;
   out["queued"] = result.queued;
+  // Only when not zero: a call without cross-campaign rules keeps its shape.
+  if (result.skippedActiveElsewhere != 0) out["skippedActiveElsewhere"] = result.skippedActiveElsewhere;
+  if (result.skippedRecentlyContacted != 0) out["skippedRecentlyContacted"] = result.skippedRecentlyContacted;
   Json errors = Json::array();
   for (const RowError& e : result.errors) {
     Json row = Json::object();
@@ -1033,6 +1036,8 @@ BulkResult bulkResultFromJson(std::string_view text) {
     r.totalInCampaign = j.at("totalInCampaign").get<std::int64_t>();
     r.failed = j.at("failed").get<std::int64_t>();
     r.queued = j.at("queued").get<std::int64_t>();
+    r.skippedActiveElsewhere = j.value("skippedActiveElsewhere", std::int64_t{0});
+    r.skippedRecentlyContacted = j.value("skippedRecentlyContacted", std::int64_t{0});
     r.missingTokens = j.value("missingTokens", std::map<std::string, std::int64_t>{});
     r.unknownFields = j.value("unknownFields", std::map<std::string, std::int64_t>{});
     for (const Json& e : j.value("errors", Json::array())) {
@@ -1063,12 +1068,51 @@ Json toJsonValue(const Workspace& workspace) {
 Json toJsonValue(const WorkspaceRules& rules) {
   Json out = Json::object();
   out["replyStopsAllCampaigns"] = rules.replyStopsAllCampaigns;
+  if (rules.frequencyCap) {
+    out["frequencyCap"] = Json{{"maxSends", rules.frequencyCap->maxSends}, {"perDays", rules.frequencyCap->perDays}};
+  } else {
+    out["frequencyCap"] = nullptr;
+  }
   return out;
 }
+
+namespace {
+
+// {"maxSends": K, "perDays": M}, both required; null removes the cap. The
+// ranges are the engine's to check.
+std::optional<FrequencyCap> frequencyCapFrom(const Json& value) {
+  if (value.is_null()) return std::nullopt;
+  if (!value.is_object()) {
+    throw Error(ErrorCode::invalid_argument,
+                R"(workspace rules: "frequencyCap" must be null or {"maxSends": K, "perDays": M})");
+  }
+  FrequencyCap cap;
+  bool hasSends = false, hasDays = false;
+  for (const auto& [key, v] : value.items()) {
+    if (key != "maxSends" && key != "perDays") {
+      throw Error(ErrorCode::invalid_argument, fmt::format("workspace rules: frequencyCap: unknown key \"{}\"", key));
+    }
+    if (!v.is_number_integer()) {
+      throw Error(ErrorCode::invalid_argument, fmt::format("workspace rules: frequencyCap.{} must be an integer", key));
+    }
+    (key == "maxSends" ? cap.maxSends : cap.perDays) = v.get<std::int64_t>();
+    (key == "maxSends" ? hasSends : hasDays) = true;
+  }
+  if (!hasSends || !hasDays) {
+    throw Error(ErrorCode::invalid_argument, "workspace rules: frequencyCap needs both maxSends and perDays");
+  }
+  return cap;
+}
+
+}  // namespace
 
 WorkspaceRules workspaceRulesFrom(const Json& object, WorkspaceRules base) {
   if (!object.is_object()) throw Error(ErrorCode::invalid_argument, "the workspace rules must be a JSON object");
   for (const auto& [key, value] : object.items()) {
+    if (key == "frequencyCap") {
+      base.frequencyCap = frequencyCapFrom(value);
+      continue;
+    }
     if (key != "replyStopsAllCampaigns") {
       throw Error(ErrorCode::invalid_argument, fmt::format("workspace rules: unknown key \"{}\"", key));
     }

@@ -61,6 +61,22 @@ struct LeadRef {
   std::string email;
 };
 
+// A lead of one address somewhere in a workspace, with its campaign's status:
+// what the cross-campaign rules look at.
+struct AddressLead {
+  std::int64_t seq = 0;
+  std::string campaignId;
+  CampaignStatus campaignStatus = CampaignStatus::draft;
+  LeadStatus status = LeadStatus::active;
+};
+
+// A message that counts as a recent send: sent (`at` is its sentAt) or
+// claimed with a lease still running (`at` is when the lease ends).
+struct RecentSend {
+  MessageStatus status = MessageStatus::sent;
+  Timestamp at{};
+};
+
 // A message row to insert, already rendered and scheduled. `seq` orders
 // claims within one scheduledAt: a service passes increasing values.
 struct NewMessage {
@@ -264,6 +280,10 @@ class LeadStore {
                                        const std::function<void(const LeadRecord&)>& fn) = 0;
   [[nodiscard]] virtual std::optional<LeadRef> findRef(Tx& tx, std::string_view campaignId,
                                                        std::string_view email) = 0;
+  // The leads with this normalized email in the workspace's campaigns that
+  // hold leads, through the (campaign_id, email) key once per campaign.
+  [[nodiscard]] virtual std::vector<AddressLead> inWorkspace(Tx& tx, std::string_view workspaceId,
+                                                             std::string_view email) = 0;
   // Every lead of the campaign (for domain matches).
   virtual void forEachRef(Tx& tx, std::string_view campaignId, const std::function<void(const LeadRef&)>& fn) = 0;
   // Up to `limit` leads of the campaign matching `filter` whose ord is past
@@ -342,6 +362,10 @@ class OutboxStore {
   // Back to queued at `at`, with the reason kept.
   virtual void retryAt(Tx& tx, std::int64_t seq, Timestamp at, std::string_view reason, Timestamp now) = 0;
   virtual void markFailed(Tx& tx, std::int64_t seq, std::string_view reason, Timestamp now) = 0;
+  // The lead's messages sent at or after `since`, and those claimed with a
+  // lease that runs past `now`, through the lead's own messages.
+  [[nodiscard]] virtual std::vector<RecentSend> recentSends(Tx& tx, std::int64_t leadSeq, Timestamp since,
+                                                            Timestamp now) = 0;
   // The seqs of the campaign's last `limit` sent messages, newest (by seq) first.
   [[nodiscard]] virtual std::vector<std::int64_t> recentSent(Tx& tx, std::string_view campaignId,
                                                              std::int64_t limit) = 0;

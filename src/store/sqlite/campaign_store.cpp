@@ -55,10 +55,26 @@ CampaignRow readCampaign(SQLite::Statement& s) {
   return row;
 }
 
+constexpr const char* kWorkspaceColumns =
+    "id, name, created_at, reply_stops_all, frequency_cap_sends, frequency_cap_days";
+
 Workspace readWorkspace(SQLite::Statement& s) {
   Workspace w{s.getColumn(0).getString(), s.getColumn(1).getString(), timeAt(s, 2), {}};
   w.rules.replyStopsAllCampaigns = s.getColumn(3).getInt() != 0;
+  if (!s.isColumnNull(4)) w.rules.frequencyCap = FrequencyCap{s.getColumn(4).getInt64(), s.getColumn(5).getInt64()};
   return w;
+}
+
+// The rules at `index` (reply_stops_all) and the two next (the frequency cap, or NULLs).
+void bindRules(SQLite::Statement& s, int index, const WorkspaceRules& rules) {
+  s.bind(index, rules.replyStopsAllCampaigns ? 1 : 0);
+  if (rules.frequencyCap) {
+    s.bind(index + 1, rules.frequencyCap->maxSends);
+    s.bind(index + 2, rules.frequencyCap->perDays);
+  } else {
+    s.bind(index + 1);
+    s.bind(index + 2);
+  }
 }
 
 // Binds the key a page starts after at `index` and `index + 1`; without one,
@@ -101,12 +117,14 @@ Step readStep(SQLite::Statement& s) {
 // ---- Workspaces ----
 
 SqliteWorkspaceStore::SqliteWorkspaceStore(Database& db)
-    : find_(db, "SELECT id, name, created_at, reply_stops_all FROM workspaces WHERE id = ?"),
-      insert_(db, "INSERT INTO workspaces (id, name, created_at, reply_stops_all) VALUES (?, ?, ?, ?)"),
-      page_(db,
-            "SELECT id, name, created_at, reply_stops_all FROM workspaces WHERE (created_at, id) > (?1, ?2) "
-            "ORDER BY created_at, id LIMIT ?3"),
-      setRules_(db, "UPDATE workspaces SET reply_stops_all = ? WHERE id = ?") {}
+    : find_(db, fmt::format("SELECT {} FROM workspaces WHERE id = ?", kWorkspaceColumns)),
+      insert_(db, fmt::format("INSERT INTO workspaces ({}) VALUES (?, ?, ?, ?, ?, ?)", kWorkspaceColumns)),
+      page_(db, fmt::format("SELECT {} FROM workspaces WHERE (created_at, id) > (?1, ?2) "
+                            "ORDER BY created_at, id LIMIT ?3",
+                            kWorkspaceColumns)),
+      setRules_(db,
+                "UPDATE workspaces SET reply_stops_all = ?1, frequency_cap_sends = ?2, frequency_cap_days = ?3 "
+                "WHERE id = ?4") {}
 
 std::optional<Workspace> SqliteWorkspaceStore::find(Tx&, std::string_view id) {
   auto s = find_.use();
@@ -120,14 +138,14 @@ void SqliteWorkspaceStore::insert(Tx&, const Workspace& workspace) {
   s->bind(1, workspace.id);
   s->bind(2, workspace.name);
   s->bind(3, seconds(workspace.createdAt));
-  s->bind(4, workspace.rules.replyStopsAllCampaigns ? 1 : 0);
+  bindRules(*s, 4, workspace.rules);
   s->exec();
 }
 
 void SqliteWorkspaceStore::setRules(Tx&, std::string_view id, const WorkspaceRules& rules) {
   auto s = setRules_.use();
-  s->bind(1, rules.replyStopsAllCampaigns ? 1 : 0);
-  s->bind(2, std::string(id));
+  bindRules(*s, 1, rules);
+  s->bind(4, std::string(id));
   s->exec();
 }
 

@@ -112,6 +112,11 @@ SqliteLeadStore::SqliteLeadStore(Database& db)
                                 kLeadColumns, sqlName(LeadStatus::active), sqlName(LeadStatus::paused),
                                 liveStatuses())),
       findRef_(db, "SELECT seq, status, email FROM leads WHERE campaign_id = ? AND email = ?"),
+      // CROSS JOIN keeps campaigns outside: campaigns_by_workspace, then the
+      // (campaign_id, email) key of each campaign with leads.
+      inWorkspace_(db,
+                   "SELECT l.seq, c.id, c.status, l.status FROM campaigns c CROSS JOIN leads l "
+                   "WHERE c.workspace_id = ?1 AND c.lead_count > 0 AND l.campaign_id = c.id AND l.email = ?2"),
       refs_(db, "SELECT seq, status, email FROM leads WHERE campaign_id = ?"),
       // Through leads_by_campaign (campaign_id, ord, status): a page is one
       // range of it, and the status is checked in it before a row is read.
@@ -253,6 +258,19 @@ std::optional<LeadRef> SqliteLeadStore::findRef(Tx&, std::string_view campaignId
   s->bind(2, std::string(email));
   if (!s->executeStep()) return std::nullopt;
   return readRef(*s);
+}
+
+std::vector<AddressLead> SqliteLeadStore::inWorkspace(Tx&, std::string_view workspaceId, std::string_view email) {
+  auto s = inWorkspace_.use();
+  s->bind(1, std::string(workspaceId));
+  s->bind(2, std::string(email));
+  std::vector<AddressLead> out;
+  while (s->executeStep()) {
+    out.push_back({s->getColumn(0).getInt64(), s->getColumn(1).getString(),
+                   storedEnum(*s, 2, parseCampaignStatus, "campaign status"),
+                   storedEnum(*s, 3, parseLeadStatus, "lead status")});
+  }
+  return out;
 }
 
 void SqliteLeadStore::forEachRef(Tx&, std::string_view campaignId, const std::function<void(const LeadRef&)>& fn) {

@@ -115,6 +115,11 @@ SqliteOutboxStore::SqliteOutboxStore(Database& db, bool events)
              "WHERE seq = ?"),
       failed_(db, "UPDATE messages SET status = ?, lease_until = NULL, last_error = ?, updated_at = ? WHERE seq = ?"),
       recentSent_(db, "SELECT seq FROM messages WHERE campaign_id = ? AND status = ? ORDER BY seq DESC LIMIT ?"),
+      // Through messages_one_per_step (lead_seq, step): a lead's few messages.
+      recentSends_(db, fmt::format("SELECT status, CASE WHEN status = {0} THEN sent_at ELSE lease_until END "
+                                   "FROM messages WHERE lead_seq = ?1 AND ((status = {0} AND sent_at >= ?2) "
+                                   "OR (status = {1} AND lease_until > ?3))",
+                                   sqlName(MessageStatus::sent), sqlName(MessageStatus::claimed))),
       firstSent_(db, "SELECT min(sent_at) FROM messages WHERE campaign_id = ? AND step = ? AND status = 'sent'"),
       // Through messages_by_step (campaign_id, step, status, variant). A
       // message counts as replied to when a reply signal names it, or when
@@ -361,6 +366,16 @@ std::vector<std::int64_t> SqliteOutboxStore::recentSent(Tx&, std::string_view ca
   s->bind(3, limit);
   std::vector<std::int64_t> out;
   while (s->executeStep()) out.push_back(s->getColumn(0).getInt64());
+  return out;
+}
+
+std::vector<RecentSend> SqliteOutboxStore::recentSends(Tx&, std::int64_t leadSeq, Timestamp since, Timestamp now) {
+  auto s = recentSends_.use();
+  s->bind(1, leadSeq);
+  s->bind(2, seconds(since));
+  s->bind(3, seconds(now));
+  std::vector<RecentSend> out;
+  while (s->executeStep()) out.push_back({storedEnum(*s, 0, parseMessageStatus, "message status"), timeAt(*s, 1)});
   return out;
 }
 

@@ -83,6 +83,7 @@ class SqliteLeadStore final : public LeadStore {
   void forEachAwaitingNextStep(Tx& tx, std::string_view campaignId, std::int64_t stepCount,
                                const std::function<void(const LeadRecord&)>& fn) override;
   std::optional<LeadRef> findRef(Tx& tx, std::string_view campaignId, std::string_view email) override;
+  std::vector<AddressLead> inWorkspace(Tx& tx, std::string_view workspaceId, std::string_view email) override;
   void forEachRef(Tx& tx, std::string_view campaignId, const std::function<void(const LeadRef&)>& fn) override;
   std::vector<LeadRecord> page(Tx& tx, std::string_view campaignId, const LeadFilter& filter, std::int64_t afterOrd,
                                std::int64_t limit) override;
@@ -96,7 +97,7 @@ class SqliteLeadStore final : public LeadStore {
  private:
   Database& db_;
   Statement nextSeq_, insert_, find_, get_, update_, setStatus_, pause_, resume_, setPosition_, countPast_,
-      awaiting_, findRef_, refs_, page_, exportPage_, customKeys_, counts_, longest_, longestCustom_;
+      awaiting_, findRef_, inWorkspace_, refs_, page_, exportPage_, customKeys_, counts_, longest_, longestCustom_;
 };
 
 class SqliteOutboxStore final : public OutboxStore {
@@ -129,11 +130,12 @@ class SqliteOutboxStore final : public OutboxStore {
   void retryAt(Tx& tx, std::int64_t seq, Timestamp at, std::string_view reason, Timestamp now) override;
   void markFailed(Tx& tx, std::int64_t seq, std::string_view reason, Timestamp now) override;
   std::vector<std::int64_t> recentSent(Tx& tx, std::string_view campaignId, std::int64_t limit) override;
+  std::vector<RecentSend> recentSends(Tx& tx, std::int64_t leadSeq, Timestamp since, Timestamp now) override;
 
  private:
   Statement nextSeq_, insert_, live_, forStep_, requeue_, setText_, cancelLive_, cancelStep_, queued_, queuedStep_,
       queuedTimes_, reschedule_, countQueued_, list_, page_, pageStatus_, due_, claim_, find_, get_, sent_, retry_, failed_,
-      recentSent_, firstSent_, figures_, queuedEvent_;
+      recentSent_, recentSends_, firstSent_, figures_, queuedEvent_;
   bool events_;
 };
 
