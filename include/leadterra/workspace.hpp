@@ -28,7 +28,7 @@ struct WorkspaceRules {
   // person who answered should get no one else's cold mail.
   bool replyStopsAllCampaigns = true;
   // None (the default): no limit beyond each campaign's own daily cap.
-  std::optional<FrequencyCap> frequencyCap;
+  std::optional<FrequencyCap> frequencyCap{};
 
   friend bool operator==(const WorkspaceRules&, const WorkspaceRules&) = default;
 };
