@@ -38,7 +38,10 @@ void readAll(const std::string& path, const std::uint8_t* data, std::size_t size
     auto reader = leadterra::LeadFileReader::open(path);
     std::set<std::string> keys;
     for (const leadterra::LeadFileColumn& column : reader->layout().columns) {
-      require(!column.field.empty() || !column.customKey.empty());  // no map: every column goes somewhere
+      // No map: every column goes somewhere, except an export's state columns
+      // ("leadterra:status", ...), which an import leaves out.
+      const bool goesSomewhere = !column.field.empty() || !column.customKey.empty();
+      require(goesSomewhere != column.header.starts_with("leadterra:"));
       if (column.customKey.empty()) continue;
       require(keys.insert(column.customKey).second);
       for (const char* field : {"email", "firstName", "lastName", "company", "jobTitle"}) require(column.customKey != field);
